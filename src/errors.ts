@@ -1,0 +1,109 @@
+// Every error a user can meet, and the one table from error kind to exit code.
+// Commands throw these; only cli.ts turns them into a message and an exit code.
+
+export const EXIT = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  input: 3,
+  auth: 4,
+  rejected: 5,
+  money: 6,
+  temporary: 75,
+  interrupted: 130,
+  terminated: 143,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** An error meant for the user: a one-line message, an optional hint, and an exit code. */
+export class KvError extends Error {
+  readonly exitCode: ExitCode;
+  readonly hint: string | undefined;
+  constructor(exitCode: ExitCode, message: string, hint?: string) {
+    super(message);
+    this.name = 'KvError';
+    this.exitCode = exitCode;
+    this.hint = hint;
+  }
+}
+
+export class UsageError extends KvError {
+  constructor(message: string, hint?: string) {
+    super(EXIT.usage, message, hint);
+    this.name = 'UsageError';
+  }
+}
+
+export class InputError extends KvError {
+  constructor(message: string, hint?: string) {
+    super(EXIT.input, message, hint);
+    this.name = 'InputError';
+  }
+}
+
+export class MoneyError extends KvError {
+  constructor(message: string, hint?: string) {
+    super(EXIT.money, message, hint);
+    this.name = 'MoneyError';
+  }
+}
+
+export class InterruptedError extends KvError {
+  constructor(signal: 'SIGINT' | 'SIGTERM' = 'SIGINT') {
+    super(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted, `interrupted (${signal})`);
+    this.name = 'InterruptedError';
+  }
+}
+
+/** What Moonshot said, with the HTTP status and request id. */
+export class ApiError extends KvError {
+  readonly status: number;
+  readonly type: string;
+  readonly requestId: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  constructor(opts: {
+    status: number;
+    type: string;
+    message: string;
+    requestId?: string | undefined;
+    retryAfterMs?: number | undefined;
+    hint?: string | undefined;
+  }) {
+    super(exitCodeForApi(opts.status, opts.type), opts.message, opts.hint);
+    this.name = 'ApiError';
+    this.status = opts.status;
+    this.type = opts.type;
+    this.requestId = opts.requestId;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+/** The connection failed, timed out or broke before the answer was complete. */
+export class NetworkError extends KvError {
+  readonly code: string;
+  /** True when some answer text had already been shown before the failure. */
+  readonly partial: boolean;
+  constructor(code: string, message: string, hint?: string, partial = false) {
+    super(EXIT.temporary, message, hint);
+    this.name = 'NetworkError';
+    this.code = code;
+    this.partial = partial;
+  }
+}
+
+export function exitCodeForApi(status: number, type: string): ExitCode {
+  if (type === 'exceeded_current_quota_error') return EXIT.money;
+  if (status === 401 || status === 403) return EXIT.auth;
+  if (status === 429 || status >= 500) return EXIT.temporary;
+  if (status === 413) return EXIT.input;
+  return EXIT.rejected;
+}
+
+/** A short type name for JSONL error objects and messages. */
+export function errorType(err: unknown): string {
+  if (err instanceof ApiError) return err.type;
+  if (err instanceof NetworkError) return err.code;
+  if (err instanceof KvError) return err.name;
+  return 'internal_error';
+}
