@@ -84,11 +84,14 @@ export class NetworkError extends KvError {
   readonly code: string;
   /** True when some answer text had already been shown before the failure. */
   readonly partial: boolean;
-  constructor(code: string, message: string, hint?: string, partial = false) {
+  /** False for failures a retry cannot fix (a TLS certificate problem). */
+  readonly retryable: boolean;
+  constructor(code: string, message: string, hint?: string, partial = false, retryable = true) {
     super(EXIT.temporary, message, hint);
     this.name = 'NetworkError';
     this.code = code;
     this.partial = partial;
+    this.retryable = retryable;
   }
 }
 

@@ -1,0 +1,215 @@
+// The Moonshot client: one POST per attempt, SSE or JSON answers, typed errors, and the retry loop.
+import { Readable } from 'node:stream';
+import { request, type Dispatcher } from 'undici';
+import { ApiError, KvError, NetworkError } from '../errors.js';
+import { bodyChunks, type BodyPlan } from '../request/body.js';
+import { applyChunk, emptyCompletion, fromBody, type Completion, type Delta } from './completion.js';
+import { DEFAULT_TIMEOUTS, makeDispatcher, networkError, type Timeouts } from './http.js';
+import { DEFAULT_MAX_ATTEMPTS, MAX_RETRY_WAIT_MS, parseRetryAfter, retryDelay, shouldRetry } from './retry.js';
+import { parseSse } from './sse.js';
+
+export interface ClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  env: Record<string, string | undefined>;
+  timeouts?: Timeouts;
+  maxAttempts?: number;
+  signal?: AbortSignal | undefined;
+  /** One line of debug output (request ids, timings); never given secrets. */
+  debug?: ((line: string) => void) | undefined;
+  onRetry?: ((info: { attempt: number; delayMs: number; error: KvError }) => void) | undefined;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+}
+
+export interface ChatHandlers {
+  onDelta?: (delta: Delta) => void;
+  /** Called once, when the response headers of the attempt that answers have arrived. */
+  onResponse?: () => void;
+}
+
+export class MoonshotClient {
+  readonly baseUrl: string;
+  readonly host: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly timeouts: Timeouts;
+  /** Attempts the last call made (for messages like "after 3 attempts"). */
+  attempts = 0;
+
+  constructor(private readonly o: ClientOptions) {
+    this.baseUrl = o.baseUrl.replace(/\/+$/, '');
+    this.host = hostOf(this.baseUrl);
+    this.timeouts = o.timeouts ?? DEFAULT_TIMEOUTS;
+    this.dispatcher = makeDispatcher(this.timeouts, o.env);
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.destroy();
+  }
+
+  /** POST /chat/completions with a streamed body; retried while nothing has been shown. */
+  async chat(plan: BodyPlan, stream: boolean, handlers: ChatHandlers = {}): Promise<Completion> {
+    let shown = false;
+    const onDelta = (d: Delta) => {
+      if (d.text) shown = true;
+      handlers.onDelta?.(d);
+    };
+    return this.withRetries(
+      () => this.chatOnce(plan, stream, { ...handlers, onDelta }, () => shown),
+      () => shown,
+    );
+  }
+
+  /** GET a JSON document (models, balance). */
+  async getJson(path: string): Promise<unknown> {
+    return this.withRetries(async () => {
+      const res = await this.send('GET', path);
+      return readJson(res, this.host);
+    }, () => false);
+  }
+
+  /** POST a small JSON document (estimate-token-count, batches). */
+  async postJson(path: string, body: unknown): Promise<unknown> {
+    return this.withRetries(async () => {
+      const res = await this.send('POST', path, JSON.stringify(body), 'application/json');
+      return readJson(res, this.host);
+    }, () => false);
+  }
+
+  private async withRetries<T>(once: () => Promise<T>, shown: () => boolean): Promise<T> {
+    const max = this.o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    for (let attempt = 1; ; attempt++) {
+      this.attempts = attempt;
+      try {
+        return await once();
+      } catch (err) {
+        if (this.o.signal?.aborted) throw err;
+        if (shown() || !shouldRetry(err) || attempt >= max) throw err;
+        const delayMs = retryDelay(attempt, err);
+        if (delayMs > MAX_RETRY_WAIT_MS) {
+          const e = err as KvError;
+          throw new KvError(e.exitCode, `${e.message} (the API asks to wait ${Math.round(delayMs / 1000)} s; not waiting that long).`, 'Try again later.');
+        }
+        this.o.onRetry?.({ attempt, delayMs, error: err as KvError });
+        await (this.o.sleep ?? sleep)(delayMs, this.o.signal);
+      }
+    }
+  }
+
+  private async send(method: 'GET' | 'POST', path: string, body?: string | Readable, type?: string, length?: number) {
+    const started = (this.o.now ?? Date.now)();
+    const headers: Record<string, string> = { authorization: `Bearer ${this.o.apiKey}`, accept: 'application/json, text/event-stream' };
+    if (type) headers['content-type'] = type;
+    if (length !== undefined) headers['content-length'] = String(length);
+    try {
+      const res = await request(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: body ?? null,
+        dispatcher: this.dispatcher,
+        signal: this.o.signal ?? null,
+      });
+      const id = header(res.headers, 'msh-request-id') ?? header(res.headers, 'x-trace-id');
+      this.o.debug?.(`${method} ${path} -> ${res.statusCode} in ${(this.o.now ?? Date.now)() - started} ms${id ? ` (request id ${id})` : ''}`);
+      if (res.statusCode >= 400) throw await apiErrorFrom(res, this.o.now ?? Date.now);
+      return res;
+    } catch (err) {
+      if (err instanceof KvError) throw err;
+      if (this.o.signal?.aborted) throw new NetworkError('interrupted', 'interrupted', undefined, false, false);
+      throw networkError(err, this.host, this.timeouts, false);
+    }
+  }
+
+  private async chatOnce(plan: BodyPlan, stream: boolean, h: ChatHandlers, shown: () => boolean): Promise<Completion> {
+    const res = await this.send('POST', '/chat/completions', Readable.from(bodyChunks(plan), { objectMode: false }), 'application/json', plan.bytes);
+    h.onResponse?.();
+    const type = header(res.headers, 'content-type') ?? '';
+    const c = emptyCompletion();
+    try {
+      if (!type.includes('text/event-stream')) {
+        const body = await readJson(res, this.host);
+        const whole = fromBody(body);
+        h.onDelta?.({ text: whole.text, reasoning: whole.reasoning });
+        return whole;
+      }
+      if (!stream) this.o.debug?.('the API streamed an answer that was asked for whole');
+      const events = parseSse(res.body);
+      let end = await events.next();
+      for (; !end.done; end = await events.next()) h.onDelta?.(applyChunk(c, end.value));
+      if (!end.value.done && c.finishReason === undefined) {
+        throw new NetworkError('incomplete', `the answer from ${this.host} ended early.${shown() ? ' The answer above is incomplete.' : ''}`, 'Try again.', shown());
+      }
+      return c;
+    } catch (err) {
+      res.body.destroy();
+      if (err instanceof ApiError || err instanceof NetworkError) {
+        if (shown() && err instanceof NetworkError && !err.partial) {
+          throw new NetworkError(err.code, `${err.message} The answer above is incomplete.`, err.hint, true, false);
+        }
+        throw err;
+      }
+      if (this.o.signal?.aborted) throw new NetworkError('interrupted', 'interrupted', undefined, false, false);
+      throw networkError(err, this.host, this.timeouts, shown());
+    }
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+async function readJson(res: Dispatcher.ResponseData, host: string): Promise<unknown> {
+  const text = await res.body.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    const type = header(res.headers, 'content-type') ?? 'unknown type';
+    throw new NetworkError('bad_response', `${host} answered with ${type} that is not the API's JSON.`, 'Check --base-url: it should end in /v1 of a Moonshot-compatible API.');
+  }
+}
+
+/** Moonshot's error body `{"error":{"type","message"}}` as an ApiError (any body tolerated). */
+async function apiErrorFrom(res: Dispatcher.ResponseData, now: () => number): Promise<ApiError> {
+  const text = await res.body.text().catch(() => '');
+  let type = '';
+  let message = '';
+  try {
+    const e = (JSON.parse(text) as { error?: { type?: unknown; message?: unknown } }).error;
+    type = typeof e?.type === 'string' ? e.type : '';
+    message = typeof e?.message === 'string' ? e.message : '';
+  } catch {
+    // not JSON: keep the status line
+  }
+  return new ApiError({
+    status: res.statusCode,
+    type,
+    message: message || `HTTP ${res.statusCode}${text ? `: ${text.slice(0, 120).trim()}` : ''}`,
+    requestId: header(res.headers, 'msh-request-id') ?? header(res.headers, 'x-trace-id'),
+    retryAfterMs: parseRetryAfter(header(res.headers, 'retry-after'), now()),
+  });
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new NetworkError('interrupted', 'interrupted', undefined, false, false));
+    const t = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }
+    function onAbort() {
+      clearTimeout(t);
+      reject(new NetworkError('interrupted', 'interrupted', undefined, false, false));
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,45 @@
+// Retry decisions, pure and table-tested; the one loop that uses them is in client.ts.
+import { ApiError, NetworkError } from '../errors.js';
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
+/** A wait the server asks for beyond this is not slept through: the run gives up and says so. */
+export const MAX_RETRY_WAIT_MS = 60_000;
+
+const RETRYABLE_429 = new Set(['rate_limit_reached_error', 'engine_overloaded_error']);
+
+/** Whether an error is worth another attempt (before any answer text was shown). */
+export function shouldRetry(err: unknown): boolean {
+  if (err instanceof ApiError) {
+    if (err.type === 'exceeded_current_quota_error') return false;
+    if (err.status === 429) return RETRYABLE_429.has(err.type) || err.type === '';
+    return err.status >= 500 || err.status === 408;
+  }
+  if (err instanceof NetworkError) return err.retryable && !err.partial;
+  return false;
+}
+
+/** Parses a Retry-After header (seconds or an HTTP date) into ms. */
+export function parseRetryAfter(header: string | undefined, now: number): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Moonshot's rate-limit messages end "... please try again after 3 seconds". */
+export function parseAfterSeconds(message: string): number | undefined {
+  const m = /after\s+(\d+(?:\.\d+)?)\s*(?:s\b|sec|second)/i.exec(message);
+  return m ? Math.round(Number(m[1]) * 1000) : undefined;
+}
+
+/**
+ * How long to wait before attempt `attempt + 1` (attempt counts from 1).
+ * Retry-After, else "after N seconds", else min(0.5 * 2^(attempt-1), 8) s with up to 25% jitter.
+ */
+export function retryDelay(attempt: number, err: unknown, random: () => number = Math.random): number {
+  const asked = err instanceof ApiError ? (err.retryAfterMs ?? parseAfterSeconds(err.message)) : undefined;
+  if (asked !== undefined) return asked;
+  const base = Math.min(500 * 2 ** (attempt - 1), 8000);
+  return Math.round(base * (1 - 0.25 * random()));
+}

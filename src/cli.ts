@@ -1,0 +1,129 @@
+// The commander program: parses argv, lazy-loads the command it runs, and maps every error to an
+// exit code. The ONLY place that touches process.exit.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { EXIT, KvError } from './errors.js';
+import type { Io } from './io.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const positiveInt = (name: string) => (v: string) => {
+  if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new InvalidArgumentError(`${name} takes a whole number of at least 1.`);
+  return Number(v);
+};
+const nonNegativeNumber = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} takes a number of at least 0.`);
+  return n;
+};
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('kimi-vision')
+    .description("Describe images with Moonshot's Kimi vision models.")
+    .version(version(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  program
+    .command('describe')
+    .description('describe one or more images (or videos) in ONE request, streaming the answer to stdout')
+    .argument('[inputs...]', 'image files, quoted globs, directories, or - for stdin (default: stdin when piped)')
+    .option('-p, --prompt <text>', 'the question (default "Describe the image." / "Describe the images.")')
+    .option('-s, --system <text>', 'a system message, sent first')
+    .option('-m, --model <id>', 'model id [KIMI_VISION_MODEL] (default kimi-k2.6, thinking off)')
+    .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
+    .option('--max-tokens <n>', 'cap on output tokens (sent only when given)', positiveInt('--max-tokens'))
+    .option('--temperature <t>', 'sampling temperature 0-1 (sent only when given)', nonNegativeNumber('--temperature'))
+    .addOption(new Option('--thinking <mode>', 'thinking on|off, for models where it is optional').choices(['on', 'off']))
+    .addOption(new Option('--effort <level>', 'reasoning effort, for models that take it').choices(['low', 'high', 'max']))
+    .option('--no-stream', 'ask for the whole answer at once instead of streaming')
+    .option('--dry-run', 'print the plan and estimate to stdout; no key, nothing sent')
+    .option('-q, --quiet', 'no spinner, estimate or usage lines (errors still go to stderr)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--max-cost <amount>', "refuse to send when the estimate is above this (platform's currency)", nonNegativeNumber('--max-cost'))
+    .option('--timeout <seconds>', 'give up when no byte arrives for this long (default 120)', positiveInt('--timeout'))
+    .option('--max-attempts <n>', 'attempts for retryable failures (default 3)', positiveInt('--max-attempts'))
+    .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
+    .action(async (inputs: string[], opts) => {
+      const { describeCommand } = await import('./commands/describe.js');
+      setExit(await describeCommand(inputs, opts, io));
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code. Never throws. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+export function reportError(err: unknown, io: Io): number {
+  if (err instanceof CommanderError) {
+    // commander already printed its message; help and version end here too.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+    return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  const color = io.stderr.isTTY && (io.env.NO_COLOR ?? '') === '';
+  const red = (s: string) => (color ? `\u001b[31m${s}\u001b[39m` : s);
+  const dim = (s: string) => (color ? `\u001b[2m${s}\u001b[22m` : s);
+  if (err instanceof KvError) {
+    if (err.exitCode === EXIT.interrupted || err.exitCode === EXIT.terminated) {
+      io.stderr.write(`${dim('interrupted')}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`${red('error:')} ${err.message}\n`);
+    if (err.hint) io.stderr.write(`${dim(err.hint)}\n`);
+    return err.exitCode;
+  }
+  io.stderr.write(`${red('internal error:')} ${(err as Error)?.message ?? String(err)}\n`);
+  io.stderr.write(`${dim('This is a bug in kimi-vision; please report it with the command you ran (KIMI_VISION_DEBUG=1 shows more).')}\n`);
+  if (io.env.KIMI_VISION_DEBUG === '1' && err instanceof Error && err.stack) io.stderr.write(`${dim(err.stack)}\n`);
+  return EXIT.internal;
+}
+
+/** The process entry: wires real stdio and signals, then exits with the code. */
+export async function main(): Promise<void> {
+  const controller = new AbortController();
+  const io: Io = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => performance.now(),
+    signal: controller.signal,
+  };
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (controller.signal.aborted) process.exit(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
+    controller.abort(signal);
+    // Whatever is stuck (a read from a terminal, say) must not keep the user waiting.
+    setTimeout(() => process.exit(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted), 2000).unref();
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // `kimi-vision … | head -1`: the reader left; stop quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') {
+      controller.abort('EPIPE');
+      process.exit(EXIT.ok);
+    }
+  });
+  const code = await run(process.argv.slice(2), io);
+  process.exit(code);
+}

@@ -1,0 +1,104 @@
+// argv strings -> Image values, in argument order. Files, quoted globs, directories, `-` for stdin.
+import { lstat, stat } from 'node:fs/promises';
+import path from 'node:path';
+import fg from 'fast-glob';
+import { InputError, UsageError } from '../errors.js';
+import type { Image } from './image.js';
+import { readFileOnce, readMemoryOnce, readError, toImage } from './read.js';
+import { sniffMime } from './sniff.js';
+
+export interface ResolveOptions {
+  cwd: string;
+  /** Reads all of stdin; called at most once. */
+  readStdin: () => Promise<Uint8Array>;
+  /** Notes for stderr (skipped files in directories). */
+  warn?: (line: string) => void;
+}
+
+/** One planned input: a file on disk or stdin, with the name shown to the user. */
+type Planned = { kind: 'file'; file: string; shownAs: string; fromDir: boolean } | { kind: 'stdin' };
+
+const READ_PARALLEL = 4;
+
+export async function resolveInputs(args: readonly string[], opts: ResolveOptions): Promise<Image[]> {
+  const planned = await expandArgs(args, opts.cwd);
+  const images: (Image | undefined)[] = new Array(planned.length);
+  let stdinUsed = false;
+  const skipped: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < planned.length) {
+      const i = next++;
+      const p = planned[i] as Planned;
+      if (p.kind === 'stdin') {
+        if (stdinUsed) throw new UsageError('`-` (stdin) given more than once.', 'Stdin holds one image.');
+        stdinUsed = true;
+        const data = await opts.readStdin();
+        images[i] = toImage('-', { kind: 'memory', data }, readMemoryOnce(data));
+        continue;
+      }
+      const read = await readFileOnce(p.file, p.shownAs);
+      if (p.fromDir && !sniffMime(read.head).ok) {
+        skipped.push(p.shownAs);
+        continue;
+      }
+      images[i] = toImage(p.shownAs, { kind: 'file', file: p.file }, read);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_PARALLEL, planned.length) }, worker));
+  if (skipped.length > 0 && opts.warn) {
+    const list = skipped.slice(0, 3).join(', ') + (skipped.length > 3 ? `, … (${skipped.length - 3} more)` : '');
+    opts.warn(`skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} in directories that are not supported images: ${list}`);
+  }
+  const found = images.filter((x): x is Image => x !== undefined);
+  if (found.length === 0 && planned.some((p) => p.kind === 'file' && p.fromDir)) {
+    throw new UsageError(`no supported image in ${args.join(' ')}.`, 'Point at PNG, JPEG, WebP, GIF, BMP or HEIC files.');
+  }
+  return found;
+}
+
+/** Expands globs and directories, in argument order; drops duplicate paths (first one wins). */
+export async function expandArgs(args: readonly string[], cwd: string): Promise<Planned[]> {
+  const out: Planned[] = [];
+  const seen = new Set<string>();
+  const add = (file: string, shownAs: string, fromDir: boolean) => {
+    const abs = path.resolve(cwd, file);
+    if (seen.has(abs)) return;
+    seen.add(abs);
+    out.push({ kind: 'file', file: abs, shownAs, fromDir });
+  };
+  for (const arg of args) {
+    if (arg === '-') {
+      out.push({ kind: 'stdin' });
+      continue;
+    }
+    if (arg === '') throw new UsageError('an empty string was given as an input.', 'Pass a file, a quoted glob, a directory or -.');
+    const info = await stat(path.resolve(cwd, arg)).catch((err: NodeJS.ErrnoException) => err);
+    if (!(info instanceof Error)) {
+      if (info.isDirectory()) {
+        for (const f of await globSorted('**/*', path.resolve(cwd, arg))) add(path.join(path.resolve(cwd, arg), f), path.join(arg, f), true);
+      } else if (info.isFile()) {
+        add(arg, arg, false);
+      } else {
+        throw new InputError(`${arg}: not a regular file (a FIFO, socket or device).`, 'Save it to a file first, or pipe it in with -.');
+      }
+      continue;
+    }
+    if (fg.isDynamicPattern(arg)) {
+      const matches = await globSorted(arg, cwd);
+      if (matches.length === 0) throw new UsageError(`no file matches ${arg}.`, 'Check the pattern; it is matched relative to the current directory.');
+      for (const m of matches) add(m, m, false);
+      continue;
+    }
+    // A dangling symlink or an unreadable parent directory still deserves its own message.
+    const link = await lstat(path.resolve(cwd, arg)).catch(() => undefined);
+    if (link?.isSymbolicLink()) throw new InputError(`${arg}: a symbolic link to a missing file.`);
+    throw readError(info, arg);
+  }
+  return out;
+}
+
+async function globSorted(pattern: string, cwd: string): Promise<string[]> {
+  const entries = await fg(pattern, { cwd, onlyFiles: true, dot: false, unique: true, suppressErrors: true });
+  return entries.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}

@@ -1,0 +1,25 @@
+// What a command may touch of the outside world, injected so tests can fake it.
+import type { Readable, Writable } from 'node:stream';
+
+export interface Tty {
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface Io {
+  stdout: Writable & Tty;
+  stderr: Writable & Tty;
+  stdin: Readable & Tty;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  now: () => number;
+  /** Aborted on Ctrl-C / SIGTERM; commands pass it to every request. */
+  signal: AbortSignal;
+}
+
+/** Reads a stream to its end. */
+export async function readAll(stream: Readable): Promise<Uint8Array> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,27 @@
+// How numbers, money and durations read on stderr. Pure.
+import type { Cost } from '../estimate/estimate.js';
+
+const SYMBOL = { CNY: '¥', USD: '$' } as const;
+
+export function formatMoney(c: Cost): string {
+  const digits = c.amount === 0 ? 2 : c.amount < 0.01 ? 4 : c.amount < 1 ? 3 : 2;
+  return `${SYMBOL[c.currency]}${c.amount.toFixed(digits)}`;
+}
+
+export function formatInt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+export function plural(n: number, word: string): string {
+  return `${formatInt(n)} ${word}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,78 @@
+// Everything that is not the answer: spinner, colours, notes, on stderr only.
+// Colour and spinner only when stderr is a TTY; NO_COLOR (any non-empty value) and TERM=dumb honoured.
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { Io } from '../io.js';
+
+interface Spinner {
+  text(t: string): void;
+  stop(): void;
+  /** Erase the spinner line / draw it again, around a line printed while it spins. */
+  clear(): void;
+  render(): void;
+}
+
+const NO_SPINNER: Spinner = { text: () => {}, stop: () => {}, clear: () => {}, render: () => {} };
+
+export class Terminal {
+  readonly color: ChalkInstance;
+  readonly interactive: boolean;
+  private spinner: Spinner = NO_SPINNER;
+  private spinning = false;
+
+  constructor(private readonly io: Io, private readonly quiet = false) {
+    this.interactive = io.stderr.isTTY === true && io.env.TERM !== 'dumb';
+    const noColor = (io.env.NO_COLOR ?? '') !== '';
+    const forced = io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0';
+    this.color = new Chalk({ level: !noColor && (this.interactive || forced) ? 1 : 0 });
+  }
+
+  /** A note for people (estimate, usage): hidden by --quiet. */
+  note(line: string): void {
+    if (this.quiet) return;
+    this.line(line);
+  }
+
+  warn(line: string): void {
+    this.line(this.color.yellow(line));
+  }
+
+  error(message: string, hint?: string): void {
+    this.line(`${this.color.red('error:')} ${message}`);
+    if (hint) this.line(this.color.dim(hint));
+  }
+
+  /** Prints a stderr line, clearing the spinner around it. */
+  line(text: string): void {
+    this.spinner.clear();
+    this.io.stderr.write(`${text}\n`);
+    this.spinner.render();
+  }
+
+  /** Starts (or retitles) the spinner: a TTY on stderr only, never with --quiet. ora loads lazily. */
+  async startSpinner(text: string): Promise<void> {
+    if (!this.interactive || this.quiet) return;
+    if (this.spinning) return this.spinner.text(text);
+    this.spinning = true;
+    const { default: ora } = await import('ora');
+    if (!this.spinning) return; // stopped while ora was loading
+    const s = ora({ text, stream: this.io.stderr, discardStdin: false, isEnabled: true, color: 'cyan' }).start();
+    this.spinner = {
+      text: (t) => {
+        s.text = t;
+      },
+      stop: () => s.stop(),
+      clear: () => s.clear(),
+      render: () => s.render(),
+    };
+  }
+
+  setSpinnerText(text: string): void {
+    this.spinner.text(text);
+  }
+
+  stopSpinner(): void {
+    this.spinning = false;
+    this.spinner.stop();
+    this.spinner = NO_SPINNER;
+  }
+}

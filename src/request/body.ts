@@ -1,0 +1,114 @@
+// The request body as a stream: JSON head, each image base64-encoded from disk in chunks, tail.
+// Its exact size is known before the first byte is sent, and it can be re-created for a retry.
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Image } from '../inputs/image.js';
+import { InputError } from '../errors.js';
+import type { Message } from './messages.js';
+
+/** The API refuses request bodies above 100 MB. */
+export const MAX_BODY_BYTES = 100 * 1024 * 1024;
+
+export interface BodyPlan {
+  /** Literal JSON pieces and the images between them, in order. */
+  segments: (Buffer | Image)[];
+  bytes: number;
+}
+
+export function base64Length(bytes: number): number {
+  return 4 * Math.ceil(bytes / 3);
+}
+
+const urlPrefix = (img: Image) => `"data:${img.mime};base64,`;
+const mediaBytes = (img: Image) => Buffer.byteLength(urlPrefix(img)) + base64Length(img.bytes) + 1;
+
+/**
+ * Lays out `{...params, messages}` as JSON with every media part's URL left as a hole to fill from
+ * disk. Media parts become `{"type":"image_url","image_url":{"url":…}}` (or video_url for videos).
+ */
+export function planBody(params: Record<string, unknown>, messages: readonly Message[]): BodyPlan {
+  const nonce = randomBytes(8).toString('hex');
+  const holes: Image[] = [];
+  const wire = messages.map((m) =>
+    typeof m.content === 'string'
+      ? m
+      : {
+          ...m,
+          content: m.content.map((p) => {
+            if (p.type !== 'media') return p;
+            const placeholder = `kv-media-${nonce}-${holes.push(p.image) - 1}`;
+            return p.image.kind === 'video'
+              ? { type: 'video_url', video_url: { url: placeholder } }
+              : { type: 'image_url', image_url: { url: placeholder } };
+          }),
+        },
+  );
+  const json = JSON.stringify({ ...params, messages: wire });
+  const segments: (Buffer | Image)[] = [];
+  const re = new RegExp(`"kv-media-${nonce}-(\\d+)"`, 'g');
+  let last = 0;
+  for (let m = re.exec(json); m; m = re.exec(json)) {
+    segments.push(Buffer.from(json.slice(last, m.index)));
+    segments.push(holes[Number(m[1])] as Image);
+    last = m.index + m[0].length;
+  }
+  segments.push(Buffer.from(json.slice(last)));
+  const bytes = segments.reduce((n, s) => n + (Buffer.isBuffer(s) ? s.length : mediaBytes(s)), 0);
+  return { segments, bytes };
+}
+
+export function checkBodySize(plan: BodyPlan): void {
+  if (plan.bytes > MAX_BODY_BYTES) {
+    const mb = (plan.bytes / 1024 / 1024).toFixed(1);
+    throw new InputError(
+      `the request would be ${mb} MB; the API takes at most 100 MB.`,
+      'Send fewer images at once (--each sends one request per image), or shrink them.',
+    );
+  }
+}
+
+/** 768 KiB: a multiple of 3, so chunks encode to base64 without carrying bytes over. */
+const CHUNK = 3 * 256 * 1024;
+
+/** Streams the body. Fails if a file changed size since it was read. */
+export async function* bodyChunks(plan: BodyPlan): AsyncGenerator<Uint8Array> {
+  for (const seg of plan.segments) {
+    if (Buffer.isBuffer(seg)) {
+      yield seg;
+      continue;
+    }
+    yield Buffer.from(urlPrefix(seg));
+    yield* base64Chunks(seg);
+    yield Buffer.from('"');
+  }
+}
+
+async function* base64Chunks(img: Image): AsyncGenerator<Uint8Array> {
+  if (img.source.kind === 'memory') {
+    const data = img.source.data;
+    for (let i = 0; i < data.length; i += CHUNK) {
+      yield Buffer.from(Buffer.from(data.buffer, data.byteOffset + i, Math.min(CHUNK, data.length - i)).toString('base64'));
+    }
+    return;
+  }
+  let carry = Buffer.alloc(0);
+  let total = 0;
+  for await (const raw of createReadStream(img.source.file, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
+    total += raw.length;
+    const buf = carry.length ? Buffer.concat([carry, raw]) : raw;
+    const usable = buf.length - (buf.length % 3);
+    carry = Buffer.from(buf.subarray(usable));
+    if (usable > 0) yield Buffer.from(buf.subarray(0, usable).toString('base64'));
+  }
+  if (carry.length) yield Buffer.from(carry.toString('base64'));
+  if (total !== img.bytes) {
+    throw new InputError(`${img.path}: changed while being sent (${img.bytes} bytes when read, ${total} now).`, 'Run again once the file is stable.');
+  }
+}
+
+/** The whole body as one string: for small requests, tests and the estimate endpoint. */
+export async function bodyToString(plan: BodyPlan): Promise<string> {
+  const parts: Uint8Array[] = [];
+  for await (const c of bodyChunks(plan)) parts.push(c);
+  return Buffer.concat(parts).toString('utf8');
+}

@@ -1,0 +1,110 @@
+// Runs the CLI the two ways tests need: in-process with a fake io, or as the real bin in a child process.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { run } from '../../src/cli.js';
+import type { Io } from '../../src/io.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = path.join(ROOT, 'bin', 'kimi-vision.js');
+export const FIXTURES = path.join(ROOT, 'fixtures');
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
+export const stripAnsi = (s: string) => s.replace(ANSI, '');
+
+/** A fresh HOME / XDG tree so no test reads or writes the developer's own config, cache or state. */
+export function isolatedHome(): Record<string, string> {
+  const home = mkdtempSync(path.join(tmpdir(), 'kv-home-'));
+  return {
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    XDG_STATE_HOME: path.join(home, '.local', 'state'),
+  };
+}
+
+class Sink extends Writable {
+  text = '';
+  isTTY: boolean;
+  columns = 80;
+  constructor(tty: boolean) {
+    super();
+    this.isTTY = tty;
+  }
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void) {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+export interface InProcessOptions {
+  env?: Record<string, string | undefined>;
+  stdin?: Buffer | string;
+  stdinTTY?: boolean;
+  stderrTTY?: boolean;
+  cwd?: string;
+  signal?: AbortSignal;
+}
+
+/** Runs `kimi-vision <args>` in this process with captured stdout/stderr. */
+export async function runInProcess(args: string[], o: InProcessOptions = {}): Promise<Result> {
+  const stdout = new Sink(false);
+  const stderr = new Sink(o.stderrTTY ?? false);
+  const stdin = (o.stdin !== undefined ? Readable.from([Buffer.from(o.stdin)]) : new PassThrough()) as Readable & { isTTY?: boolean };
+  if (o.stdin === undefined) (stdin as PassThrough).end();
+  stdin.isTTY = o.stdinTTY ?? o.stdin === undefined;
+  const io: Io = {
+    stdout,
+    stderr,
+    stdin,
+    env: { ...isolatedHome(), ...o.env },
+    cwd: o.cwd ?? ROOT,
+    now: () => performance.now(),
+    signal: o.signal ?? new AbortController().signal,
+  };
+  const code = await run(args, io);
+  return { code, stdout: stdout.text, stderr: stripAnsi(stderr.text) };
+}
+
+export interface SpawnOptions {
+  env?: Record<string, string | undefined>;
+  stdin?: Buffer | string;
+  cwd?: string;
+  /** Called with the child once started (to send signals). */
+  onSpawn?: (child: ReturnType<typeof spawn>) => void;
+  /** Called with each stdout chunk as it arrives. */
+  onStdout?: (text: string) => void;
+}
+
+/** Spawns the real bin/kimi-vision.js; resolves when it exits. */
+export function runBin(args: string[], o: SpawnOptions = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string | undefined> = { PATH: process.env.PATH, ...isolatedHome(), ...o.env };
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: o.cwd ?? ROOT,
+      env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      o.onStdout?.(d);
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr: stripAnsi(stderr) }));
+    o.onSpawn?.(child);
+    if (o.stdin !== undefined) child.stdin.end(o.stdin);
+    else child.stdin.end();
+  });
+}

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Image } from '../../src/inputs/image.js';
+import { bodyChunks, bodyToString, planBody } from '../../src/request/body.js';
+import { describeMessages } from '../../src/request/messages.js';
+import { requestParams } from '../../src/request/params.js';
+import { UsageError } from '../../src/errors.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'kv-body-'));
+function fileImage(name: string, data: Buffer, mime = 'image/png'): Image {
+  const file = path.join(dir, name);
+  writeFileSync(file, data);
+  return { path: name, mime, kind: 'image', bytes: data.length, sha256: createHash('sha256').update(data).digest('hex'), dimensions: undefined, source: { kind: 'file', file } };
+}
+
+describe('the request body', () => {
+  it('is exactly JSON.stringify of the naive body, with the size known up front', async () => {
+    for (const size of [0, 1, 2, 3, 4, 5, 786431, 786432, 786433, 2_000_000]) {
+      const data = Buffer.alloc(size, 7).map((_, i) => (i * 31) & 255) as Buffer;
+      const a = fileImage(`a${size}.png`, data);
+      const b: Image = { ...a, path: '-', mime: 'image/jpeg', source: { kind: 'memory', data } };
+      const messages = describeMessages([a, b], 'Say "hi" \u2028 你好', 'sys');
+      const params = { model: 'kimi-k2.6', stream: true };
+      const plan = planBody(params, messages);
+      const text = await bodyToString(plan);
+      const naive = JSON.stringify({
+        ...params,
+        messages: [
+          { role: 'system', content: 'sys' },
+          { role: 'user', content: [
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${data.toString('base64')}` } },
+            { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${data.toString('base64')}` } },
+            { type: 'text', text: 'Say "hi" \u2028 你好' },
+          ] },
+        ],
+      });
+      expect(text).toBe(naive);
+      expect(plan.bytes).toBe(Buffer.byteLength(naive));
+    }
+  });
+
+  it('writes videos as video_url parts', async () => {
+    const v = fileImage('v.mp4', Buffer.from('abc'), 'video/mp4');
+    const body = JSON.parse(await bodyToString(planBody({}, describeMessages([{ ...v, kind: 'video' }], 'p'))));
+    expect(body.messages[0].content[0]).toEqual({ type: 'video_url', video_url: { url: 'data:video/mp4;base64,YWJj' } });
+  });
+
+  it('refuses to send a file that changed size since it was read', async () => {
+    const a = fileImage('grow.png', Buffer.from('abcdef'));
+    writeFileSync(a.source.kind === 'file' ? a.source.file : '', Buffer.from('abc'));
+    const drain = async () => {
+      for await (const _ of bodyChunks(planBody({}, describeMessages([a], 'p')))) void _;
+    };
+    await expect(drain()).rejects.toThrow(/grow.png: changed while being sent/);
+  });
+});
+
+describe('requestParams', () => {
+  it.each([
+    [{ model: 'kimi-k2.6', stream: true }, { model: 'kimi-k2.6', thinking: { type: 'disabled' }, stream: true, stream_options: { include_usage: true } }],
+    [{ model: 'kimi-k2.6', stream: false, thinking: 'on' as const }, { model: 'kimi-k2.6', thinking: { type: 'enabled' }, stream: false }],
+    [{ model: 'kimi-k3.1-pro', stream: false }, { model: 'kimi-k3.1-pro', reasoning_effort: 'low', stream: false }],
+    [{ model: 'kimi-k3', stream: false, effort: 'max' }, { model: 'kimi-k3', reasoning_effort: 'max', stream: false }],
+    [{ model: 'kimi-k2.7-code', stream: false }, { model: 'kimi-k2.7-code', stream: false }],
+    [{ model: 'moonshot-v1-8k-vision-preview', stream: false, temperature: 0.3, maxTokens: 100 }, { model: 'moonshot-v1-8k-vision-preview', temperature: 0.3, max_tokens: 100, stream: false }],
+    [{ model: 'kimi-k2.6', stream: false, temperature: 0.6 }, { model: 'kimi-k2.6', thinking: { type: 'disabled' }, temperature: 0.6, stream: false }],
+    [{ model: 'future-model', stream: false }, { model: 'future-model', stream: false }],
+  ])('%j', (o, expected) => {
+    expect(requestParams(o)).toEqual(expected);
+  });
+
+  it.each([
+    [{ model: 'kimi-k2.7-code', stream: false, thinking: 'off' as const }, /always thinks/],
+    [{ model: 'kimi-k3', stream: false, thinking: 'off' as const }, /always thinks/],
+    [{ model: 'kimi-k2.6', stream: false, effort: 'low' }, /does not take --effort/],
+    [{ model: 'kimi-k3', stream: false, effort: 'medium' }, /low\|high\|max/],
+    [{ model: 'kimi-k2.6', stream: false, temperature: 0.2 }, /only accepts temperature 0.6/],
+    [{ model: 'kimi-k2.6', stream: false, temperature: 0.6, thinking: 'on' as const }, /only accepts temperature 1/],
+    [{ model: 'kimi-k3', stream: false, temperature: 0.5 }, /only accepts temperature 1/],
+    [{ model: 'moonshot-v1-8k-vision-preview', stream: false, temperature: 1.5 }, /between 0 and 1/],
+  ])('refuses locally what the model rejects: %j', (o, msg) => {
+    expect(() => requestParams(o)).toThrow(UsageError);
+    expect(() => requestParams(o)).toThrow(msg);
+  });
+});
