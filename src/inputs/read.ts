@@ -47,7 +47,7 @@ export function toImage(path: string, source: ImageSource, read: ReadResult): Im
   const sniff = sniffMime(read.head);
   if (!sniff.ok) {
     throw new InputError(
-      `${path}: not a supported image or video (looks like ${sniff.looksLike}).`,
+      `${path}: not a supported image or video (it looks like ${withArticle(sniff.looksLike)}).`,
       'Supported: PNG, JPEG, WebP, GIF, BMP, HEIC/HEIF images; MP4, MOV, WebM, MPEG, AVI, FLV, WMV, 3GP videos. Convert it first.',
     );
   }
@@ -75,4 +75,10 @@ export function readError(err: unknown, shownAs: string): InputError {
     default:
       return new InputError(`${shownAs}: cannot be read (${code ?? (err as Error)?.message ?? 'unknown error'}).`);
   }
+}
+
+/** "SVG image" -> "an SVG image", "empty file" -> "an empty file"; "text …" and "… data" take none. */
+function withArticle(what: string): string {
+  if (/^(a|an|the) |^text|\bdata\b/i.test(what)) return what;
+  return /^[aeiou]|^(SVG|MP|HEI|ICO|AVIF|ELF|MKV|RAR|XZ)/i.test(what) ? `an ${what}` : `a ${what}`;
 }
