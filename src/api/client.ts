@@ -110,7 +110,7 @@ export class MoonshotClient {
         signal: this.o.signal ?? null,
       });
       const id = header(res.headers, 'msh-request-id') ?? header(res.headers, 'x-trace-id');
-      this.o.debug?.(`${method} ${path} -> ${res.statusCode} in ${(this.o.now ?? Date.now)() - started} ms${id ? ` (request id ${id})` : ''}`);
+      this.o.debug?.(`${method} ${path} -> ${res.statusCode} in ${Math.round((this.o.now ?? Date.now)() - started)} ms${id ? ` (request id ${id})` : ''}`);
       if (res.statusCode >= 400) throw await apiErrorFrom(res, this.o.now ?? Date.now);
       return res;
     } catch (err) {
