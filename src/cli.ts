@@ -20,6 +20,8 @@ const nonNegativeNumber = (name: string) => (v: string) => {
   return n;
 };
 
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('kimi-vision')
     .description("Describe images with Moonshot's Kimi vision models.")
@@ -45,15 +47,103 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--effort <level>', 'reasoning effort, for models that take it').choices(['low', 'high', 'max']))
     .option('--no-stream', 'ask for the whole answer at once instead of streaming')
     .option('--dry-run', 'print the plan and estimate to stdout; no key, nothing sent')
+    .option('--exact', 'ask the API for the exact input token count (needs a key, also with --dry-run)')
     .option('-q, --quiet', 'no spinner, estimate or usage lines (errors still go to stderr)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format (default: config format, else text)').choices(['text', 'json']))
     .option('--max-cost <amount>', "refuse to send when the estimate is above this (platform's currency)", nonNegativeNumber('--max-cost'))
     .option('--timeout <seconds>', 'give up when no byte arrives for this long (default 120)', positiveInt('--timeout'))
     .option('--max-attempts <n>', 'attempts for retryable failures (default 3)', positiveInt('--max-attempts'))
     .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
+    .option('--json-object', 'JSON Mode: the answer is a JSON object (checked, printed compact)')
+    .option('--schema <file|json>', 'a JSON Schema the answer must satisfy (validated; one retry)')
+    .option('--prefill <text>', 'Partial Mode: the answer starts with this text')
+    .option('--prefill-name <name>', 'Partial Mode: the name of the assistant role')
+    .option('--tools <file|json>', 'function definitions (OpenAI style); tool calls print as JSON lines')
+    .option('--tool-choice <choice>', 'auto, none, or the name of a tool to call')
+    .option('--tool-result <id=json>', 'answer a tool call of the conversation (repeat for each; with --continue)', collect, [])
+    .option('--show-thinking', "print a thinking model's reasoning, dimmed, on stderr")
+    .option('-c, --continue', 'continue the last conversation (resends its history)')
+    .option('--session <id>', 'continue the given conversation (see kimi-vision sessions)')
     .action(async (inputs: string[], opts) => {
       const { describeCommand } = await import('./commands/describe.js');
       setExit(await describeCommand(inputs, opts, io));
+    });
+
+  program
+    .command('sessions')
+    .description('list saved conversations, newest first')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts) => {
+      const { sessionsCommand } = await import('./commands/sessions.js');
+      setExit(await sessionsCommand(opts, io));
+    });
+
+  program
+    .command('models')
+    .description('list the models your key can use, with images/video, context, thinking and prices')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--all', "also list the model table's models the key does not have")
+    .option('--offline', "print kimi-vision's model table only; no key, nothing sent")
+    .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
+    .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
+    .action(async (opts) => {
+      const { modelsCommand } = await import('./commands/models.js');
+      setExit(await modelsCommand(opts, io));
+    });
+
+  program
+    .command('balance')
+    .description('show the account balance (exit 6 when nothing is left to spend)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
+    .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
+    .action(async (opts) => {
+      const { balanceCommand } = await import('./commands/balance.js');
+      setExit(await balanceCommand(opts, io));
+    });
+
+  const config = program
+    .command('config')
+    .description('show or change the defaults in the config file (model, base_url, prompt, format, api_key)');
+  config
+    .command('set')
+    .description('set a default; api_key is read from stdin (or typed hidden), never from the command line')
+    .argument('<key>', 'model, base_url, prompt, format or api_key')
+    .argument('[value]', 'the value (api_key: - or nothing, and the key on stdin)')
+    .action(async (key: string, value: string | undefined) => {
+      const { configSet } = await import('./commands/config.js');
+      setExit(await configSet(key, value, io));
+    });
+  config
+    .command('get')
+    .description('print a value of the config file (api_key: only whether it is set)')
+    .argument('<key>', 'model, base_url, prompt, format or api_key')
+    .action(async (key: string) => {
+      const { configGet } = await import('./commands/config.js');
+      setExit(await configGet(key, io));
+    });
+  config
+    .command('list')
+    .description('every setting as commands see it (env > config file > default), and where it comes from')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts) => {
+      const { configList } = await import('./commands/config.js');
+      setExit(await configList(opts, io));
+    });
+  config
+    .command('unset')
+    .description('remove a value from the config file')
+    .argument('<key>', 'model, base_url, prompt, format or api_key')
+    .action(async (key: string) => {
+      const { configUnset } = await import('./commands/config.js');
+      setExit(await configUnset(key, io));
+    });
+  config
+    .command('path')
+    .description('print where the config file is (or would be)')
+    .action(async () => {
+      const { configPathCommand } = await import('./commands/config.js');
+      setExit(await configPathCommand(io));
     });
 
   return program;

@@ -1,22 +1,25 @@
 // `kimi-vision describe [inputs...]`: images -> one request -> the answer streamed to stdout.
-import { ApiError, KvError, EXIT, InterruptedError, MoneyError, UsageError } from '../errors.js';
+// Also the turn of a conversation (--continue / --session), with JSON Mode, Partial Mode and tools.
+import { ApiError, EXIT, InterruptedError, KvError, UsageError } from '../errors.js';
 import { explainApiError } from '../api/explain.js';
 import { MoonshotClient } from '../api/client.js';
 import type { Completion } from '../api/completion.js';
 import { pickFallback, readModelList } from '../api/fallback.js';
-import { hasPrice, usageCost, type Cost } from '../estimate/estimate.js';
-import { imageSummary, type Image } from '../inputs/image.js';
+import { checkJsonAnswer } from '../conversation/check-json.js';
+import { planResponse, toolMessages, type ResponseFlags, type ResponsePlan } from '../conversation/response.js';
+import type { Image } from '../inputs/image.js';
 import { resolveInputs } from '../inputs/resolve.js';
 import { readAll, type Io } from '../io.js';
-import { findModel } from '../models.js';
+import { assistantMessage, printDryRun, printResult, estimateLine, type DescribeResult } from '../output/answer.js';
 import { formatBytes, formatInt, formatMoney, formatSeconds, plural } from '../output/format.js';
 import { Terminal } from '../output/terminal.js';
 import { makePlan, overContext, type Plan } from '../plan/plan.js';
 import { checkBodySize } from '../request/body.js';
-import { defaultPrompt, describeMessages } from '../request/messages.js';
-import { apiKey, resolveSettings, type Settings } from '../settings.js';
+import { defaultPrompt, describeMessages, type Message } from '../request/messages.js';
+import { loadSession, newSession, saveSession, type Session } from '../session/session.js';
+import { apiKey, resolveSettings } from '../settings.js';
 
-export interface DescribeOptions {
+export interface DescribeOptions extends ResponseFlags {
   prompt?: string;
   system?: string;
   model?: string;
@@ -32,25 +35,38 @@ export interface DescribeOptions {
   maxAttempts?: number;
   thinking?: 'on' | 'off';
   effort?: string;
+  showThinking?: boolean;
   insecureHttp?: boolean;
+  continue?: boolean;
+  session?: string;
+  toolResult?: string[];
 }
 
 export async function describeCommand(inputs: string[], o: DescribeOptions, io: Io): Promise<number> {
   const term = new Terminal(io, o.quiet);
   const settings = resolveSettings(o, io.env);
-  const images = await resolveInputs(defaultInputs(inputs, io), {
+  const continuing = o.continue === true || o.session !== undefined;
+  const prior = continuing ? await loadSession(io.env, o.session) : undefined;
+  const images = await resolveInputs(continuing ? inputs : defaultInputs(inputs, io), {
     cwd: io.cwd,
     readStdin: () => readAll(io.stdin),
     warn: (line) => term.warn(line),
   });
-  if (images.length === 0) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
-  const prompt = o.prompt ?? defaultPrompt(images.length);
+  if (!continuing && images.length === 0) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
+  if (o.toolResult?.length && !continuing) throw new UsageError('--tool-result needs --continue or --session.', 'Tool results answer the calls of a saved conversation.');
+  if (prior && o.system) term.warn('--system applies to new conversations only; it is ignored with --continue.');
+
+  const firstModel = settings.modelChosen || !prior ? settings.model : prior.session.model;
+  const history = prior?.messages ?? [];
+  let response = await planResponse(o, firstModel, io.cwd, prior?.session.params);
+  const turn = turnMessages(images, o, response, history, continuing);
   const planFor = (model: string): Plan => {
-    const plan = makePlan(images, describeMessages(images, prompt, o.system), { ...o, model }, settings.currency);
+    const messages = [...history, ...turn, ...(response.prefill ? [response.prefill] : [])];
+    const plan = makePlan(images, messages, { ...o, model, extra: response.extra }, settings.currency);
     checkBodySize(plan.body);
     return plan;
   };
-  let plan = planFor(settings.model);
+  let plan = planFor(firstModel);
 
   if (o.dryRun) {
     printDryRun(plan, images, o.format, io);
@@ -74,16 +90,22 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   try {
     let completion: Completion;
     try {
-      completion = await send(client, plan, o, io, term);
+      completion = await send(client, plan, response, o, io, term);
     } catch (err) {
-      const fallback = await fallbackModel(err, client, plan, settings);
+      const fallback = !settings.modelChosen && !prior ? await fallbackModel(err, client, plan.model) : undefined;
       if (!fallback) throw err;
       term.warn(`${plan.model} is not available to this key (404); using ${fallback} instead. Choose one with -m.`);
+      response = await planResponse(o, fallback, io.cwd);
       plan = planFor(fallback);
       announce(plan, images, o, term);
-      completion = await send(client, plan, o, io, term);
+      completion = await send(client, plan, response, o, io, term);
     }
-    return finish(completion, plan, images, settings, o, io, term, io.now() - started);
+    const text = (response.prefill ? String(response.prefill.content) : '') + completion.text;
+    let result: DescribeResult = { completion, text, plan, images };
+    if (response.json) result = await ensureJson(result, client, response, o, io, term);
+    const session = prior?.session ?? newSession(plan.model);
+    await save(session, plan, response, result, io, term);
+    return printResult(result, { format: o.format, streamed: streams(o, response), maxTokens: o.maxTokens, currency: settings.currency, elapsedMs: io.now() - started, sessionId: session.id }, io, term);
   } catch (err) {
     if (io.signal.aborted) throw new InterruptedError(io.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
     if (err instanceof ApiError) throw explainApiError(err, { model: plan.model, attempts: client.attempts });
@@ -101,104 +123,104 @@ function defaultInputs(inputs: string[], io: Io): string[] {
   return ['-'];
 }
 
-function printDryRun(plan: Plan, images: readonly Image[], format: DescribeOptions['format'], io: Io): void {
-  if (format === 'json') {
-    const out = { model: plan.model, images: images.map(imageSummary), estimate: plan.estimate, request_bytes: plan.body.bytes };
-    io.stdout.write(`${JSON.stringify(out)}\n`);
-    return;
+/** The messages this turn adds: tool results, then one user message with the images and the prompt. */
+function turnMessages(images: Image[], o: DescribeOptions, response: ResponsePlan, history: Message[], continuing: boolean): Message[] {
+  const turn: Message[] = o.toolResult?.length ? toolMessages(o.toolResult, history) : [];
+  if (continuing && images.length === 0 && o.prompt === undefined) {
+    if (turn.length > 0) return turn;
+    throw new UsageError('--continue needs a new prompt (-p), new inputs, or --tool-result.');
   }
-  for (const img of images) {
-    const size = img.dimensions ? `${img.dimensions.width}x${img.dimensions.height}` : 'size unknown';
-    io.stdout.write(`${img.path}\t${img.mime}\t${formatBytes(img.bytes)}\t${size}\n`);
-  }
-  io.stdout.write(`${estimateLine(plan, images)}; request ${formatBytes(plan.body.bytes)}\n`);
+  const prompt = (o.prompt ?? defaultPrompt(images.length)) + response.promptSuffix;
+  return [...turn, ...describeMessages(images, prompt, continuing ? undefined : o.system)];
 }
 
-function estimateLine(plan: Plan, images: readonly Image[]): string {
-  const e = plan.estimate;
-  const price = hasPrice(plan.model, e.cost.currency) ? `est. ${formatMoney(e.cost)} input` : 'price unknown';
-  return `${plural(images.length, 'image')} · ~${formatInt(e.input_tokens)} input tokens (${formatInt(e.image_tokens)} image + ${formatInt(e.text_tokens)} text) · ${plan.model} · ${price}`;
+/** The answer streams to stdout in plain text mode; JSON answers and tool calls print whole. */
+function streams(o: DescribeOptions, response: ResponsePlan): boolean {
+  return o.format === 'text' && !response.json && response.extra.tools === undefined;
 }
 
 /** The estimate line, the context warning and the --max-cost check: all before anything is sent. */
 function announce(plan: Plan, images: readonly Image[], o: DescribeOptions, term: Terminal): void {
-  term.note(estimateLine(plan, images));
+  term.note(estimateLine(plan, images.length));
   const context = overContext(plan, o.maxTokens);
   if (context !== undefined) {
     term.warn(`the estimate (${formatInt(plan.estimate.input_tokens)} input tokens${o.maxTokens ? ` + ${formatInt(o.maxTokens)} output` : ''}) is over ${plan.model}'s context of ${formatInt(context)} tokens; the API will likely refuse it.`);
   }
   if (o.maxCost !== undefined && plan.estimate.cost.amount > o.maxCost) {
-    throw new MoneyError(
+    throw new KvError(
+      EXIT.money,
       `the estimated cost ${formatMoney(plan.estimate.cost)} is above --max-cost ${formatMoney({ amount: o.maxCost, currency: plan.estimate.cost.currency })}; nothing was sent.`,
       'Raise --max-cost, send fewer or smaller images, or pick a cheaper model.',
     );
   }
 }
 
-async function send(client: MoonshotClient, plan: Plan, o: DescribeOptions, io: Io, term: Terminal): Promise<Completion> {
-  const streamText = o.format === 'text';
+async function send(client: MoonshotClient, plan: Plan, response: ResponsePlan, o: DescribeOptions, io: Io, term: Terminal): Promise<Completion> {
+  const streamText = streams(o, response);
   let printed = false;
-  await term.startSpinner(`Sending ${plural(countMedia(plan), 'image')} (${formatBytes(plan.body.bytes)}) to ${plan.model}…`);
+  let thinkingShown = false;
+  const media = plan.body.segments.filter((s) => !Buffer.isBuffer(s)).length;
+  await term.startSpinner(`Sending ${plural(media, 'image')} (${formatBytes(plan.body.bytes)}) to ${plan.model}…`);
   return client.chat(plan.body, o.stream, {
     onResponse: () => term.setSpinnerText(`Waiting for ${plan.model}…`),
     onDelta: (d) => {
-      if (d.reasoning && !printed) term.setSpinnerText(`${plan.model} is thinking…`);
+      if (d.reasoning && !printed) {
+        if (o.showThinking) {
+          if (!thinkingShown) term.stopSpinner();
+          thinkingShown = true;
+          io.stderr.write(term.color.dim(d.reasoning));
+        } else {
+          term.setSpinnerText(`${plan.model} is thinking…`);
+        }
+      }
       if (!d.text) return;
-      if (!printed) term.stopSpinner();
+      if (!printed) {
+        if (thinkingShown) io.stderr.write('\n');
+        if (streamText) {
+          term.stopSpinner();
+          if (response.prefill) io.stdout.write(String(response.prefill.content));
+        }
+      }
       printed = true;
       if (streamText) io.stdout.write(d.text);
     },
   });
 }
 
-function countMedia(plan: Plan): number {
-  return plan.body.segments.filter((s) => !Buffer.isBuffer(s)).length;
-}
-
-async function fallbackModel(err: unknown, client: MoonshotClient, plan: Plan, settings: Settings): Promise<string | undefined> {
-  if (!(err instanceof ApiError) || err.status !== 404 || settings.modelChosen) return undefined;
+async function fallbackModel(err: unknown, client: MoonshotClient, failed: string): Promise<string | undefined> {
+  if (!(err instanceof ApiError) || err.status !== 404) return undefined;
   const listed = readModelList(await client.getJson('/models').catch(() => undefined));
-  return pickFallback(listed, plan.model);
+  return pickFallback(listed, failed);
 }
 
-function finish(
-  c: Completion,
-  plan: Plan,
-  images: readonly Image[],
-  settings: Settings,
-  o: DescribeOptions,
-  io: Io,
-  term: Terminal,
-  elapsedMs: number,
-): number {
-  const model = c.model ?? plan.model;
-  const cost: Cost = c.usage ? usageCost(findModel(model) ? model : plan.model, c.usage, settings.currency) : { amount: 0, currency: settings.currency };
-  if (o.format === 'json') {
-    const out = {
-      model,
-      text: c.text,
-      finish_reason: c.finishReason ?? 'stop',
-      usage: c.usage
-        ? { prompt_tokens: c.usage.prompt_tokens, completion_tokens: c.usage.completion_tokens, total_tokens: c.usage.total_tokens }
-        : { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
-      cost,
-      images: images.map(imageSummary),
-    };
-    io.stdout.write(`${JSON.stringify(out)}\n`);
-  } else if (c.text && !c.text.endsWith('\n')) {
-    io.stdout.write('\n');
+/** A JSON answer must parse (and satisfy --schema); one retry shows the model what was wrong. */
+async function ensureJson(r: DescribeResult, client: MoonshotClient, response: ResponsePlan, o: DescribeOptions, io: Io, term: Terminal): Promise<DescribeResult> {
+  if (r.completion.finishReason === 'tool_calls') return r;
+  const first = await checkJsonAnswer(r.text, response.schema);
+  if (first.ok) return r;
+  if (!response.schema) {
+    throw new KvError(EXIT.rejected, `the answer is not a JSON object: ${first.problem}.`, 'Ask for a JSON object in the prompt, or raise --max-tokens if it was cut off.');
   }
-  if (!c.text && c.finishReason !== 'tool_calls') term.warn('the model returned an empty answer.');
-  const usage = c.usage
-    ? `${formatInt(c.usage.prompt_tokens)} prompt + ${formatInt(c.usage.completion_tokens)} completion tokens · ${hasPrice(model, cost.currency) ? formatMoney(cost) : 'price unknown'}`
-    : 'usage not reported';
-  term.note(term.color.dim(`${usage} · ${formatSeconds(elapsedMs)}`));
-  if (c.finishReason === 'length') {
-    term.warn(`the answer was cut off at the output token limit (finish_reason length). Raise --max-tokens${o.maxTokens ? ` (now ${o.maxTokens})` : ''} to get more.`);
-  } else if (c.finishReason === 'content_filter') {
-    throw new KvError(EXIT.rejected, "the answer was stopped by Moonshot's content filter (finish_reason content_filter).", 'Change the prompt or the images.');
-  } else if (c.finishReason && c.finishReason !== 'stop' && c.finishReason !== 'tool_calls') {
-    term.warn(`the answer ended unusually (finish_reason ${c.finishReason}).`);
+  term.warn(`the answer does not satisfy the schema (${first.problem}); asking once more.`);
+  const messages: Message[] = [
+    ...r.plan.messages,
+    { role: 'assistant', content: r.text },
+    { role: 'user', content: `That answer is wrong: ${first.problem}. Reply with only the corrected JSON object.` },
+  ];
+  const plan = makePlan(r.images, messages, { ...o, model: r.plan.model, extra: response.extra }, r.plan.estimate.cost.currency);
+  const completion = await send(client, plan, response, o, io, term);
+  const second = await checkJsonAnswer(completion.text, response.schema);
+  if (!second.ok) {
+    throw new KvError(EXIT.rejected, `the answer still does not satisfy the schema after one retry: ${second.problem}.`, 'Simplify the schema or the question, or try a stronger model.');
   }
-  return EXIT.ok;
+  return { ...r, completion, text: completion.text, plan };
+}
+
+/** Saves the conversation; a failure to save never loses the printed answer. */
+async function save(session: Session, plan: Plan, response: ResponsePlan, r: DescribeResult, io: Io, term: Terminal): Promise<void> {
+  const messages = plan.messages.filter((m) => m.partial !== true);
+  messages.push(assistantMessage(r));
+  session.model = plan.model;
+  session.params = Object.fromEntries(Object.entries(response.extra).filter(([k]) => k === 'response_format' || k === 'tools' || k === 'tool_choice'));
+  await saveSession(session, messages, io.env).catch((err: Error) => term.warn(`the conversation could not be saved (${err.message}); --continue will not find it.`));
 }

@@ -35,7 +35,7 @@ describe('describe: the happy path', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('截图里有一个按钮。A window with a button.\n');
     expect(r.stderr).toMatch(/^2 images · ~[\d,]+ input tokens \([\d,]+ image \+ [\d,]+ text\) · kimi-k2\.6 · est\. ¥[\d.]+ input$/m);
-    expect(r.stderr).toMatch(/^[\d,]+ prompt \+ [\d,]+ completion tokens · ¥[\d.]+ · [\d.]+ s$/m);
+    expect(r.stderr).toMatch(/^[\d,]+ prompt \+ [\d,]+ completion tokens · ¥[\d.]+ · [\d.]+ s · session [\w-]+$/m);
     const reqs = emu.chatRequests();
     expect(reqs).toHaveLength(1);
     const body = reqs[0]!.body as { model: string; stream: boolean; thinking: unknown; messages: { role: string; content: unknown }[] };
