@@ -70,6 +70,26 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   program
+    .command('chat')
+    .description('talk about images: each line you type is a turn (/image <path>, /save, /exit)')
+    .argument('[inputs...]', 'image files, quoted globs or directories to start with')
+    .option('-m, --model <id>', 'model id [KIMI_VISION_MODEL]')
+    .option('-s, --system <text>', 'a system message, sent first')
+    .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL]')
+    .option('--max-tokens <n>', 'cap on output tokens per answer', positiveInt('--max-tokens'))
+    .addOption(new Option('--thinking <mode>', 'thinking on|off').choices(['on', 'off']))
+    .addOption(new Option('--effort <level>', 'reasoning effort').choices(['low', 'high', 'max']))
+    .option('--show-thinking', 'print reasoning, dimmed, on stderr')
+    .option('-q, --quiet', 'no spinner, estimate or usage lines')
+    .option('-c, --continue', 'continue the last conversation')
+    .option('--session <id>', 'continue the given conversation')
+    .option('--insecure-http', 'allow a plain-http base URL that is not loopback')
+    .action(async (inputs: string[], opts) => {
+      const { chatCommand } = await import('./commands/chat.js');
+      setExit(await chatCommand(inputs, { ...opts, stream: true, format: 'text' }, io));
+    });
+
+  program
     .command('sessions')
     .description('list saved conversations, newest first')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))

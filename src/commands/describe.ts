@@ -18,6 +18,8 @@ import { checkBodySize } from '../request/body.js';
 import { defaultPrompt, describeMessages, type Message } from '../request/messages.js';
 import { loadSession, newSession, saveSession, type Session } from '../session/session.js';
 import { apiKey, resolveSettings } from '../settings.js';
+import { loadConfig } from '../config.js';
+import { withExactEstimate } from '../estimate/exact.js';
 
 export interface DescribeOptions extends ResponseFlags {
   prompt?: string;
@@ -28,6 +30,8 @@ export interface DescribeOptions extends ResponseFlags {
   temperature?: number;
   stream: boolean;
   dryRun?: boolean;
+  /** Ask the API for the exact input token count (needs a key). */
+  exact?: boolean;
   quiet?: boolean;
   format: 'text' | 'json';
   maxCost?: number;
@@ -40,11 +44,15 @@ export interface DescribeOptions extends ResponseFlags {
   continue?: boolean;
   session?: string;
   toolResult?: string[];
+  /** Told the id of the session the turn was saved in (chat continues it). */
+  onSession?: (id: string) => void;
 }
 
 export async function describeCommand(inputs: string[], o: DescribeOptions, io: Io): Promise<number> {
   const term = new Terminal(io, o.quiet);
-  const settings = resolveSettings(o, io.env);
+  const config = loadConfig(io.env, (line) => term.warn(line));
+  o = { ...o, format: o.format ?? (config.format as DescribeOptions['format'] | undefined) ?? 'text' }; // --format > config > text
+  const settings = resolveSettings(o, io.env, config);
   const continuing = o.continue === true || o.session !== undefined;
   const prior = continuing ? await loadSession(io.env, o.session) : undefined;
   const images = await resolveInputs(continuing ? inputs : defaultInputs(inputs, io), {
@@ -55,6 +63,7 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   if (!continuing && images.length === 0) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
   if (o.toolResult?.length && !continuing) throw new UsageError('--tool-result needs --continue or --session.', 'Tool results answer the calls of a saved conversation.');
   if (prior && o.system) term.warn('--system applies to new conversations only; it is ignored with --continue.');
+  if (images.length > 0) o = { ...o, prompt: o.prompt ?? config.prompt }; // the config's prompt is the default question for new images
 
   const firstModel = settings.modelChosen || !prior ? settings.model : prior.session.model;
   const history = prior?.messages ?? [];
@@ -67,12 +76,13 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
     return plan;
   };
   let plan = planFor(firstModel);
+  if (o.exact) plan = await withExactEstimate(plan, settings, config, io, term);
 
   if (o.dryRun) {
     printDryRun(plan, images, o.format, io);
     return EXIT.ok;
   }
-  const key = apiKey(io.env);
+  const key = apiKey(io.env, config);
   announce(plan, images, o, term);
 
   const started = io.now();
@@ -105,6 +115,7 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
     if (response.json) result = await ensureJson(result, client, response, o, io, term);
     const session = prior?.session ?? newSession(plan.model);
     await save(session, plan, response, result, io, term);
+    o.onSession?.(session.id);
     return printResult(result, { format: o.format, streamed: streams(o, response), maxTokens: o.maxTokens, currency: settings.currency, elapsedMs: io.now() - started, sessionId: session.id }, io, term);
   } catch (err) {
     if (io.signal.aborted) throw new InterruptedError(io.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');

@@ -218,3 +218,30 @@ describe('video', () => {
     expect(refused.stderr).toMatch(/clip\.webm is a video \(video\/webm\) and kimi-k3\.1-pro does not take video/);
   });
 });
+
+describe('chat', () => {
+  it('runs one turn per line from a pipe, /image adds an image to the next turn, all in one saved session', async () => {
+    emu.set({ reply: (ctx) => `seen ${ctx.images.length} image(s)` });
+    const script = ['What is this?', '/image fixtures/photo.jpg', 'And now?', '/bogus', '/exit', 'never sent'].join('\n');
+    const r = await kv(['chat', fx('small.png'), '-q'], { stdin: `${script}\n` });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('seen 1 image(s)\nseen 2 image(s)\n');
+    expect(r.stderr).toMatch(/added fixtures\/photo\.jpg to your next message/);
+    expect(r.stderr).toMatch(/unknown command \/bogus/);
+    expect(emu.chatRequests()).toHaveLength(2);
+    const body = lastBody();
+    expect(body.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect((body.messages[2]!.content as { type: string }[]).map((p) => p.type)).toEqual(['image_url', 'text']);
+    const sessions = JSON.parse((await kv(['sessions', '--format', 'json'])).stdout) as unknown[];
+    expect(sessions).toHaveLength(1);
+  });
+
+  it('keeps going after a failed turn and reports it on stderr', async () => {
+    emu.queueFault({ kind: 'error', status: 400, type: 'content_filter', message: 'high risk' });
+    emu.set({ reply: () => 'fine now' });
+    const r = await kv(['chat', fx('small.png'), '-q'], { stdin: 'first\nsecond\n' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/content filter/);
+    expect(r.stdout).toBe('fine now\n');
+  });
+});
