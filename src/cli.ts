@@ -62,6 +62,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--tool-choice <choice>', 'auto, none, or the name of a tool to call')
     .option('--tool-result <id=json>', 'answer a tool call of the conversation (repeat for each; with --continue)', collect, [])
     .option('--show-thinking', "print a thinking model's reasoning, dimmed, on stderr")
+    .option('--upload', 'upload each image once to /v1/files and send it as ms://<id> (remembered by content)')
     .option('-c, --continue', 'continue the last conversation (resends its history)')
     .option('--session <id>', 'continue the given conversation (see kimi-vision sessions)')
     .action(async (inputs: string[], opts) => {
@@ -81,6 +82,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--effort <level>', 'reasoning effort').choices(['low', 'high', 'max']))
     .option('--show-thinking', 'print reasoning, dimmed, on stderr')
     .option('-q, --quiet', 'no spinner, estimate or usage lines')
+    .option('--upload', 'upload each image once and send it as ms://<id>')
     .option('-c, --continue', 'continue the last conversation')
     .option('--session <id>', 'continue the given conversation')
     .option('--insecure-http', 'allow a plain-http base URL that is not loopback')

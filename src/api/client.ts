@@ -1,6 +1,6 @@
 // The Moonshot client: one POST per attempt, SSE or JSON answers, typed errors, and the retry loop.
 import { Readable } from 'node:stream';
-import { request, type Dispatcher } from 'undici';
+import { FormData, request, type Dispatcher } from 'undici';
 import { ApiError, KvError, NetworkError } from '../errors.js';
 import { bodyChunks, type BodyPlan } from '../request/body.js';
 import { applyChunk, emptyCompletion, fromBody, type Completion, type Delta } from './completion.js';
@@ -26,6 +26,8 @@ export interface ChatHandlers {
   onDelta?: (delta: Delta) => void;
   /** Called once, when the response headers of the attempt that answers have arrived. */
   onResponse?: () => void;
+  /** The caller buffers the answer (shows nothing while it streams): a cut stream is retried from scratch. */
+  buffered?: boolean;
 }
 
 export class MoonshotClient {
@@ -51,7 +53,7 @@ export class MoonshotClient {
   async chat(plan: BodyPlan, stream: boolean, handlers: ChatHandlers = {}): Promise<Completion> {
     let shown = false;
     const onDelta = (d: Delta) => {
-      if (d.text) shown = true;
+      if (d.text && !handlers.buffered) shown = true;
       handlers.onDelta?.(d);
     };
     return this.withRetries(
@@ -76,6 +78,27 @@ export class MoonshotClient {
     }, () => false);
   }
 
+  /** POST a streamed body (images and all) and read a JSON answer: the token counter. */
+  async postBody(path: string, plan: BodyPlan): Promise<unknown> {
+    return this.withRetries(async () => {
+      const res = await this.send('POST', path, Readable.from(bodyChunks(plan), { objectMode: false }), 'application/json', plan.bytes);
+      return readJson(res, this.host);
+    }, () => false);
+  }
+
+  /** POST /files (multipart): uploads bytes once; returns the file id for `ms://<id>`. */
+  async uploadFile(data: Blob, filename: string, purpose: string): Promise<string> {
+    return this.withRetries(async () => {
+      const form = new FormData();
+      form.set('purpose', purpose);
+      form.set('file', data, filename);
+      const res = await this.send('POST', '/files', form);
+      const body = (await readJson(res, this.host)) as { id?: unknown };
+      if (typeof body.id !== 'string') throw new NetworkError('bad_response', `${this.host} answered the upload without a file id.`);
+      return body.id;
+    }, () => false);
+  }
+
   private async withRetries<T>(once: () => Promise<T>, shown: () => boolean): Promise<T> {
     const max = this.o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     for (let attempt = 1; ; attempt++) {
@@ -96,7 +119,7 @@ export class MoonshotClient {
     }
   }
 
-  private async send(method: 'GET' | 'POST', path: string, body?: string | Readable, type?: string, length?: number) {
+  private async send(method: 'GET' | 'POST', path: string, body?: string | Readable | FormData, type?: string, length?: number) {
     const started = (this.o.now ?? Date.now)();
     const headers: Record<string, string> = { authorization: `Bearer ${this.o.apiKey}`, accept: 'application/json, text/event-stream' };
     if (type) headers['content-type'] = type;

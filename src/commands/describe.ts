@@ -3,9 +3,11 @@
 import { ApiError, EXIT, InterruptedError, KvError, UsageError } from '../errors.js';
 import { explainApiError } from '../api/explain.js';
 import { MoonshotClient } from '../api/client.js';
+import { downloadUrl } from '../api/download.js';
 import type { Completion } from '../api/completion.js';
 import { pickFallback, readModelList } from '../api/fallback.js';
 import { checkJsonAnswer } from '../conversation/check-json.js';
+import { uploadMedia } from '../conversation/upload.js';
 import { planResponse, toolMessages, type ResponseFlags, type ResponsePlan } from '../conversation/response.js';
 import type { Image } from '../inputs/image.js';
 import { resolveInputs } from '../inputs/resolve.js';
@@ -44,6 +46,7 @@ export interface DescribeOptions extends ResponseFlags {
   continue?: boolean;
   session?: string;
   toolResult?: string[];
+  upload?: boolean;
   /** Told the id of the session the turn was saved in (chat continues it). */
   onSession?: (id: string) => void;
 }
@@ -58,6 +61,7 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   const images = await resolveInputs(continuing ? inputs : defaultInputs(inputs, io), {
     cwd: io.cwd,
     readStdin: () => readAll(io.stdin),
+    download: (url) => downloadUrl(url, io.env, io.signal),
     warn: (line) => term.warn(line),
   });
   if (!continuing && images.length === 0) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
@@ -66,9 +70,9 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   if (images.length > 0) o = { ...o, prompt: o.prompt ?? config.prompt }; // the config's prompt is the default question for new images
 
   const firstModel = settings.modelChosen || !prior ? settings.model : prior.session.model;
-  const history = prior?.messages ?? [];
+  let history = prior?.messages ?? [];
   let response = await planResponse(o, firstModel, io.cwd, prior?.session.params);
-  const turn = turnMessages(images, o, response, history, continuing);
+  let turn = turnMessages(images, o, response, history, continuing);
   const planFor = (model: string): Plan => {
     const messages = [...history, ...turn, ...(response.prefill ? [response.prefill] : [])];
     const plan = makePlan(images, messages, { ...o, model, extra: response.extra }, settings.currency);
@@ -98,6 +102,12 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
     now: io.now,
   });
   try {
+    if (o.upload) {
+      const note = (img: Image, id: string, reused: boolean) => term.note(reused ? `${img.path}: already uploaded as ms://${id}` : `${img.path}: uploading…`);
+      history = await uploadMedia(history, client, io.env, note);
+      turn = await uploadMedia(turn, client, io.env, note);
+      plan = planFor(plan.model);
+    }
     let completion: Completion;
     try {
       completion = await send(client, plan, response, o, io, term);

@@ -14,6 +14,8 @@ export interface Estimate {
   text_tokens: number;
   input_tokens: number;
   cost: Cost;
+  /** Set by --exact: input_tokens (and cost) are the API's count; the image/text split stays local. */
+  exact?: boolean;
 }
 
 /**

@@ -11,12 +11,14 @@ export interface ResolveOptions {
   cwd: string;
   /** Reads all of stdin; called at most once. */
   readStdin: () => Promise<Uint8Array>;
+  /** Fetches an http(s) input (injected: this module does no network itself). */
+  download?: (url: string) => Promise<Uint8Array>;
   /** Notes for stderr (skipped files in directories). */
   warn?: (line: string) => void;
 }
 
 /** One planned input: a file on disk or stdin, with the name shown to the user. */
-type Planned = { kind: 'file'; file: string; shownAs: string; fromDir: boolean } | { kind: 'stdin' };
+type Planned = { kind: 'file'; file: string; shownAs: string; fromDir: boolean } | { kind: 'stdin' } | { kind: 'url'; url: string };
 
 const READ_PARALLEL = 4;
 
@@ -35,6 +37,12 @@ export async function resolveInputs(args: readonly string[], opts: ResolveOption
         stdinUsed = true;
         const data = await opts.readStdin();
         images[i] = toImage('-', { kind: 'memory', data }, readMemoryOnce(data));
+        continue;
+      }
+      if (p.kind === 'url') {
+        if (!opts.download) throw new UsageError(`${p.url}: URLs are not taken here.`);
+        const data = await opts.download(p.url);
+        images[i] = toImage(p.url, { kind: 'memory', data }, readMemoryOnce(data));
         continue;
       }
       const read = await readFileOnce(p.file, p.shownAs);
@@ -70,6 +78,10 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
   for (const arg of args) {
     if (arg === '-') {
       out.push({ kind: 'stdin' });
+      continue;
+    }
+    if (/^https?:\/\//i.test(arg)) {
+      out.push({ kind: 'url', url: arg });
       continue;
     }
     if (arg === '') throw new UsageError('an empty string was given as an input.', 'Pass a file, a quoted glob, a directory or -.');

@@ -21,7 +21,10 @@ export interface DescribeResult {
 export function estimateLine(plan: Plan, imageCount: number): string {
   const e = plan.estimate;
   const price = hasPrice(plan.model, e.cost.currency) ? `est. ${formatMoney(e.cost)} input` : 'price unknown';
-  return `${plural(imageCount, 'image')} · ~${formatInt(e.input_tokens)} input tokens (${formatInt(e.image_tokens)} image + ${formatInt(e.text_tokens)} text) · ${plan.model} · ${price}`;
+  const tokens = e.exact
+    ? `${formatInt(e.input_tokens)} input tokens (exact)`
+    : `~${formatInt(e.input_tokens)} input tokens (${formatInt(e.image_tokens)} image + ${formatInt(e.text_tokens)} text)`;
+  return `${plural(imageCount, 'image')} · ${tokens} · ${plan.model} · ${price}`;
 }
 
 export function printDryRun(plan: Plan, images: readonly Image[], format: string, io: Io): void {

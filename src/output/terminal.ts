@@ -48,6 +48,13 @@ export class Terminal {
     this.spinner.render();
   }
 
+  /** Writes to stdout with the spinner line erased around it (stdout and stderr may share a terminal). */
+  out(text: string): void {
+    this.spinner.clear();
+    this.io.stdout.write(text);
+    this.spinner.render();
+  }
+
   /** Starts (or retitles) the spinner: a TTY on stderr only, never with --quiet. ora loads lazily. */
   async startSpinner(text: string): Promise<void> {
     if (!this.interactive || this.quiet) return;

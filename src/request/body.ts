@@ -36,7 +36,7 @@ export function planBody(params: Record<string, unknown>, messages: readonly Mes
           ...m,
           content: m.content.map((p) => {
             if (p.type !== 'media') return p;
-            const placeholder = `kv-media-${nonce}-${holes.push(p.image) - 1}`;
+            const placeholder = p.url ?? `kv-media-${nonce}-${holes.push(p.image) - 1}`;
             return p.image.kind === 'video'
               ? { type: 'video_url', video_url: { url: placeholder } }
               : { type: 'image_url', image_url: { url: placeholder } };

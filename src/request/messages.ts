@@ -3,8 +3,9 @@ import type { Image } from '../inputs/image.js';
 
 export type Part =
   | { type: 'text'; text: string }
-  /** An image or video from disk or stdin: written as a base64 data URL when the body is streamed. */
-  | { type: 'media'; image: Image }
+  /** An image or video from disk or stdin: written as a base64 data URL when the body is streamed,
+   *  or as `url` (an `ms://<file_id>` of an upload) when it has one. */
+  | { type: 'media'; image: Image; url?: string }
   /** An already-uploaded file (`ms://<id>`) or any URL the API accepts. */
   | { type: 'image_url'; image_url: { url: string } }
   | { type: 'video_url'; video_url: { url: string } };

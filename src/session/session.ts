@@ -23,6 +23,8 @@ type StoredMedia = {
   /** Absolute file path (files), or absent when the bytes are in the blob store. */
   file?: string;
   mtimeMs?: number;
+  /** The `ms://` reference of an upload: resent instead of the bytes. */
+  url?: string;
 };
 type StoredPart = Exclude<Part, { type: 'media' }> | StoredMedia;
 export interface StoredMessage {
@@ -68,6 +70,7 @@ async function storeMessage(m: Message, env: Record<string, string | undefined>)
       const img = p.image;
       const base: StoredMedia = { type: 'media', path: img.path, mime: img.mime, kind: img.kind, bytes: img.bytes, sha256: img.sha256 };
       if (img.dimensions) base.dimensions = img.dimensions;
+      if (p.url) base.url = p.url;
       if (img.source.kind === 'file') {
         const st = await stat(img.source.file);
         return { ...base, file: img.source.file, mtimeMs: st.mtimeMs };
@@ -107,6 +110,7 @@ async function loadMessage(m: StoredMessage, env: Record<string, string | undefi
         path: p.path, mime: p.mime, kind: p.kind, bytes: p.bytes, sha256: p.sha256, dimensions: p.dimensions,
         source: p.file ? { kind: 'file', file: p.file } : { kind: 'file', file: path.join(blobsDir(env), p.sha256) },
       };
+      if (p.url) return { type: 'media', image, url: p.url };
       if (p.file) await checkUnchanged(p, p.file);
       return { type: 'media', image };
     }),

@@ -245,3 +245,47 @@ describe('chat', () => {
     expect(r.stdout).toBe('fine now\n');
   });
 });
+
+describe('URLs and uploads', () => {
+  it('downloads an http(s) input, sniffs it like a file and inlines it', async () => {
+    const { createServer } = await import('node:http');
+    const photo = readFileSync(fx('photo.jpg'));
+    const server = createServer((req, res) => {
+      if (req.url === '/photo') res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(photo);
+      else res.writeHead(404).end('no');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const ok = await kv(['describe', `${base}/photo`, '--format', 'json']);
+      expect(ok.code).toBe(0);
+      expect(JSON.parse(ok.stdout).images[0]).toMatchObject({ path: `${base}/photo`, mime: 'image/jpeg', bytes: photo.length });
+      expect(emu.chatRequests()[0]!.images[0]!.source).toBe('data');
+      const missing = await kv(['describe', `${base}/gone.png`]);
+      expect(missing.code).toBe(3);
+      expect(missing.stderr).toContain(`${base}/gone.png: the server answered HTTP 404`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('--upload sends ms:// references and never uploads the same bytes twice', async () => {
+    const first = await kv(['describe', fx('screenshot.png'), fx('small.png'), '--upload']);
+    expect(first.code).toBe(0);
+    const uploads = () => emu.requests.filter((q) => q.method === 'POST' && q.path === '/v1/files');
+    expect(uploads()).toHaveLength(2);
+    const urls = ((lastBody().messages[0]!.content as { image_url?: { url: string } }[]).slice(0, 2)).map((p) => p.image_url!.url);
+    expect(urls.every((u) => u.startsWith('ms://'))).toBe(true);
+    expect(emu.chatRequests()[0]!.images.map((i) => i.source)).toEqual(['ms', 'ms']);
+
+    const again = await kv(['describe', fx('small.png'), '--upload']);
+    expect(again.code).toBe(0);
+    expect(uploads()).toHaveLength(2); // remembered by content hash
+    expect((lastBody().messages[0]!.content as { image_url?: { url: string } }[])[0]!.image_url!.url).toBe(urls[1]);
+    // a continued conversation resends the reference, not the bytes
+    const next = await kv(['describe', '-c', '-p', 'more']);
+    expect(next.code).toBe(0);
+    expect(emu.chatRequests().at(-1)!.images.map((i) => i.source)).toEqual(['ms']);
+    expect(emu.chatRequests().at(-1)!.bodyBytes).toBeLessThan(2000);
+  });
+});

@@ -1,0 +1,82 @@
+// What a --each run has done so far, and the lines that say it (progress, the closing summary). Pure.
+import type { Estimate } from '../estimate/estimate.js';
+import { roundMoney } from '../estimate/estimate.js';
+import type { Currency } from '../models.js';
+import { formatInt, formatMoney, formatSeconds, plural } from '../output/format.js';
+import type { ImageRecord } from './record.js';
+
+export class Totals {
+  described = 0;
+  failed = 0;
+  cached = 0;
+  promptTokens = 0;
+  completionTokens = 0;
+  cost = 0;
+  /** False once an answer came from a model without a known price. */
+  priced = true;
+
+  constructor(
+    /** Images this run means to describe (after shards and skips). */
+    readonly total: number,
+    readonly skipped: number,
+    readonly currency: Currency,
+  ) {}
+
+  /** Counts a finished image; `spent` is what its request was billed (a failed check still cost tokens). */
+  add(r: ImageRecord, spent?: { prompt_tokens: number; completion_tokens: number; cost: number; priced: boolean }): void {
+    if (r.error) this.failed += 1;
+    else this.described += 1;
+    if (r.cached) this.cached += 1;
+    if (spent) this.spend(spent);
+  }
+
+  spend(s: { prompt_tokens: number; completion_tokens: number; cost: number; priced: boolean }): void {
+    this.promptTokens += s.prompt_tokens;
+    this.completionTokens += s.completion_tokens;
+    this.cost = roundMoney(this.cost + s.cost);
+    if (!s.priced) this.priced = false;
+  }
+
+  get done(): number {
+    return this.described + this.failed;
+  }
+
+  money(): string {
+    return formatMoney({ amount: this.cost, currency: this.currency }) + (this.priced ? '' : ' (some prices unknown)');
+  }
+
+  /** "12/40 described, 2 failed, ¥0.31 so far" */
+  progress(): string {
+    return `${formatInt(this.described)}/${formatInt(this.total)} described, ${formatInt(this.failed)} failed, ${this.money()} so far`;
+  }
+
+  /** The closing line: counts, tokens, cost and time. */
+  summary(elapsedMs: number): string {
+    const parts = [`${formatInt(this.described)} described${this.cached ? ` (${formatInt(this.cached)} from cache)` : ''}`, `${formatInt(this.failed)} failed`];
+    if (this.skipped) parts.push(`${formatInt(this.skipped)} skipped (sidecar exists)`);
+    const notDone = this.total - this.done;
+    if (notDone > 0) parts.push(`${formatInt(notDone)} not done`);
+    const tokens = `${formatInt(this.promptTokens)} prompt + ${formatInt(this.completionTokens)} completion tokens`;
+    return `${parts.join(', ')} · ${tokens} · ${this.money()} · ${formatSeconds(elapsedMs)}`;
+  }
+}
+
+/** The sum of per-image estimates (each request carries its own prompt). */
+export function sumEstimates(estimates: readonly Estimate[], currency: Currency): Estimate {
+  const total: Estimate = { image_tokens: 0, text_tokens: 0, input_tokens: 0, cost: { amount: 0, currency } };
+  for (const e of estimates) {
+    total.image_tokens += e.image_tokens;
+    total.text_tokens += e.text_tokens;
+    total.input_tokens += e.input_tokens;
+    total.cost.amount += e.cost.amount;
+  }
+  total.cost.amount = roundMoney(total.cost.amount);
+  return total;
+}
+
+/** "40 images to send (3 cached, 2 skipped) · ~52,000 input tokens (…) · kimi-k2.6 · est. ¥0.34 input" */
+export function estimateLine(count: number, e: Estimate, model: string, priced: boolean, extra: { cached: number; skipped: number }): string {
+  const aside = [extra.cached && `${formatInt(extra.cached)} cached`, extra.skipped && `${formatInt(extra.skipped)} skipped`].filter(Boolean).join(', ');
+  const price = priced ? `est. ${formatMoney(e.cost)} input` : 'price unknown';
+  return `${plural(count, 'image')} to send${aside ? ` (${aside})` : ''} · ~${formatInt(e.input_tokens)} input tokens (${formatInt(e.image_tokens)} image + ${formatInt(e.text_tokens)} text) · ${model} · ${price}`;
+}
