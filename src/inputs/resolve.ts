@@ -1,8 +1,9 @@
 // argv strings -> Image values, in argument order. Files, quoted globs, directories, `-` for stdin.
-import { lstat, stat } from 'node:fs/promises';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { InputError, UsageError } from '../errors.js';
+import { base64Length, MAX_BODY_BYTES } from '../limits.js';
 import type { Image } from './image.js';
 import { readFileOnce, readMemoryOnce, readError, toImage } from './read.js';
 import { sniffMime } from './sniff.js';
@@ -15,6 +16,8 @@ export interface ResolveOptions {
   download?: (url: string) => Promise<Uint8Array>;
   /** Notes for stderr (skipped files in directories). */
   warn?: (line: string) => void;
+  /** Files found in directories that are skipped without a word when not images (e.g. sidecars). */
+  expected?: (shownAs: string) => boolean;
 }
 
 /** One planned input: a file on disk or stdin, with the name shown to the user. */
@@ -47,7 +50,7 @@ export async function resolveInputs(args: readonly string[], opts: ResolveOption
       }
       const read = await readFileOnce(p.file, p.shownAs);
       if (p.fromDir && !sniffMime(read.head).ok) {
-        skipped.push(p.shownAs);
+        if (!opts.expected?.(p.shownAs)) skipped.push(p.shownAs);
         continue;
       }
       images[i] = toImage(p.shownAs, { kind: 'file', file: p.file }, read);
@@ -68,12 +71,19 @@ export async function resolveInputs(args: readonly string[], opts: ResolveOption
 /** Expands globs and directories, in argument order; drops duplicate paths (first one wins). */
 export async function expandArgs(args: readonly string[], cwd: string): Promise<Planned[]> {
   const out: Planned[] = [];
-  const seen = new Set<string>();
-  const add = (file: string, shownAs: string, fromDir: boolean) => {
+  const seen = new Map<string, number>();
+  // Duplicates are the same file, however reached (a glob and a directory, a symlink loop): the first
+  // keeps its place, under the shortest of its names.
+  const add = async (file: string, shownAs: string, fromDir: boolean) => {
     const abs = path.resolve(cwd, file);
-    if (seen.has(abs)) return;
-    seen.add(abs);
-    out.push({ kind: 'file', file: abs, shownAs, fromDir });
+    const real = await realpath(abs).catch(() => abs);
+    const at = seen.get(real);
+    if (at === undefined) {
+      seen.set(real, out.push({ kind: 'file', file: abs, shownAs, fromDir }) - 1);
+      return;
+    }
+    const kept = out[at] as Extract<Planned, { kind: 'file' }>;
+    if (shownAs.length < kept.shownAs.length) out[at] = { ...kept, file: abs, shownAs };
   };
   for (const arg of args) {
     if (arg === '-') {
@@ -88,9 +98,13 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
     const info = await stat(path.resolve(cwd, arg)).catch((err: NodeJS.ErrnoException) => err);
     if (!(info instanceof Error)) {
       if (info.isDirectory()) {
-        for (const f of await globSorted('**/*', path.resolve(cwd, arg))) add(path.join(path.resolve(cwd, arg), f), path.join(arg, f), true);
+        for (const f of await globSorted('**/*', path.resolve(cwd, arg))) {
+          checkSize(path.join(arg, f.path), f.size);
+          await add(path.join(path.resolve(cwd, arg), f.path), path.join(arg, f.path), true);
+        }
       } else if (info.isFile()) {
-        add(arg, arg, false);
+        checkSize(arg, info.size);
+        await add(arg, arg, false);
       } else {
         throw new InputError(`${arg}: not a regular file (a FIFO, socket or device).`, 'Save it to a file first, or pipe it in with -.');
       }
@@ -99,7 +113,10 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
     if (fg.isDynamicPattern(arg)) {
       const matches = await globSorted(arg, cwd);
       if (matches.length === 0) throw new UsageError(`no file matches ${arg}.`, 'Check the pattern; it is matched relative to the current directory.');
-      for (const m of matches) add(m, m, false);
+      for (const m of matches) {
+        checkSize(m.path, m.size);
+        await add(m.path, m.path, false);
+      }
       continue;
     }
     // A dangling symlink or an unreadable parent directory still deserves its own message.
@@ -110,7 +127,19 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
   return out;
 }
 
-async function globSorted(pattern: string, cwd: string): Promise<string[]> {
-  const entries = await fg(pattern, { cwd, onlyFiles: true, dot: false, unique: true, suppressErrors: true });
-  return entries.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+/** A file whose base64 alone is over the body limit can never be sent: refuse it before reading it. */
+function checkSize(shownAs: string, bytes: number): void {
+  if (base64Length(bytes) > MAX_BODY_BYTES) {
+    throw new InputError(
+      `${shownAs}: ${(bytes / 1048576).toFixed(1)} MB is too large; encoded it would be over the API's 100 MB request limit.`,
+      'Shrink or re-encode it (e.g. to JPEG) first.',
+    );
+  }
+}
+
+async function globSorted(pattern: string, cwd: string): Promise<{ path: string; size: number }[]> {
+  const entries = await fg(pattern, { cwd, onlyFiles: true, dot: false, unique: true, suppressErrors: true, stats: true });
+  return entries
+    .map((e) => ({ path: e.path, size: e.stats?.size ?? 0 }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -6,17 +6,14 @@ import type { Image } from '../inputs/image.js';
 import { InputError } from '../errors.js';
 import type { Message } from './messages.js';
 
-/** The API refuses request bodies above 100 MB. */
-export const MAX_BODY_BYTES = 100 * 1024 * 1024;
+import { base64Length, MAX_BODY_BYTES } from '../limits.js';
+
+export { base64Length, MAX_BODY_BYTES };
 
 export interface BodyPlan {
   /** Literal JSON pieces and the images between them, in order. */
   segments: (Buffer | Image)[];
   bytes: number;
-}
-
-export function base64Length(bytes: number): number {
-  return 4 * Math.ceil(bytes / 3);
 }
 
 const urlPrefix = (img: Image) => `"data:${img.mime};base64,`;

@@ -170,16 +170,22 @@ describe('describe: exit codes', () => {
     expect(emu.requests).toHaveLength(0);
   });
 
-  it('3: a request over 100 MB is refused before sending', async () => {
+  it('3: a file or a request over 100 MB is refused before sending', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kv-big-'));
-    const big = path.join(dir, 'big.png');
-    const fd = openSync(big, 'w');
-    writeSync(fd, readFileSync(path.join(FIXTURES, 'small.png')));
-    ftruncateSync(fd, 76 * 1024 * 1024); // base64 makes it ~101 MB
-    closeSync(fd);
-    const r = await kv([big]);
-    expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/request would be 101\.\d MB; the API takes at most 100 MB/);
+    const sparse = (name: string, mb: number) => {
+      const file = path.join(dir, name);
+      const fd = openSync(file, 'w');
+      writeSync(fd, readFileSync(path.join(FIXTURES, 'small.png')));
+      ftruncateSync(fd, mb * 1024 * 1024);
+      closeSync(fd);
+      return file;
+    };
+    const huge = await kv([sparse('huge.png', 2048)]); // 2 GB, refused from its size alone
+    expect(huge.code).toBe(3);
+    expect(huge.stderr).toMatch(/huge\.png: 2048\.0 MB is too large; encoded it would be over the API's 100 MB request limit/);
+    const two = await kv([sparse('a.png', 40), sparse('b.png', 40)]); // each fine, together ~107 MB
+    expect(two.code).toBe(3);
+    expect(two.stderr).toMatch(/request would be 106\.\d MB; the API takes at most 100 MB/);
     expect(emu.requests).toHaveLength(0);
   });
 
