@@ -35,9 +35,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('describe')
-    .description('describe one or more images (or videos) in ONE request, streaming the answer to stdout')
+    .description('describe one or more images (or videos) in ONE request, streaming the answer to stdout (--each: one request per image)')
     .argument('[inputs...]', 'image files, quoted globs, directories, or - for stdin (default: stdin when piped)')
     .option('-p, --prompt <text>', 'the question (default "Describe the image." / "Describe the images.")')
+    .option('--prompt-file <file>', 'read the prompt from a UTF-8 file')
     .option('-s, --system <text>', 'a system message, sent first')
     .option('-m, --model <id>', 'model id [KIMI_VISION_MODEL] (default kimi-k2.6, thinking off)')
     .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
@@ -49,11 +50,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--dry-run', 'print the plan and estimate to stdout; no key, nothing sent')
     .option('--exact', 'ask the API for the exact input token count (needs a key, also with --dry-run)')
     .option('-q, --quiet', 'no spinner, estimate or usage lines (errors still go to stderr)')
-    .addOption(new Option('--format <format>', 'output format (default: config format, else text)').choices(['text', 'json']))
+    .addOption(new Option('--format <format>', 'output format (default: config format, else text); jsonl and markdown with --each').choices(['text', 'json', 'jsonl', 'markdown']))
     .option('--max-cost <amount>', "refuse to send when the estimate is above this (platform's currency)", nonNegativeNumber('--max-cost'))
     .option('--timeout <seconds>', 'give up when no byte arrives for this long (default 120)', positiveInt('--timeout'))
     .option('--max-attempts <n>', 'attempts for retryable failures (default 3)', positiveInt('--max-attempts'))
     .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
+    .option('--each', 'one request per image (same prompt and options); results in input order')
+    .option('-j, --concurrency <n>', 'with --each: requests in flight at most (default 4)', positiveInt('--concurrency'))
+    .option('--rpm <n>', 'with --each: requests started per minute at most', positiveInt('--rpm'))
+    .addOption(new Option('--write <ext>', 'with --each: write a sidecar next to each image (shot.png -> shot.png.txt)').choices(['txt', 'json', 'md']))
+    .option('--skip-existing', 'with --write: leave images that already have that sidecar alone')
+    .option('--max-chars <n>', 'with --each: ask for at most n characters; a longer answer fails that image', positiveInt('--max-chars'))
+    .option('--fail-fast', 'with --each: stop at the first failed image')
+    .option('--cache', 'with --each: reuse answers for the same image, model, prompt and options [KIMI_VISION_CACHE=1]')
+    .option('--shard <i/n>', 'with --each: describe only shard i of n (a stable split by path, for CI matrices)')
     .option('--json-object', 'JSON Mode: the answer is a JSON object (checked, printed compact)')
     .option('--schema <file|json>', 'a JSON Schema the answer must satisfy (validated; one retry)')
     .option('--prefill <text>', 'Partial Mode: the answer starts with this text')
@@ -237,5 +247,7 @@ export async function main(): Promise<void> {
     }
   });
   const code = await run(process.argv.slice(2), io);
+  // Exit only once stdout is flushed: a large answer into a pipe must not be cut short.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   process.exit(code);
 }

@@ -10,6 +10,7 @@ import { checkJsonAnswer } from '../conversation/check-json.js';
 import { uploadMedia } from '../conversation/upload.js';
 import { planResponse, toolMessages, type ResponseFlags, type ResponsePlan } from '../conversation/response.js';
 import type { Image } from '../inputs/image.js';
+import { readPromptFile } from '../inputs/prompt-file.js';
 import { resolveInputs } from '../inputs/resolve.js';
 import { readAll, type Io } from '../io.js';
 import { assistantMessage, printDryRun, printResult, estimateLine, type DescribeResult } from '../output/answer.js';
@@ -17,13 +18,14 @@ import { formatBytes, formatInt, formatMoney, formatSeconds, plural } from '../o
 import { Terminal } from '../output/terminal.js';
 import { makePlan, overContext, type Plan } from '../plan/plan.js';
 import { checkBodySize } from '../request/body.js';
+import { refuseEachOnly, type EachFlags } from '../each/options.js';
 import { defaultPrompt, describeMessages, type Message } from '../request/messages.js';
 import { loadSession, newSession, saveSession, type Session } from '../session/session.js';
 import { apiKey, resolveSettings } from '../settings.js';
 import { loadConfig } from '../config.js';
 import { withExactEstimate } from '../estimate/exact.js';
 
-export interface DescribeOptions extends ResponseFlags {
+export interface DescribeOptions extends ResponseFlags, EachFlags {
   prompt?: string;
   system?: string;
   model?: string;
@@ -35,7 +37,7 @@ export interface DescribeOptions extends ResponseFlags {
   /** Ask the API for the exact input token count (needs a key). */
   exact?: boolean;
   quiet?: boolean;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'jsonl' | 'markdown';
   maxCost?: number;
   timeout?: number;
   maxAttempts?: number;
@@ -47,11 +49,15 @@ export interface DescribeOptions extends ResponseFlags {
   session?: string;
   toolResult?: string[];
   upload?: boolean;
+  promptFile?: string;
   /** Told the id of the session the turn was saved in (chat continues it). */
   onSession?: (id: string) => void;
 }
 
 export async function describeCommand(inputs: string[], o: DescribeOptions, io: Io): Promise<number> {
+  if (o.promptFile !== undefined) o = { ...o, prompt: await readPromptFile(o.promptFile, io.cwd, o.prompt !== undefined) };
+  if (o.each) return (await import('./each.js')).eachCommand(inputs, o, io);
+  refuseEachOnly(o);
   const term = new Terminal(io, o.quiet);
   const config = loadConfig(io.env, (line) => term.warn(line));
   o = { ...o, format: o.format ?? (config.format as DescribeOptions['format'] | undefined) ?? 'text' }; // --format > config > text
@@ -138,7 +144,7 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
 }
 
 /** No inputs and stdin not a terminal: read the image from stdin. */
-function defaultInputs(inputs: string[], io: Io): string[] {
+export function defaultInputs(inputs: string[], io: Io): string[] {
   if (inputs.length > 0) return inputs;
   if (io.stdin.isTTY) throw new UsageError('no input given.', 'Give image files, a quoted glob, a directory, or pipe an image in (… | kimi-vision describe).');
   return ['-'];
