@@ -5,7 +5,7 @@ import { parseSse } from '../../src/api/sse.js';
 import { applyChunk, emptyCompletion } from '../../src/api/completion.js';
 import { ApiError, NetworkError } from '../../src/errors.js';
 
-const captures = new URL('../../../shared/moonshot-captures/', import.meta.url);
+const captures = new URL('../../fixtures/moonshot-captures/', import.meta.url);
 const capture = (name: string) => readFileSync(new URL(name, captures), 'utf8').trim().split('\n');
 const framed = (lines: string[], eol = '\n') => lines.map((l) => `data: ${l}${eol}${eol}`).join('') + `data: [DONE]${eol}${eol}`;
 
