@@ -1,10 +1,10 @@
 // The Moonshot client: one POST per attempt, SSE or JSON answers, typed errors, and the retry loop.
 import { Readable } from 'node:stream';
-import { FormData, request, type Dispatcher } from 'undici';
+import type { Dispatcher, FormData } from 'undici';
 import { ApiError, KvError, NetworkError } from '../errors.js';
 import { bodyChunks, type BodyPlan } from '../request/body.js';
 import { applyChunk, emptyCompletion, fromBody, type Completion, type Delta } from './completion.js';
-import { DEFAULT_TIMEOUTS, makeDispatcher, networkError, type Timeouts } from './http.js';
+import { DEFAULT_TIMEOUTS, loadUndici, makeDispatcher, networkError, type Timeouts } from './http.js';
 import { DEFAULT_MAX_ATTEMPTS, MAX_RETRY_WAIT_MS, parseRetryAfter, retryDelay, shouldRetry } from './retry.js';
 import { parseSse } from './sse.js';
 
@@ -33,7 +33,8 @@ export interface ChatHandlers {
 export class MoonshotClient {
   readonly baseUrl: string;
   readonly host: string;
-  private readonly dispatcher: Dispatcher;
+  /** Made on the first request, so a client that never sends loads no network code. */
+  private dispatcher: Promise<Dispatcher> | undefined;
   private readonly timeouts: Timeouts;
   /** Attempts the last call made (for messages like "after 3 attempts"). */
   attempts = 0;
@@ -42,11 +43,10 @@ export class MoonshotClient {
     this.baseUrl = o.baseUrl.replace(/\/+$/, '');
     this.host = hostOf(this.baseUrl);
     this.timeouts = o.timeouts ?? DEFAULT_TIMEOUTS;
-    this.dispatcher = makeDispatcher(this.timeouts, o.env);
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.destroy();
+    if (this.dispatcher) await (await this.dispatcher).destroy();
   }
 
   /** POST /chat/completions with a streamed body; retried while nothing has been shown. */
@@ -70,6 +70,14 @@ export class MoonshotClient {
     }, () => false);
   }
 
+  /** GET a file's raw content as text (a batch's output file: GET /files/{id}/content). */
+  async getText(path: string): Promise<string> {
+    return this.withRetries(async () => {
+      const res = await this.send('GET', path);
+      return res.body.text();
+    }, () => false);
+  }
+
   /** POST a small JSON document (estimate-token-count, batches). */
   async postJson(path: string, body: unknown): Promise<unknown> {
     return this.withRetries(async () => {
@@ -89,7 +97,7 @@ export class MoonshotClient {
   /** POST /files (multipart): uploads bytes once; returns the file id for `ms://<id>`. */
   async uploadFile(data: Blob, filename: string, purpose: string): Promise<string> {
     return this.withRetries(async () => {
-      const form = new FormData();
+      const form = new (await loadUndici()).FormData();
       form.set('purpose', purpose);
       form.set('file', data, filename);
       const res = await this.send('POST', '/files', form);
@@ -125,11 +133,13 @@ export class MoonshotClient {
     if (type) headers['content-type'] = type;
     if (length !== undefined) headers['content-length'] = String(length);
     try {
+      const { request } = await loadUndici();
+      this.dispatcher ??= makeDispatcher(this.timeouts, this.o.env);
       const res = await request(`${this.baseUrl}${path}`, {
         method,
         headers,
         body: body ?? null,
-        dispatcher: this.dispatcher,
+        dispatcher: await this.dispatcher,
         signal: this.o.signal ?? null,
       });
       const id = header(res.headers, 'msh-request-id') ?? header(res.headers, 'x-trace-id');

@@ -1,13 +1,13 @@
 // Downloads an http(s) input (the API refuses image URLs, so they are inlined): size cap, timeout.
-import { interceptors, request } from 'undici';
 import { InputError } from '../errors.js';
-import { makeDispatcher } from './http.js';
+import { loadUndici, makeDispatcher } from './http.js';
 
 /** Largest download: the API's whole request body limit. */
 export const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
 
 export async function downloadUrl(url: string, env: Record<string, string | undefined>, signal?: AbortSignal, timeoutMs = 30_000): Promise<Uint8Array> {
-  const dispatcher = makeDispatcher({ connectMs: 10_000, headersMs: timeoutMs, idleMs: timeoutMs }, env);
+  const { interceptors, request } = await loadUndici();
+  const dispatcher = await makeDispatcher({ connectMs: 10_000, headersMs: timeoutMs, idleMs: timeoutMs }, env);
   try {
     const res = await request(url, {
       method: 'GET',

@@ -1,5 +1,5 @@
 // The undici dispatcher (timeouts, proxies) and the mapping of transport failures to typed errors.
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { NetworkError } from '../errors.js';
 
 export interface Timeouts {
@@ -13,8 +13,16 @@ export interface Timeouts {
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 120_000, idleMs: 120_000 };
 
+/** undici, loaded on first use: it costs more start-up time than the rest of the CLI together.
+ *  (Bundled, a lazily loaded CommonJS module arrives as its `default` export.) */
+export async function loadUndici(): Promise<typeof import('undici')> {
+  const m = await import('undici');
+  return 'Agent' in m ? m : (m as unknown as { default: typeof import('undici') }).default;
+}
+
 /** Proxies from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case), as curl reads them. */
-export function makeDispatcher(t: Timeouts, env: Record<string, string | undefined>): Dispatcher {
+export async function makeDispatcher(t: Timeouts, env: Record<string, string | undefined>): Promise<Dispatcher> {
+  const { Agent, EnvHttpProxyAgent } = await loadUndici();
   const opts = { connect: { timeout: t.connectMs }, headersTimeout: t.headersMs, bodyTimeout: t.idleMs };
   const get = (k: string) => env[k] ?? env[k.toLowerCase()];
   const httpProxy = get('HTTP_PROXY');

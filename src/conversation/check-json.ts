@@ -20,7 +20,8 @@ export async function checkJsonAnswer(text: string, schema: Record<string, unkno
 type Validator = ((v: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
 
 export async function compileSchema(schema: Record<string, unknown>): Promise<Validator> {
-  const { Ajv } = await import('ajv');
+  const m = await import('ajv');
+  const Ajv = 'Ajv' in m ? m.Ajv : (m as unknown as { default: typeof import('ajv') }).default.Ajv; // bundled CommonJS: under default
   const ajv = new Ajv({ allErrors: true, strict: false });
   return ajv.compile(schema) as Validator;
 }

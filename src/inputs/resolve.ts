@@ -1,7 +1,6 @@
 // argv strings -> Image values, in argument order. Files, quoted globs, directories, `-` for stdin.
 import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import fg from 'fast-glob';
 import { InputError, UsageError } from '../errors.js';
 import { base64Length, MAX_BODY_BYTES } from '../limits.js';
 import type { Image } from './image.js';
@@ -110,7 +109,7 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
       }
       continue;
     }
-    if (fg.isDynamicPattern(arg)) {
+    if ((await loadGlob()).isDynamicPattern(arg)) {
       const matches = await globSorted(arg, cwd);
       if (matches.length === 0) throw new UsageError(`no file matches ${arg}.`, 'Check the pattern; it is matched relative to the current directory.');
       for (const m of matches) {
@@ -137,7 +136,11 @@ function checkSize(shownAs: string, bytes: number): void {
   }
 }
 
+/** fast-glob, loaded only when a glob or a directory needs it. */
+const loadGlob = async () => (await import('fast-glob')).default;
+
 async function globSorted(pattern: string, cwd: string): Promise<{ path: string; size: number }[]> {
+  const fg = await loadGlob();
   const entries = await fg(pattern, { cwd, onlyFiles: true, dot: false, unique: true, suppressErrors: true, stats: true });
   return entries
     .map((e) => ({ path: e.path, size: e.stats?.size ?? 0 }))
