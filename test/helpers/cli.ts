@@ -44,6 +44,20 @@ class Sink extends Writable {
     this.text += chunk.toString();
     cb();
   }
+  // What ora calls on a TTY stream to redraw its line; a line break stands in for the redraw.
+  cursorTo(_x: number, _y?: number | (() => void), cb?: () => void) {
+    (typeof _y === 'function' ? _y : cb)?.();
+    return true;
+  }
+  clearLine(_dir: number, cb?: () => void) {
+    this.text += '\n';
+    cb?.();
+    return true;
+  }
+  moveCursor(_dx: number, _dy: number, cb?: () => void) {
+    cb?.();
+    return true;
+  }
 }
 
 export interface InProcessOptions {
@@ -53,6 +67,8 @@ export interface InProcessOptions {
   stderrTTY?: boolean;
   cwd?: string;
   signal?: AbortSignal;
+  /** Keep ANSI codes in stderr (to test colours). */
+  rawStderr?: boolean;
 }
 
 /** Runs `kimi-vision <args>` in this process with captured stdout/stderr. */
@@ -72,7 +88,7 @@ export async function runInProcess(args: string[], o: InProcessOptions = {}): Pr
     signal: o.signal ?? new AbortController().signal,
   };
   const code = await run(args, io);
-  return { code, stdout: stdout.text, stderr: stripAnsi(stderr.text) };
+  return { code, stdout: stdout.text, stderr: o.rawStderr ? stderr.text : stripAnsi(stderr.text) };
 }
 
 export interface SpawnOptions {
