@@ -24,6 +24,8 @@ export interface ClientOptions {
 
 export interface ChatHandlers {
   onDelta?: (delta: Delta) => void;
+  /** Called when the last byte of the request body has been handed to the socket. */
+  onSent?: () => void;
   /** Called once, when the response headers of the attempt that answers have arrived. */
   onResponse?: () => void;
   /** The caller buffers the answer (shows nothing while it streams): a cut stream is retried from scratch. */
@@ -89,7 +91,7 @@ export class MoonshotClient {
   /** POST a streamed body (images and all) and read a JSON answer: the token counter. */
   async postBody(path: string, plan: BodyPlan): Promise<unknown> {
     return this.withRetries(async () => {
-      const res = await this.send('POST', path, Readable.from(bodyChunks(plan), { objectMode: false }), 'application/json', plan.bytes);
+      const res = await this.send('POST', path, bodyStream(plan), 'application/json', plan.bytes);
       return readJson(res, this.host);
     }, () => false);
   }
@@ -154,7 +156,7 @@ export class MoonshotClient {
   }
 
   private async chatOnce(plan: BodyPlan, stream: boolean, h: ChatHandlers, shown: () => boolean): Promise<Completion> {
-    const res = await this.send('POST', '/chat/completions', Readable.from(bodyChunks(plan), { objectMode: false }), 'application/json', plan.bytes);
+    const res = await this.send('POST', '/chat/completions', bodyStream(plan, h.onSent), 'application/json', plan.bytes);
     h.onResponse?.();
     const type = header(res.headers, 'content-type') ?? '';
     const c = emptyCompletion();
@@ -185,6 +187,15 @@ export class MoonshotClient {
       throw networkError(err, this.host, this.timeouts, shown());
     }
   }
+}
+
+/** A fresh stream of the body for each attempt; `onSent` when its last byte has been taken. */
+function bodyStream(plan: BodyPlan, onSent?: () => void): Readable {
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    yield* bodyChunks(plan);
+    onSent?.();
+  }
+  return Readable.from(chunks(), { objectMode: false });
 }
 
 function hostOf(url: string): string {

@@ -189,7 +189,8 @@ async function send(client: MoonshotClient, plan: Plan, response: ResponsePlan, 
   const media = plan.body.segments.filter((s) => !Buffer.isBuffer(s)).length;
   await term.startSpinner(`Sending ${plural(media, 'image')} (${formatBytes(plan.body.bytes)}) to ${plan.model}…`);
   return client.chat(plan.body, o.stream, {
-    onResponse: () => term.setSpinnerText(`Waiting for ${plan.model}…`),
+    onSent: () => term.setSpinnerText(`Waiting for ${plan.model}…`),
+    onResponse: () => term.setSpinnerText(`${plan.model} is answering…`),
     onDelta: (d) => {
       if (d.reasoning && !printed) {
         if (o.showThinking) {
