@@ -1,6 +1,7 @@
 // `kimi-vision chat [inputs...]`: an interactive conversation about images. Each line is a turn,
 // run through describe (so estimates, streaming, retries and saving are the same); answers go to
 // stdout, the prompt and notes to stderr. Works from a pipe too: one line, one turn.
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { KvError, EXIT, UsageError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -9,7 +10,7 @@ import { reportError } from '../cli.js';
 
 const HELP = [
   '/image <path>   add an image (or glob, or directory) to your next message',
-  '/save           say where the conversation is saved (it is saved after every answer)',
+  '/save [file]    say where the conversation is saved (after every answer); with a file, write it as Markdown',
   '/exit           leave (Ctrl-D too)',
 ].join('\n');
 
@@ -41,8 +42,8 @@ export async function chatCommand(inputs: string[], o: DescribeOptions, io: Io):
         pending.push(arg);
         io.stderr.write(`added ${arg} to your next message\n`);
       } else io.stderr.write('usage: /image <path>\n');
-    } else if (line === '/save') {
-      io.stderr.write(session && session !== 'last' ? `saved as session ${session} (kimi-vision describe --session ${session} continues it)\n` : 'nothing to save yet\n');
+    } else if (line === '/save' || line.startsWith('/save ')) {
+      await saveCommand(line.slice('/save'.length).trim(), session, io);
     } else if (line.startsWith('/')) {
       io.stderr.write(`unknown command ${line.split(' ')[0]}; /help lists them\n`);
     } else {
@@ -69,4 +70,22 @@ export async function chatCommand(inputs: string[], o: DescribeOptions, io: Io):
   }
   rl.close();
   return io.signal.aborted ? EXIT.interrupted : EXIT.ok;
+}
+
+/** `/save`: where the session is; `/save <file>`: the conversation as Markdown in that file. */
+async function saveCommand(file: string, session: string | undefined, io: Io): Promise<void> {
+  if (!session || session === 'last') {
+    io.stderr.write('nothing to save yet\n');
+    return;
+  }
+  if (!file) {
+    io.stderr.write(`saved as session ${session} (kimi-vision describe --session ${session} continues it)\n`);
+    return;
+  }
+  const { loadSessionFile } = await import('../session/session.js');
+  const { transcriptMarkdown } = await import('../session/transcript.js');
+  const { writeFileAtomic } = await import('../session/atomic.js');
+  const target = path.resolve(io.cwd, file);
+  await writeFileAtomic(target, transcriptMarkdown(await loadSessionFile(io.env, session)));
+  io.stderr.write(`wrote the conversation to ${file}\n`);
 }

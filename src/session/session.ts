@@ -84,6 +84,11 @@ async function storeMessage(m: Message, env: Record<string, string | undefined>)
   return { ...m, content };
 }
 
+/** The stored session as it is on disk (no image checks). */
+export async function loadSessionFile(env: Record<string, string | undefined>, id: string): Promise<Session> {
+  return JSON.parse(await readFile(path.join(sessionsDir(env), `${id}.json`), 'utf8')) as Session;
+}
+
 /** Loads a session by id, or the last one; media references become Image values again. */
 export async function loadSession(env: Record<string, string | undefined>, id?: string): Promise<{ session: Session; messages: Message[] }> {
   const which = id ?? (await readFile(lastFile(env), 'utf8').catch(() => '')).trim();

@@ -222,12 +222,17 @@ describe('video', () => {
 describe('chat', () => {
   it('runs one turn per line from a pipe, /image adds an image to the next turn, all in one saved session', async () => {
     emu.set({ reply: (ctx) => `seen ${ctx.images.length} image(s)` });
-    const script = ['What is this?', '/image fixtures/photo.jpg', 'And now?', '/bogus', '/exit', 'never sent'].join('\n');
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'kv-chat-')), 'talk.md');
+    const script = ['What is this?', '/image fixtures/photo.jpg', 'And now?', '/bogus', `/save ${out}`, '/exit', 'never sent'].join('\n');
     const r = await kv(['chat', fx('small.png'), '-q'], { stdin: `${script}\n` });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('seen 1 image(s)\nseen 2 image(s)\n');
     expect(r.stderr).toMatch(/added fixtures\/photo\.jpg to your next message/);
     expect(r.stderr).toMatch(/unknown command \/bogus/);
+    const md = readFileSync(out, 'utf8');
+    expect(md).toMatch(/^# Conversation [\w-]+/);
+    expect(md).toContain('**You**: [image: fixtures/small.png] What is this?');
+    expect(md).toContain('**Kimi**: seen 2 image(s)');
     expect(emu.chatRequests()).toHaveLength(2);
     const body = lastBody();
     expect(body.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
