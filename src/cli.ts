@@ -20,6 +20,12 @@ const nonNegativeNumber = (name: string) => (v: string) => {
   return n;
 };
 
+const positiveNumber = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} takes a number above 0.`);
+  return n;
+};
+
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -176,6 +182,61 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async () => {
       const { configPathCommand } = await import('./commands/config.js');
       setExit(await configPathCommand(io));
+    });
+
+  const batch = program
+    .command('batch')
+    .description("very large jobs on Moonshot's Batch API: submit one request per image, then status and fetch (results within 24 h)");
+  batch
+    .command('submit')
+    .description('upload one request per image as a batch (split into several batches above 100 MB); prints each batch id on stdout')
+    .argument('[inputs...]', 'image files, quoted globs, directories, or - for stdin (default: stdin when piped)')
+    .option('-p, --prompt <text>', 'the question for each image (default "Describe the image.")')
+    .option('--prompt-file <file>', 'read the prompt from a UTF-8 file')
+    .option('-s, --system <text>', 'a system message, sent first')
+    .option('-m, --model <id>', 'model id [KIMI_VISION_MODEL] (default kimi-k2.6, thinking off); one model per batch')
+    .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
+    .option('--max-tokens <n>', 'cap on output tokens (sent only when given)', positiveInt('--max-tokens'))
+    .option('--temperature <t>', 'sampling temperature 0-1 (sent only when given)', nonNegativeNumber('--temperature'))
+    .addOption(new Option('--thinking <mode>', 'thinking on|off, for models where it is optional').choices(['on', 'off']))
+    .addOption(new Option('--effort <level>', 'reasoning effort, for models that take it').choices(['low', 'high', 'max']))
+    .option('--max-chars <n>', 'ask for at most n characters; batch fetch fails a longer answer', positiveInt('--max-chars'))
+    .option('--max-file-size <MB>', 'split into input files of at most this many MB (default and most: 100)', positiveNumber('--max-file-size'))
+    .option('--shard <i/n>', 'submit only shard i of n (a stable split by path, for CI matrices)')
+    .option('--dry-run', 'print the requests, batches and estimate to stdout; no key, nothing sent')
+    .addOption(new Option('--format <format>', 'with --dry-run: text or json').choices(['text', 'json']))
+    .option('--max-cost <amount>', "refuse to submit when the estimate is above this (platform's currency)", nonNegativeNumber('--max-cost'))
+    .option('-q, --quiet', 'no estimate or progress lines (errors still go to stderr)')
+    .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
+    .action(async (inputs: string[], opts) => {
+      const { batchSubmit } = await import('./commands/batch.js');
+      setExit(await batchSubmit(inputs, opts, io));
+    });
+  batch
+    .command('status')
+    .description('show the status and request counts of batches')
+    .argument('<ids...>', 'batch ids, as batch submit printed them')
+    .addOption(new Option('--format <format>', 'text, or json (the batch object, one line per id)').choices(['text', 'json']))
+    .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
+    .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
+    .action(async (ids: string[], opts) => {
+      const { batchStatus } = await import('./commands/batch.js');
+      setExit(await batchStatus(ids, opts, io));
+    });
+  batch
+    .command('fetch')
+    .description('write the results of finished batches as describe --each does, in input order (exit 75 while not finished)')
+    .argument('<ids...>', 'batch ids, as batch submit printed them (several: results in that order)')
+    .addOption(new Option('--format <format>', 'output format (default: config format, else text)').choices(['text', 'jsonl', 'markdown']))
+    .addOption(new Option('--write <ext>', 'write a sidecar next to each image (shot.png -> shot.png.txt)').choices(['txt', 'json', 'md']))
+    .option('--wait', 'poll until the batches are finished instead of exiting 75')
+    .option('--poll-interval <seconds>', `with --wait: first pause between polls, growing by half up to 5 min (default 10)`, positiveNumber('--poll-interval'))
+    .option('-q, --quiet', 'no progress or summary lines (errors still go to stderr)')
+    .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
+    .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
+    .action(async (ids: string[], opts) => {
+      const { batchFetch } = await import('./commands/batch.js');
+      setExit(await batchFetch(ids, opts, io));
     });
 
   return program;

@@ -8,23 +8,24 @@ import { pickFallback, readModelList } from '../api/fallback.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../api/retry.js';
 import { downloadUrl } from '../api/download.js';
 import { loadConfig } from '../config.js';
-import { checkJsonAnswer } from '../conversation/check-json.js';
 import { planResponse, type ResponsePlan } from '../conversation/response.js';
 import { AnswerCache, cacheDir, cacheKey, type CachedAnswer } from '../each/cache.js';
-import { InOrder, jsonlLine, markdownFooter, markdownSection, relativeLink, textSection } from '../each/formats.js';
-import { answerLength, eachSettings, withMaxChars, type EachSettings } from '../each/options.js';
+import { InOrder, jsonlLine, markdownFooter, markdownSection, mediaLink, textSection } from '../each/formats.js';
+import { checkAnswer } from '../each/check.js';
+import { printDryRun } from '../each/dry-run.js';
+import { eachSettings, withMaxChars, type EachSettings } from '../each/options.js';
 import { answerCost, failureRecord, ImageFailure, successRecord, type ImageRecord } from '../each/record.js';
 import { Pace, Stopped } from '../each/scheduler.js';
 import { sendOne, type RetryInfo } from '../each/send.js';
 import { inShard, shardName } from '../each/shard.js';
-import { hasSidecar, writeSidecar } from '../each/sidecar.js';
+import { hasSidecar, looksLikeSidecar, writeSidecar } from '../each/sidecar.js';
 import { estimateLine, sumEstimates, Totals } from '../each/totals.js';
 import { ApiError, EXIT, InterruptedError, KvError, MoneyError, UsageError } from '../errors.js';
-import { hasPrice, type Estimate } from '../estimate/estimate.js';
-import { imageSummary, type Image } from '../inputs/image.js';
+import { hasPrice } from '../estimate/estimate.js';
+import type { Image } from '../inputs/image.js';
 import { resolveInputs } from '../inputs/resolve.js';
 import { readAll, type Io } from '../io.js';
-import { formatBytes, formatInt, formatMoney, formatSeconds } from '../output/format.js';
+import { formatInt, formatMoney, formatSeconds } from '../output/format.js';
 import { Terminal } from '../output/terminal.js';
 import { makePlan, type Plan } from '../plan/plan.js';
 import { checkBodySize } from '../request/body.js';
@@ -54,20 +55,19 @@ export async function eachCommand(inputs: string[], o: DescribeOptions, io: Io):
     readStdin: () => readAll(io.stdin),
     download: (url) => downloadUrl(url, io.env, io.signal),
     warn: (line) => term.warn(line),
+    expected: looksLikeSidecar,
   });
   if (resolved.length === 0) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
   if (s.write && resolved.some((img) => img.source.kind !== 'file')) {
-    throw new UsageError(`--write ${s.write} puts a sidecar next to each image file, and stdin (-) has none.`, 'Save the image to a file first, or drop --write.');
+    throw new UsageError(`--write ${s.write} puts a sidecar next to each image file; stdin (-) and URLs are not files.`, 'Save the image to a file first, or drop --write.');
   }
   const shard = s.shard;
   const mine = shard ? resolved.filter((img) => inShard(shardName(img, io.cwd), shard)) : resolved;
   if (shard) term.note(`shard ${shard.index}/${shard.count}: ${formatInt(mine.length)} of ${formatInt(resolved.length)} inputs`);
-  const skipped: Image[] = [];
-  const work: Image[] = [];
-  for (const img of mine) {
-    if (s.skipExisting && s.write && img.source.kind === 'file' && (await hasSidecar(img.source.file, s.write))) skipped.push(img);
-    else work.push(img);
-  }
+  const write = s.skipExisting ? s.write : undefined;
+  const has = await mapFew(mine, (img) => (write && img.source.kind === 'file' ? hasSidecar(img.source.file, write) : Promise.resolve(false)));
+  const skipped = mine.filter((_, i) => has[i]);
+  const work = mine.filter((_, i) => !has[i]);
 
   const response = await planResponse(o, settings.model, io.cwd);
   const run: Run = {
@@ -81,12 +81,14 @@ export async function eachCommand(inputs: string[], o: DescribeOptions, io: Io):
     cache: s.cache ? new AnswerCache(cacheDir(io.env)) : undefined,
   };
   const plans = work.map((img) => planFor(run, img, settings.model));
-  const hits = await Promise.all(work.map((img, i) => lookup(run, img, plans[i] as Plan)));
+  const hits = await mapFew(work, (img, i) => lookup(run, img, plans[i] as Plan));
   const toSend = plans.filter((_, i) => hits[i] === undefined);
   const estimate = sumEstimates(toSend.map((p) => p.estimate), settings.currency);
 
   if (o.dryRun) {
-    printDryRun(run, work, plans, hits, skipped, estimate);
+    const sending = work.map((img, i) => ({ img, plan: plans[i] as Plan })).filter((_, i) => hits[i] === undefined);
+    const cachedPaths = work.filter((_, i) => hits[i] !== undefined).map((img) => img.path);
+    printDryRun({ format: s.format, model: settings.model, currency: settings.currency, sending, total: estimate, cached: cachedPaths, skipped: skipped.map((img) => img.path) }, io);
     return EXIT.ok;
   }
   const key = toSend.length > 0 ? apiKey(io.env, config) : '';
@@ -98,6 +100,20 @@ export async function eachCommand(inputs: string[], o: DescribeOptions, io: Io):
     );
   }
   return execute(run, work, plans, hits, skipped.length, key);
+}
+
+/** Maps with at most 32 calls pending: thousands of files must not exhaust the open-file limit (a failed read would be a cache miss, and a paid request). */
+async function mapFew<T, R>(items: readonly T[], fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(32, items.length) }, worker));
+  return out;
 }
 
 /** The request for one image under a model: ONE user message with the image and the shared prompt. */
@@ -118,28 +134,6 @@ async function lookup(run: Run, img: Image, plan: Plan): Promise<CachedAnswer | 
   return run.cache?.get(keyOf(run, img, plan));
 }
 
-function printDryRun(run: Run, work: Image[], plans: Plan[], hits: (CachedAnswer | undefined)[], skipped: Image[], total: Estimate): void {
-  const { io, settings } = run;
-  const sending = work.map((img, i) => ({ img, plan: plans[i] as Plan })).filter((_, i) => hits[i] === undefined);
-  const entry = ({ img, plan }: { img: Image; plan: Plan }) => ({ ...imageSummary(img), estimate: plan.estimate });
-  const cached = work.filter((_, i) => hits[i] !== undefined).map((img) => img.path);
-  if (run.s.format === 'json') {
-    const out = { model: settings.model, images: sending.map(entry), estimate: total, cached, skipped: skipped.map((img) => img.path) };
-    io.stdout.write(`${JSON.stringify(out)}\n`);
-    return;
-  }
-  if (run.s.format === 'jsonl') {
-    for (const x of sending) io.stdout.write(`${JSON.stringify(entry(x))}\n`);
-    return;
-  }
-  for (const { img, plan } of sending) {
-    const size = img.dimensions ? `${img.dimensions.width}x${img.dimensions.height}` : 'size unknown';
-    io.stdout.write(`${img.path}\t${img.mime}\t${formatBytes(img.bytes)}\t${size}\t~${formatInt(plan.estimate.input_tokens)} tokens\n`);
-  }
-  const priced = hasPrice(settings.model, settings.currency);
-  io.stdout.write(`${estimateLine(sending.length, total, settings.model, priced, { cached: cached.length, skipped: skipped.length })}\n`);
-}
-
 async function execute(run: Run, work: Image[], plans: Plan[], hits: (CachedAnswer | undefined)[], skippedCount: number, key: string): Promise<number> {
   const { o, s, io, term, settings } = run;
   const started = io.now();
@@ -155,7 +149,7 @@ async function execute(run: Run, work: Image[], plans: Plan[], hits: (CachedAnsw
   const order = new InOrder<ImageRecord>(work.length, (r, i) => {
     const img = work[i] as Image;
     if (s.format === 'jsonl') term.out(jsonlLine(r));
-    else if (s.format === 'markdown') term.out(markdownSection(r, img.source.kind === 'file' ? relativeLink(io.cwd, img.source.file) : undefined));
+    else if (s.format === 'markdown') term.out(markdownSection(r, mediaLink(img, io.cwd)));
     else {
       const text = textSection(r, printed === 0);
       if (text) printed += 1;
@@ -182,7 +176,7 @@ async function execute(run: Run, work: Image[], plans: Plan[], hits: (CachedAnsw
     totals.add(r, spent);
     if (r.error) {
       term.error(`${r.path}: ${r.error.message}`, hint);
-      if (s.failFast && !stop.signal.aborted) stop.abort('fail-fast');
+      if (s.failFast) stopRun('--fail-fast');
     }
     term.setSpinnerText(totals.progress());
     order.put(i, r);
@@ -194,7 +188,7 @@ async function execute(run: Run, work: Image[], plans: Plan[], hits: (CachedAnsw
     const answer = { ...c, text };
     const cost = cached ? 0 : answerCost(c, plan.model, settings.currency).amount;
     const spent = cached ? undefined : { prompt_tokens: c.usage?.prompt_tokens ?? 0, completion_tokens: c.usage?.completion_tokens ?? 0, cost, priced: hasPrice(c.model ?? plan.model, settings.currency) || hasPrice(plan.model, settings.currency) };
-    const problem = await checkAnswer(run, response, answer);
+    const problem = await checkAnswer(answer, s.maxChars, response);
     if (problem) return finish(i, failureRecord(img, problem, { model: answer.model ?? plan.model, currency: settings.currency, ms }), spent, problem.hint);
     let r = successRecord(img, answer, { model: plan.model, currency: settings.currency, ms, cached });
     if (run.cache && !cached) {
@@ -231,22 +225,29 @@ async function execute(run: Run, work: Image[], plans: Plan[], hits: (CachedAnsw
     }
   };
 
-  /** When the key cannot use the default model (404): the same fallback as describe, once per run. */
-  const fallbackFor = (err: unknown, failed: string): Promise<string | undefined> => {
-    if (!(err instanceof ApiError) || err.status !== 404 || settings.modelChosen) return Promise.resolve(undefined);
+  /** A 404 for the default model: the run may switch to another model (as describe does). */
+  const mayFallBack = (err: unknown) => err instanceof ApiError && err.status === 404 && !settings.modelChosen;
+  /** Answers found in the cache for the model switched to, by image index. */
+  const lateHits = new Map<number, CachedAnswer>();
+
+  /** Looks up the fallback once per failed model; the caller holds the pace until it settles. */
+  const fallbackFor = (failed: string): Promise<string | undefined> => {
     let p = fallbacks.get(failed);
     if (!p) {
       p = (async () => {
         const next = pickFallback(readModelList(await client.getJson('/models').catch(() => undefined)), failed);
         if (!next) return undefined;
         const nextResponse = await planResponse(o, next, io.cwd);
-        const left = work.filter((_, i) => records[i] === undefined && hits[i] === undefined);
-        const estimate = sumEstimates(left.map((img) => planFor(run, img, next, nextResponse).estimate), settings.currency);
+        const left = work.map((img, i) => ({ img, i })).filter(({ i }) => records[i] === undefined && hits[i] === undefined);
+        const nextPlans = left.map(({ img }) => planFor(run, img, next, nextResponse));
+        const cachedNow = await mapFew(left, ({ img }, k) => lookup(run, img, nextPlans[k] as Plan));
+        const estimate = sumEstimates(nextPlans.filter((_, k) => cachedNow[k] === undefined).map((p) => p.estimate), settings.currency);
         if (o.maxCost !== undefined && estimate.cost.amount > o.maxCost) {
           term.warn(`${failed} is not available to this key (404), and ${next} would cost an estimated ${formatMoney(estimate.cost)}, above --max-cost; not falling back.`);
           return undefined;
         }
         term.warn(`${failed} is not available to this key (404); using ${next} instead (est. ${formatMoney(estimate.cost)} input). Choose one with -m.`);
+        left.forEach(({ i }, k) => cachedNow[k] && lateHits.set(i, cachedNow[k]));
         model = next;
         response = nextResponse;
         return next;
@@ -256,29 +257,51 @@ async function execute(run: Run, work: Image[], plans: Plan[], hits: (CachedAnsw
     return p;
   };
 
+  /** Failures that would be the same for every image (the key, the account, the model): stop the run. */
+  const stopsTheRun = (err: unknown) =>
+    err instanceof ApiError && (err.status === 401 || err.status === 403 || err.status === 404 || err.type === 'exceeded_current_quota_error');
+  let stoppedBy: string | undefined;
+  const stopRun = (why: string) => {
+    if (stop.signal.aborted) return;
+    stoppedBy = why;
+    stop.abort(why);
+  };
+
   const describeOne = async (i: number): Promise<void> => {
     const img = work[i] as Image;
-    const t0 = io.now();
     let plan = plans[i] as Plan;
-    try {
-      for (;;) {
-        if (plan.model !== model) {
-          plan = planFor(run, img, model, response);
-          const hit = await lookup(run, img, plan);
-          if (hit) return await succeed(i, img, plan, cachedCompletion(hit), 0, true);
-        }
-        try {
-          const sent = await sendOne(plan.body, i, { client, pace, clock, signal: stop.signal, stream: o.stream, maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, onRetry: onRetry(img) });
-          return await succeed(i, img, plan, sent.completion, io.now() - t0, false);
-        } catch (err) {
-          if (stop.signal.aborted) throw err;
-          if (!(await fallbackFor(err, plan.model))) throw err;
-        }
+    /** The request body for the model of the moment; none when the cache has the answer for it. */
+    const body = () => {
+      if (plan.model === model) return plan.body;
+      plan = planFor(run, img, model, response);
+      return lateHits.has(i) ? undefined : plan.body;
+    };
+    const onFailure = (err: unknown, final: boolean) => {
+      if (!final) return;
+      if (mayFallBack(err)) pace.hold(fallbackFor(plan.model));
+      else if (s.failFast) stopRun('--fail-fast');
+      else if (stopsTheRun(err)) stopRun('this failure applies to every image');
+    };
+    const ctx = { client, pace, clock, signal: stop.signal, stream: o.stream, maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, onRetry: onRetry(img), onFailure };
+    for (;;) {
+      let sent;
+      try {
+        sent = await sendOne(body, i, ctx);
+      } catch (err) {
+        if (stop.signal.aborted || err instanceof Stopped) return; // stopped: no record, nothing half-written
+        throw err;
       }
-    } catch (err) {
-      if (stop.signal.aborted || err instanceof Stopped) return; // stopped: no record, nothing half-written
-      const e = err instanceof ApiError ? explainApiError(err, { model: plan.model }) : err;
-      finish(i, failureRecord(img, e, { model: plan.model, currency: settings.currency, ms: io.now() - t0 }), undefined, e instanceof KvError ? e.hint : undefined);
+      const late = lateHits.get(i);
+      if (!sent) return late ? succeed(i, img, plan, cachedCompletion(late), 0, true) : undefined;
+      try {
+        if (sent.ok) return await succeed(i, img, plan, sent.completion, io.now() - sent.startedAt, false);
+        if (mayFallBack(sent.error) && (await fallbackFor(plan.model))) continue;
+        if (mayFallBack(sent.error)) stopRun('this failure applies to every image');
+        const e = sent.error instanceof ApiError ? explainApiError(sent.error, { model: plan.model, attempts: sent.attempts }) : sent.error;
+        return finish(i, failureRecord(img, e, { model: plan.model, currency: settings.currency, ms: io.now() - sent.startedAt }), undefined, e instanceof KvError ? e.hint : undefined);
+      } finally {
+        sent.slot.release();
+      }
     }
   };
 
@@ -297,6 +320,7 @@ async function execute(run: Run, work: Image[], plans: Plan[], hits: (CachedAnsw
     await client.close();
   }
   order.drain();
+  if (stoppedBy && totals.done < work.length) term.warn(`stopped (${stoppedBy}): ${work.length - totals.done} of ${work.length} images not described.`);
   if (s.format === 'markdown') term.out(markdownFooter(totals.summary(io.now() - started)));
   term.note(totals.summary(io.now() - started));
   if (io.signal.aborted) throw new InterruptedError(io.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
@@ -306,20 +330,4 @@ async function execute(run: Run, work: Image[], plans: Plan[], hits: (CachedAnsw
 
 function cachedCompletion(hit: CachedAnswer): Pick<Completion, 'model' | 'text' | 'finishReason' | 'usage'> {
   return { model: hit.model, text: hit.text, finishReason: hit.finish_reason, usage: hit.usage };
-}
-
-/** Why a finished answer still fails its image: the content filter, --max-chars, or JSON that is not. */
-async function checkAnswer(run: Run, response: ResponsePlan, c: Pick<Completion, 'text' | 'finishReason'>): Promise<ImageFailure | undefined> {
-  if (c.finishReason === 'content_filter') {
-    return new ImageFailure(EXIT.rejected, 'content_filter', "the answer was stopped by Moonshot's content filter (finish_reason content_filter).", 'Change the prompt or the image.');
-  }
-  const max = run.s.maxChars;
-  if (max !== undefined && answerLength(c.text) > max) {
-    return new ImageFailure(EXIT.rejected, 'too_long', `the answer has ${formatInt(answerLength(c.text))} characters, over --max-chars ${formatInt(max)}.`, 'Raise --max-chars, or ask for less in the prompt; a rerun sends it again.');
-  }
-  if (response.json && c.finishReason !== 'tool_calls') {
-    const check = await checkJsonAnswer(c.text, response.schema);
-    if (!check.ok) return new ImageFailure(EXIT.rejected, 'invalid_json', `the answer is not the JSON asked for: ${check.problem}.`, 'Describe the shape in the prompt, or raise --max-tokens if it was cut off.');
-  }
-  return undefined;
 }

@@ -36,7 +36,7 @@ export function markdownSection(r: ImageRecord, link: string | undefined): strin
 
 /** The last line of a Markdown document: the run in one sentence. */
 export function markdownFooter(summary: string): string {
-  return `---\n\n_${escapeMarkdown(summary)}_\n`;
+  return `---\n\n${escapeMarkdown(summary)}\n`;
 }
 
 function blockquote(text: string): string[] {
@@ -45,7 +45,7 @@ function blockquote(text: string): string[] {
 
 /** Backslash-escapes what Markdown would read as formatting or HTML in a heading or link text. */
 export function escapeMarkdown(s: string): string {
-  return s.replace(/[\\`*_{}[\]()<>#+!|~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  return s.replace(/[\\`*_[\]<>#|~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
 
 /**
@@ -58,6 +58,13 @@ export function relativeLink(from: string, file: string): string {
     .split('/')
     .map((seg) => (seg === '..' || seg === '.' ? seg : encodeURIComponent(seg).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)))
     .join('/');
+}
+
+/** The link of an image in a document read from `from`: relative for files, the URL for downloads, none for stdin. */
+export function mediaLink(img: { path: string; source: { kind: string; file?: string } }, from: string): string | undefined {
+  if (img.source.kind === 'file' && img.source.file) return relativeLink(from, img.source.file);
+  if (/^https?:\/\//i.test(img.path)) return img.path.replace(/[ ()<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return undefined;
 }
 
 /** Emits items in index order: put(i) holds item i until items 0..i-1 are out. */

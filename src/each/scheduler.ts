@@ -26,11 +26,22 @@ export class Stopped extends Error {
   }
 }
 
-export type Release = () => void;
+/** A granted request slot: release it when the request is over (success or not). */
+export interface Slot {
+  release(): void;
+  /** The request answered: counts toward raising the limit again (if it started since the last pause). */
+  succeeded(): void;
+}
+
+/** What a rate-limit answer says about the account's limits ("max organization concurrency: 2", "max RPM: 3"). */
+export interface LimitHint {
+  concurrency?: number | undefined;
+  rpm?: number | undefined;
+}
 
 interface Waiter {
   priority: number;
-  resolve: (release: Release) => void;
+  resolve: (slot: Slot) => void;
   reject: (err: Error) => void;
 }
 
@@ -41,12 +52,19 @@ export class Pace {
   inFlight = 0;
   /** Highest inFlight seen. */
   peak = 0;
-  private readonly interval: number;
-  private nextStart = -Infinity;
+  /** Never raised above this again: the concurrency the API said the account has. */
+  private ceiling: number;
+  /** Minimum ms between two request starts: from --rpm, or the RPM the API named. */
+  private interval: number;
+  private lastStart = -Infinity;
   private pausedUntil = -Infinity;
+  /** Bumped by each pause: successes of requests started before it do not raise the limit. */
+  private epoch = 0;
   private successes = 0;
   private waiters: Waiter[] = [];
   private waking = false;
+  /** Work that must settle before anything new starts (the fallback model being looked up). */
+  private holds = 0;
   private readonly clock: Clock;
   private readonly signal: AbortSignal;
 
@@ -54,6 +72,7 @@ export class Pace {
     if (!(o.concurrency >= 1)) throw new RangeError('concurrency must be at least 1');
     this.max = Math.floor(o.concurrency);
     this.limit = this.max;
+    this.ceiling = this.max;
     this.interval = o.rpm !== undefined && o.rpm > 0 ? 60_000 / o.rpm : 0;
     this.clock = o.clock;
     this.signal = o.signal;
@@ -61,14 +80,15 @@ export class Pace {
   }
 
   /**
-   * Waits for a slot (and for the pause and the rpm spacing), then returns its release function.
+   * Waits for a slot (and for the pause and the rpm spacing), then returns it.
    * Lower `priority` goes first: pass the image index so retries of early images jump the queue.
    */
-  acquire(priority = 0): Promise<Release> {
+  acquire(priority = 0): Promise<Slot> {
     if (this.signal.aborted) return Promise.reject(new Stopped());
-    return new Promise<Release>((resolve, reject) => {
+    return new Promise<Slot>((resolve, reject) => {
       const w: Waiter = { priority, resolve, reject };
-      const at = this.waiters.findIndex((x) => x.priority > priority);
+      const last = this.waiters[this.waiters.length - 1];
+      const at = !last || last.priority <= priority ? -1 : this.waiters.findIndex((x) => x.priority > priority);
       if (at === -1) this.waiters.push(w);
       else this.waiters.splice(at, 0, w);
       this.pump();
@@ -78,37 +98,50 @@ export class Pace {
   /**
    * The API said "rate limited, try again after waitMs": nobody starts a request before then.
    * The first such answer of a pause also halves the limit (answers from requests that were
-   * already in flight during that pause do not lower it again). Returns true when this answer
-   * began a new pause.
+   * already in flight during that pause do not lower it again). A concurrency the API names caps
+   * the limit for the rest of the run; an RPM it names spaces the starts. Returns true when this
+   * answer began a new pause.
    */
-  rateLimited(waitMs: number): boolean {
+  rateLimited(waitMs: number, hint: LimitHint = {}): boolean {
     const now = this.clock.now();
     const fresh = now >= this.pausedUntil;
     this.pausedUntil = Math.max(this.pausedUntil, now + Math.max(0, waitMs));
     this.successes = 0;
-    if (fresh) this.limit = Math.max(1, Math.floor(this.limit / 2));
+    if (fresh) {
+      this.epoch += 1;
+      this.limit = Math.max(1, Math.floor(this.limit / 2));
+    }
+    if (hint.concurrency !== undefined && hint.concurrency >= 1) this.ceiling = Math.min(this.ceiling, Math.floor(hint.concurrency));
+    this.limit = Math.min(this.limit, this.ceiling);
+    if (hint.rpm !== undefined && hint.rpm > 0) this.interval = Math.max(this.interval, 60_000 / hint.rpm);
     return fresh;
   }
 
-  /** A request succeeded: after `limit` successes in a row the limit grows by one, up to -j. */
-  succeeded(): void {
+  /** No request starts until `work` settles (its outcome changes what the next requests send). */
+  hold(work: Promise<unknown>): void {
+    this.holds += 1;
+    const done = () => {
+      this.holds -= 1;
+      this.pump();
+    };
+    work.then(done, done);
+  }
+
+  /** After `limit` successes in a row (of requests started since the last pause), one more slot, up to -j. */
+  private succeeded(epoch: number): void {
+    if (epoch !== this.epoch) return;
     this.successes += 1;
-    if (this.limit < this.max && this.successes >= this.limit) {
+    if (this.limit < Math.min(this.max, this.ceiling) && this.successes >= this.limit) {
       this.limit += 1;
       this.successes = 0;
       this.pump();
     }
   }
 
-  /** When the pause ends (for messages); -Infinity when there is none. */
-  get pauseEndsAt(): number {
-    return this.pausedUntil;
-  }
-
   private pump(): void {
-    while (this.waiters.length > 0 && this.inFlight < this.limit) {
+    while (this.waiters.length > 0 && this.inFlight < this.limit && this.holds === 0) {
       const now = this.clock.now();
-      const at = Math.max(this.pausedUntil, this.nextStart);
+      const at = Math.max(this.pausedUntil, this.lastStart + this.interval);
       if (now < at) {
         this.wakeAt(at - now);
         return;
@@ -116,8 +149,8 @@ export class Pace {
       const w = this.waiters.shift() as Waiter;
       this.inFlight += 1;
       this.peak = Math.max(this.peak, this.inFlight);
-      this.nextStart = now + this.interval;
-      w.resolve(this.releaser());
+      this.lastStart = now;
+      w.resolve(this.slot());
     }
   }
 
@@ -136,13 +169,17 @@ export class Pace {
     );
   }
 
-  private releaser(): Release {
+  private slot(): Slot {
     let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.inFlight -= 1;
-      this.pump();
+    const epoch = this.epoch;
+    return {
+      release: () => {
+        if (done) return;
+        done = true;
+        this.inFlight -= 1;
+        this.pump();
+      },
+      succeeded: () => this.succeeded(epoch),
     };
   }
 

@@ -9,7 +9,7 @@ import type { Completion } from '../api/completion.js';
 import { MAX_RETRY_WAIT_MS, retryDelay, shouldRetry } from '../api/retry.js';
 import type { BodyPlan } from '../request/body.js';
 import { ApiError, KvError } from '../errors.js';
-import type { Clock, Pace } from './scheduler.js';
+import type { Clock, LimitHint, Pace, Slot } from './scheduler.js';
 
 /** Rate-limit answers are waited out up to this many times per image (other failures: --max-attempts). */
 export const RATE_LIMIT_ATTEMPTS = 10;
@@ -38,12 +38,24 @@ export interface SendContext {
   stream: boolean;
   maxAttempts: number;
   onRetry?: (info: RetryInfo) => void;
+  /** Told of every failed attempt (final: no retry follows) while its slot is still held. */
+  onFailure?: (err: unknown, final: boolean) => void;
   random?: () => number;
 }
 
 /** A 429 that waiting fixes (rate_limit_reached_error, engine_overloaded_error): the whole run slows down. */
 export function isSharedLimit(err: unknown): boolean {
   return err instanceof ApiError && err.status === 429 && shouldRetry(err);
+}
+
+/** The limits a rate-limit message names: "max organization concurrency: 2", "max RPM: 3". */
+export function limitHint(err: unknown): LimitHint {
+  if (!(err instanceof ApiError)) return {};
+  const n = (re: RegExp) => {
+    const m = re.exec(err.message);
+    return m ? Number(m[1]) : undefined;
+  };
+  return { concurrency: n(/concurrency:?\s*(\d+)/i), rpm: n(/\bRPM:?\s*(\d+)/i) };
 }
 
 export interface Tries {
@@ -68,34 +80,54 @@ export function afterFailure(err: unknown, tries: Tries, maxAttempts: number, ra
   return { kind: 'retry', delayMs, shared };
 }
 
+/** The outcome of one image's requests, its slot still held: the caller releases it once the result is recorded. */
+export type Sent = ({ ok: true; completion: Completion } | { ok: false; error: unknown }) & {
+  attempts: number;
+  /** When the first attempt started (the clock's time): the image's own time excludes its wait in the queue. */
+  startedAt: number;
+  slot: Slot;
+};
+
 /**
  * Sends one image's request until it succeeds or fails for good. The output is buffered by the
  * caller, so a stream cut mid-answer is retried from scratch (nothing of it was shown).
- * Throws Stopped (from the pace) or the request's error once the run is aborted.
+ * `body` is asked once a slot is granted (the model may have changed while this image waited); it
+ * returns undefined when there is nothing to send any more, and so does sendOne.
+ * The final outcome comes back with its slot still held, so what follows from it (stopping the run,
+ * holding it for a fallback) happens before anyone else can start. Throws Stopped (from the pace)
+ * or the request's error only when the run was aborted.
  */
-export async function sendOne(body: BodyPlan, priority: number, ctx: SendContext): Promise<{ completion: Completion; attempts: number }> {
+export async function sendOne(body: () => BodyPlan | undefined, priority: number, ctx: SendContext): Promise<Sent | undefined> {
   const tries: Tries = { attempts: 0, rateLimited: 0 };
+  let startedAt: number | undefined;
   for (;;) {
-    const release = await ctx.pace.acquire(priority);
+    const slot = await ctx.pace.acquire(priority);
+    startedAt ??= ctx.clock.now();
     let step: Step;
     try {
-      const completion = await ctx.client.chat(body, ctx.stream, { buffered: true });
-      ctx.pace.succeeded();
-      return { completion, attempts: tries.attempts + tries.rateLimited + 1 };
+      const plan = body();
+      if (!plan) {
+        slot.release();
+        return undefined;
+      }
+      const completion = await ctx.client.chat(plan, ctx.stream, { buffered: true });
+      slot.succeeded();
+      return { ok: true, completion, attempts: tries.attempts + tries.rateLimited + 1, startedAt, slot };
     } catch (err) {
-      if (ctx.signal.aborted) throw err;
+      if (ctx.signal.aborted) {
+        slot.release();
+        throw err;
+      }
       if (isSharedLimit(err)) tries.rateLimited += 1;
       else tries.attempts += 1;
       step = afterFailure(err, tries, ctx.maxAttempts, ctx.random);
+      ctx.onFailure?.(step.kind === 'fail' ? step.error : err, step.kind === 'fail');
+      if (step.kind === 'fail') return { ok: false, error: step.error, attempts: tries.attempts + tries.rateLimited, startedAt, slot };
       // Pause everyone before this slot frees, so no waiting worker slips a request in.
-      const paused = step.kind === 'retry' && step.shared ? ctx.pace.rateLimited(step.delayMs) : false;
-      if (step.kind === 'retry') {
-        ctx.onRetry?.({ attempt: tries.attempts + tries.rateLimited, delayMs: step.delayMs, error: err as KvError, shared: step.shared, limit: ctx.pace.limit, paused });
-      }
-    } finally {
-      release();
+      const paused = step.shared ? ctx.pace.rateLimited(step.delayMs, limitHint(err)) : false;
+      ctx.onRetry?.({ attempt: tries.attempts + tries.rateLimited, delayMs: step.delayMs, error: err as KvError, shared: step.shared, limit: ctx.pace.limit, paused });
+      slot.release();
     }
-    if (step.kind === 'fail') throw step.error;
     if (!step.shared) await ctx.clock.sleep(step.delayMs, ctx.signal);
   }
 }

@@ -12,6 +12,11 @@ export function sidecarPath(imageFile: string, ext: SidecarExt): string {
   return `${imageFile}.${ext}`;
 }
 
+/** `shot.png.txt` and the like: what --write leaves in a folder (not reported when a folder is read). */
+export function looksLikeSidecar(name: string): boolean {
+  return /\.[A-Za-z0-9]{2,5}\.(txt|json|md)$/.test(name);
+}
+
 export async function hasSidecar(imageFile: string, ext: SidecarExt): Promise<boolean> {
   return access(sidecarPath(imageFile, ext)).then(
     () => true,

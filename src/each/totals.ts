@@ -78,5 +78,6 @@ export function sumEstimates(estimates: readonly Estimate[], currency: Currency)
 export function estimateLine(count: number, e: Estimate, model: string, priced: boolean, extra: { cached: number; skipped: number }): string {
   const aside = [extra.cached && `${formatInt(extra.cached)} cached`, extra.skipped && `${formatInt(extra.skipped)} skipped`].filter(Boolean).join(', ');
   const price = priced ? `est. ${formatMoney(e.cost)} input` : 'price unknown';
+  if (count === 0) return `nothing to send${aside ? ` (${aside})` : ''}`;
   return `${plural(count, 'image')} to send${aside ? ` (${aside})` : ''} · ~${formatInt(e.input_tokens)} input tokens (${formatInt(e.image_tokens)} image + ${formatInt(e.text_tokens)} text) · ${model} · ${price}`;
 }

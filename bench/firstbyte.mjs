@@ -1,0 +1,34 @@
+// Preloaded with `node --import` in case 3: notes performance.now() when the first answer text
+// (an SSE chunk with a non-empty "content") is read from a socket, and when stdout is first written,
+// and writes both to $KV_BENCH_FIRSTBYTE_FILE at exit. Both instants are on this process's clock.
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
+
+const file = process.env.KV_BENCH_FIRSTBYTE_FILE;
+if (file) {
+  const ANSWER = /"content":"[^"]/;
+  let socketAt;
+  let stdoutAt;
+  const seen = (chunk) => {
+    if (socketAt !== undefined || !chunk) return;
+    if (ANSWER.test(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('latin1'))) socketAt = performance.now();
+  };
+  // undici reads with socket.read() on 'readable'; other clients listen for 'data'.
+  const read = net.Socket.prototype.read;
+  net.Socket.prototype.read = function (...args) {
+    const chunk = read.apply(this, args);
+    seen(chunk);
+    return chunk;
+  };
+  const emit = net.Socket.prototype.emit;
+  net.Socket.prototype.emit = function (event, ...args) {
+    if (event === 'data') seen(args[0]);
+    return emit.call(this, event, ...args);
+  };
+  const write = process.stdout.write;
+  process.stdout.write = function (chunk, ...args) {
+    if (stdoutAt === undefined && chunk && chunk.length > 0) stdoutAt = performance.now();
+    return write.call(this, chunk, ...args);
+  };
+  process.on('exit', () => writeFileSync(file, JSON.stringify({ socketAt, stdoutAt })));
+}

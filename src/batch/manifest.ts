@@ -1,0 +1,81 @@
+// The local record of a submitted batch: which image each custom_id stands for, kept in the state
+// dir (…/batches/<batch_id>.json) so `batch fetch` can write results in input order and sidecars
+// next to the images. Holds paths and hashes only, never the key.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import type { Image } from '../inputs/image.js';
+import type { Currency } from '../models.js';
+import { writeFileAtomic } from '../session/atomic.js';
+import { stateDir } from '../session/paths.js';
+
+const VERSION = 1;
+
+export interface ManifestImage {
+  /** As the user gave it (relative to the cwd of submit), `-` for stdin, or the URL. */
+  path: string;
+  /** The absolute file, for sidecars and Markdown links; absent for stdin and URLs. */
+  file?: string;
+  sha256: string;
+  mime: string;
+  bytes: number;
+}
+
+export interface Manifest {
+  version: number;
+  batch_id: string;
+  input_file_id: string;
+  model: string;
+  currency: Currency;
+  /** The --max-chars the prompt asked for: a longer answer fails its image at fetch time. */
+  max_chars?: number;
+  /** Which of the batches of one submit this is: part/parts. */
+  part: number;
+  parts: number;
+  created_at: string;
+  /** custom_id -> image, in input order. */
+  images: Record<string, ManifestImage>;
+}
+
+export function manifestDir(env: Record<string, string | undefined>): string {
+  return path.join(stateDir(env), 'batches');
+}
+
+/** A batch id as a file name: what the API gives is safe, anything else is refused. */
+export function manifestPath(env: Record<string, string | undefined>, batchId: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,200}$/.test(batchId) || batchId.startsWith('.')) throw new UsageError(`${batchId} is not a batch id.`, 'Give the id batch submit printed (e.g. batch_abc123).');
+  return path.join(manifestDir(env), `${batchId}.json`);
+}
+
+export function manifestImage(img: Image): ManifestImage {
+  return {
+    path: img.path,
+    ...(img.source.kind === 'file' ? { file: img.source.file } : {}),
+    sha256: img.sha256,
+    mime: img.mime,
+    bytes: img.bytes,
+  };
+}
+
+export async function saveManifest(env: Record<string, string | undefined>, m: Omit<Manifest, 'version'>): Promise<string> {
+  const file = manifestPath(env, m.batch_id);
+  await writeFileAtomic(file, `${JSON.stringify({ version: VERSION, ...m }, null, 2)}\n`);
+  return file;
+}
+
+/** The manifest of a batch, or undefined when this machine has none (or it is unreadable). */
+export async function loadManifest(env: Record<string, string | undefined>, batchId: string): Promise<Manifest | undefined> {
+  let text: string;
+  try {
+    text = await readFile(manifestPath(env, batchId), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const m = JSON.parse(text) as Manifest;
+    if (m.version !== VERSION || typeof m.images !== 'object' || m.images === null) return undefined;
+    return m;
+  } catch {
+    return undefined;
+  }
+}
