@@ -1,4 +1,5 @@
 // The undici dispatcher (timeouts, proxies) and the mapping of transport failures to typed errors.
+import { setFlagsFromString } from 'node:v8';
 import type { Dispatcher } from 'undici';
 import { NetworkError } from '../errors.js';
 
@@ -16,8 +17,20 @@ export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 120_00
 /** undici, loaded on first use: it costs more start-up time than the rest of the CLI together.
  *  (Bundled, a lazily loaded CommonJS module arrives as its `default` export.) */
 export async function loadUndici(): Promise<typeof import('undici')> {
+  baselineWasmOnly();
   const m = await import('undici');
   return 'Agent' in m ? m : (m as unknown as { default: typeof import('undici') }).default;
+}
+
+/**
+ * undici parses HTTP with llhttp compiled to WebAssembly. V8's optimising tier compiles it eagerly in
+ * the background, which costs ~36 MB of peak RSS for a parser that reads a few kilobytes of answer:
+ * the baseline compiler (Liftoff) alone is plenty. Only on V8 versions known to have the flag, since
+ * an unknown one would print an error.
+ */
+function baselineWasmOnly(): void {
+  const major = Number(process.versions.v8.split('.')[0]);
+  if (major >= 9 && major <= 14) setFlagsFromString('--liftoff-only');
 }
 
 /** Proxies from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case), as curl reads them. */

@@ -1,6 +1,6 @@
 // Reads one input once: byte count, sha256 and the leading bytes that sniffing and sizing need.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { fileChunks } from './chunks.js';
 import { DIMENSION_BYTES, imageDimensions } from './dimensions.js';
 import { sniffMime } from './sniff.js';
 import type { Image, ImageSource } from './image.js';
@@ -12,26 +12,25 @@ export interface ReadResult {
   head: Uint8Array;
 }
 
-/** Streams a file through sha256, keeping only its first DIMENSION_BYTES. */
+/** 256 KiB: large enough for fast hashing, small enough that a few readers in parallel cost ~1 MB. */
+const READ_BUFFER = 256 * 1024;
+
+/** Streams a file through sha256 (one reused buffer), keeping only its first DIMENSION_BYTES. */
 export async function readFileOnce(file: string, shownAs: string): Promise<ReadResult> {
   const hash = createHash('sha256');
-  const headParts: Buffer[] = [];
+  const head = Buffer.alloc(DIMENSION_BYTES);
   let headLen = 0;
   let bytes = 0;
   try {
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    for await (const chunk of fileChunks(file, Buffer.allocUnsafe(READ_BUFFER))) {
       hash.update(chunk);
       bytes += chunk.length;
-      if (headLen < DIMENSION_BYTES) {
-        const part = chunk.subarray(0, DIMENSION_BYTES - headLen);
-        headParts.push(Buffer.from(part));
-        headLen += part.length;
-      }
+      if (headLen < DIMENSION_BYTES) headLen += chunk.copy(head, headLen, 0, DIMENSION_BYTES - headLen);
     }
   } catch (err) {
     throw readError(err, shownAs);
   }
-  return { bytes, sha256: hash.digest('hex'), head: Buffer.concat(headParts) };
+  return { bytes, sha256: hash.digest('hex'), head: head.subarray(0, headLen) };
 }
 
 export function readMemoryOnce(data: Uint8Array): ReadResult {
