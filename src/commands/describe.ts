@@ -4,6 +4,7 @@ import { ApiError, EXIT, InterruptedError, KvError, NetworkError, UsageError } f
 import { explainApiError } from '../api/explain.js';
 import { MoonshotClient } from '../api/client.js';
 import { downloadUrl } from '../api/download.js';
+import { loadUndici } from '../api/http.js';
 import type { Completion } from '../api/completion.js';
 import { pickFallback, readModelList } from '../api/fallback.js';
 import { checkJsonAnswer } from '../conversation/check-json.js';
@@ -58,6 +59,8 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   if (o.promptFile !== undefined) o = { ...o, prompt: await readPromptFile(o.promptFile, io.cwd, o.prompt !== undefined) };
   if (o.each) return (await import('./each.js')).eachCommand(inputs, o, io);
   refuseEachOnly(o);
+  // A request will follow: load the HTTP client while the images are read and hashed.
+  if (!o.dryRun || o.exact) void loadUndici().catch(() => undefined);
   const term = new Terminal(io, o.quiet);
   const config = loadConfig(io.env, (line) => term.warn(line));
   o = { ...o, format: o.format ?? (config.format as DescribeOptions['format'] | undefined) ?? 'text' }; // --format > config > text
