@@ -2,5 +2,4 @@
 import module from 'node:module';
 
 module.enableCompileCache?.();
-const { main } = await import('../dist/cli.js');
-await main();
+await import('../dist/main.js');

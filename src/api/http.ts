@@ -1,5 +1,4 @@
 // The undici dispatcher (timeouts, proxies) and the mapping of transport failures to typed errors.
-import { setFlagsFromString } from 'node:v8';
 import type { Dispatcher } from 'undici';
 import { NetworkError } from '../errors.js';
 
@@ -17,7 +16,7 @@ export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 120_00
 /** undici, loaded on first use: it costs more start-up time than the rest of the CLI together.
  *  (Bundled, a lazily loaded CommonJS module arrives as its `default` export.) */
 export async function loadUndici(): Promise<typeof import('undici')> {
-  baselineWasmOnly();
+  await baselineWasmOnly();
   const m = await import('undici');
   return 'Agent' in m ? m : (m as unknown as { default: typeof import('undici') }).default;
 }
@@ -28,9 +27,9 @@ export async function loadUndici(): Promise<typeof import('undici')> {
  * the baseline compiler (Liftoff) alone is plenty. Only on V8 versions known to have the flag, since
  * an unknown one would print an error.
  */
-function baselineWasmOnly(): void {
+async function baselineWasmOnly(): Promise<void> {
   const major = Number(process.versions.v8.split('.')[0]);
-  if (major >= 9 && major <= 14) setFlagsFromString('--liftoff-only');
+  if (major >= 9 && major <= 14) (await import('node:v8')).setFlagsFromString('--liftoff-only');
 }
 
 /** Proxies from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case), as curl reads them. */

@@ -17,7 +17,7 @@ export interface BalanceOptions {
 }
 
 export async function balanceCommand(o: BalanceOptions, io: Io): Promise<number> {
-  const term = new Terminal(io);
+  const term = await Terminal.open(io);
   const config = loadConfig(io.env, (l) => term.warn(l));
   const settings = resolveSettings(o, io.env, config);
   const key = apiKey(io.env, config);

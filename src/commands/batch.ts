@@ -81,7 +81,7 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
   if (o.maxFileSize !== undefined && o.maxFileSize * MB > MAX_BATCH_FILE_BYTES) {
     throw new UsageError(`--max-file-size ${o.maxFileSize} is above the 100 MB a batch input file may have.`, 'Give at most 100; the default is 100.');
   }
-  const term = new Terminal(io, o.quiet);
+  const term = await Terminal.open(io, o.quiet);
   const config = loadConfig(io.env, (line) => term.warn(line));
   const settings = resolveSettings(o, io.env, config);
   const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
@@ -193,7 +193,7 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
 }
 
 export async function batchStatus(ids: string[], o: BatchStatusOptions, io: Io): Promise<number> {
-  const term = new Terminal(io, o.quiet);
+  const term = await Terminal.open(io, o.quiet);
   const { settings, config } = setup(o, io, term);
   const client = makeClient(settings, apiKey(io.env, config), io, term);
   try {
@@ -209,7 +209,7 @@ export async function batchStatus(ids: string[], o: BatchStatusOptions, io: Io):
 
 export async function batchFetch(given: string[], o: BatchFetchOptions, io: Io): Promise<number> {
   const ids = [...new Set(given)];
-  const term = new Terminal(io, o.quiet);
+  const term = await Terminal.open(io, o.quiet);
   const { settings, config } = setup(o, io, term);
   const format = o.format ?? (config.format === 'json' ? 'jsonl' : 'text');
   const manifests = await Promise.all(ids.map((id) => loadManifest(io.env, id)));

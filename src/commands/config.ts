@@ -27,7 +27,7 @@ function checkKey(key: string): ConfigKey {
 
 export async function configSet(key: string, value: string | undefined, io: Io): Promise<number> {
   const k = checkKey(key);
-  const term = new Terminal(io);
+  const term = await Terminal.open(io);
   if (k === 'api_key' && value !== undefined && value !== '-') {
     throw new UsageError(
       'config set api_key reads the key from stdin, not from the command line (argv shows in ps and in your shell history); nothing was stored.',
@@ -46,7 +46,7 @@ export async function configSet(key: string, value: string | undefined, io: Io):
 
 export async function configGet(key: string, io: Io): Promise<number> {
   const k = checkKey(key);
-  const term = new Terminal(io);
+  const term = await Terminal.open(io);
   const file = readConfigFile(io.env, (l) => term.warn(l));
   const v = file.values[k];
   if (v === undefined) {
@@ -60,7 +60,7 @@ export async function configGet(key: string, io: Io): Promise<number> {
 
 export async function configUnset(key: string, io: Io): Promise<number> {
   const k = checkKey(key);
-  const term = new Terminal(io);
+  const term = await Terminal.open(io);
   const file = readConfigFile(io.env, (l) => term.warn(l));
   if (file.values[k] === undefined) {
     term.line(`${k} was not set in ${file.path}; nothing to do`);
@@ -86,7 +86,7 @@ interface Effective {
 
 /** Each key's value as commands see it (env > config > default; flags aside), with where it comes from. */
 export async function configList(o: { format: 'text' | 'json' }, io: Io): Promise<number> {
-  const term = new Terminal(io);
+  const term = await Terminal.open(io);
   const file = readConfigFile(io.env, (l) => term.warn(l));
   const rows: Effective[] = CONFIG_KEYS.map((key) => {
     const envName = ENV_FOR[key];

@@ -61,7 +61,7 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   refuseEachOnly(o);
   // A request will follow: load the HTTP client while the images are read and hashed.
   if (!o.dryRun || o.exact) void loadUndici().catch(() => undefined);
-  const term = new Terminal(io, o.quiet);
+  const term = await Terminal.open(io, o.quiet);
   const config = loadConfig(io.env, (line) => term.warn(line));
   o = { ...o, format: o.format ?? (config.format as DescribeOptions['format'] | undefined) ?? 'text' }; // --format > config > text
   const settings = resolveSettings(o, io.env, config);

@@ -46,7 +46,7 @@ interface Run {
 }
 
 export async function eachCommand(inputs: string[], o: DescribeOptions, io: Io): Promise<number> {
-  const term = new Terminal(io, o.quiet);
+  const term = await Terminal.open(io, o.quiet);
   const config = loadConfig(io.env, (line) => term.warn(line));
   const s = eachSettings(o, io.env, config.format);
   const settings = resolveSettings(o, io.env, config);

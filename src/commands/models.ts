@@ -20,7 +20,7 @@ export interface ModelsOptions {
 }
 
 export async function modelsCommand(o: ModelsOptions, io: Io): Promise<number> {
-  const term = new Terminal(io);
+  const term = await Terminal.open(io);
   const config = loadConfig(io.env, (l) => term.warn(l));
   const settings = resolveSettings(o, io.env, config);
   let listed: ListedModel[] | undefined;

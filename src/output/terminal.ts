@@ -1,7 +1,15 @@
 // Everything that is not the answer: spinner, colours, notes, on stderr only.
 // Colour and spinner only when stderr is a TTY; NO_COLOR (any non-empty value) and TERM=dumb honoured.
-import { Chalk, type ChalkInstance } from 'chalk';
 import type { Io } from '../io.js';
+
+/** The colours stderr uses. Plain (identity) unless colour is on, so chalk loads only for a terminal. */
+export interface Palette {
+  red(s: string): string;
+  yellow(s: string): string;
+  dim(s: string): string;
+}
+
+const PLAIN: Palette = { red: (s) => s, yellow: (s) => s, dim: (s) => s };
 
 interface Spinner {
   text(t: string): void;
@@ -14,16 +22,25 @@ interface Spinner {
 const NO_SPINNER: Spinner = { text: () => {}, stop: () => {}, clear: () => {}, render: () => {} };
 
 export class Terminal {
-  readonly color: ChalkInstance;
   readonly interactive: boolean;
   private spinner: Spinner = NO_SPINNER;
   private spinning = false;
 
-  constructor(private readonly io: Io, private readonly quiet = false) {
-    this.interactive = io.stderr.isTTY === true && io.env.TERM !== 'dumb';
+  private constructor(
+    private readonly io: Io,
+    private readonly quiet: boolean,
+    readonly color: Palette,
+  ) {
+    this.interactive = isInteractive(io);
+  }
+
+  /** Colour when stderr is a terminal (or FORCE_COLOR), never with NO_COLOR. */
+  static async open(io: Io, quiet = false): Promise<Terminal> {
     const noColor = (io.env.NO_COLOR ?? '') !== '';
     const forced = io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0';
-    this.color = new Chalk({ level: !noColor && (this.interactive || forced) ? 1 : 0 });
+    if (noColor || !(isInteractive(io) || forced)) return new Terminal(io, quiet, PLAIN);
+    const { Chalk } = await import('chalk');
+    return new Terminal(io, quiet, new Chalk({ level: 1 }));
   }
 
   /** A note for people (estimate, usage): hidden by --quiet. */
@@ -82,4 +99,8 @@ export class Terminal {
     this.spinner.stop();
     this.spinner = NO_SPINNER;
   }
+}
+
+function isInteractive(io: Io): boolean {
+  return io.stderr.isTTY === true && io.env.TERM !== 'dumb';
 }

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli.js';
 import type { Io } from '../../src/io.js';
-import { runInProcess } from '../helpers/cli.js';
+import { runBin, runInProcess } from '../helpers/cli.js';
 import { PassThrough } from 'node:stream';
 
 describe('exit codes at the single exit point', () => {
@@ -43,5 +43,22 @@ describe('the terminal', () => {
     expect(tty.stderr).toContain('\u001b[31merror:\u001b[39m');
     expect(noColor.stderr).not.toContain('\u001b[');
     for (const r of [plain, tty, noColor]) expect(r.code).toBe(3);
+  });
+});
+
+describe('the fast path for --version and --help', () => {
+  it('the built bin prints exactly what commander prints, for the program and each command', async () => {
+    const { renderHelp } = await import('../../src/cli.js');
+    const { help, version } = renderHelp();
+    expect(Object.keys(help)).toEqual(expect.arrayContaining(['', 'describe', 'chat', 'config set', 'batch fetch']));
+    for (const args of [['--help'], ['describe', '--help'], ['config', 'set', '-h']]) {
+      const r = await runBin(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(help[args.slice(0, -1).join(' ')]);
+    }
+    expect((await runBin(['--version'])).stdout).toBe(`${version}\n`);
+    // anything else goes to the CLI itself
+    const other = await runBin(['describe', 'fixtures/small.png', '--help', '--dry-run']);
+    expect(other.stdout).toBe(help.describe);
   });
 });

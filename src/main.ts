@@ -1,0 +1,31 @@
+// The entry point. `--version` and `--help` are answered from dist/help.json, rendered from the same
+// commander program at build time, so they load neither commander nor any command (start-up is most of
+// what they cost). Everything else runs the CLI.
+import { readFileSync } from 'node:fs';
+
+interface HelpFile {
+  version: string;
+  /** Help text by command path: '' for the program, 'describe', 'config set', … */
+  help: Record<string, string>;
+}
+
+function readHelpFile(): HelpFile | undefined {
+  try {
+    return JSON.parse(readFileSync(new URL('./help.json', import.meta.url), 'utf8')) as HelpFile;
+  } catch {
+    return undefined; // not built with help: the CLI answers itself
+  }
+}
+
+/** The text for `[command…] --help` or `--version` alone, if that is all argv asks. */
+export function fastAnswer(args: readonly string[], file: HelpFile | undefined): string | undefined {
+  if (!file) return undefined;
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) return `${file.version}\n`;
+  const last = args[args.length - 1];
+  if (last !== '--help' && last !== '-h') return undefined;
+  return file.help[args.slice(0, -1).join(' ')];
+}
+
+const answer = fastAnswer(process.argv.slice(2), readHelpFile());
+if (answer !== undefined) process.stdout.write(answer);
+else await (await import('./cli.js')).main();
