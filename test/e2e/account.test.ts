@@ -1,18 +1,11 @@
 // The real bin against the emulator: models, balance, --exact, and the config file.
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator } from '../emulator/server.js';
-import type { Emulator } from '../emulator/types.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/emulator.js';
 import { FIXTURES, isolatedHome, runBin, type Result, type SpawnOptions } from '../helpers/cli.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
+const emu = useEmulator();
 beforeEach(() => {
   emu.reset();
   emu.set({ keys: undefined, balance: 49.58, modelFields: 'extended', reply: undefined });

@@ -4,21 +4,14 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, copyFileSync, ftruncateSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator } from '../emulator/server.js';
-import type { Emulator } from '../emulator/types.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/emulator.js';
 import { FIXTURES, runBin, type SpawnOptions } from '../helpers/cli.js';
 import { readError } from '../../src/inputs/read.js';
 import { EXIT } from '../../src/errors.js';
 
-let emu: Emulator;
 let dir: string;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
+const emu = useEmulator();
 beforeEach(() => {
   emu.reset();
   dir = mkdtempSync(path.join(tmpdir(), 'kv-bad-'));

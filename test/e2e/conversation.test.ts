@@ -3,19 +3,12 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator } from '../emulator/server.js';
-import type { Emulator } from '../emulator/types.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/emulator.js';
 import { isolatedHome, runBin, type SpawnOptions } from '../helpers/cli.js';
 
-let emu: Emulator;
 let home: Record<string, string>;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
+const emu = useEmulator();
 beforeEach(() => {
   emu.reset();
   emu.set({ reply: undefined, toolArguments: undefined });

@@ -3,18 +3,11 @@ import { createHash } from 'node:crypto';
 import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator } from '../emulator/server.js';
-import type { Emulator } from '../emulator/types.js';
-import { FIXTURES, runBin, type SpawnOptions } from '../helpers/cli.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/emulator.js';
+import { FIXTURES, runBin, signalWhenInFlight, type SpawnOptions } from '../helpers/cli.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
+const emu = useEmulator();
 beforeEach(() => {
   emu.reset();
   emu.set({ usagePlacement: 'choice', balance: 49.58, keys: undefined, reply: undefined, rpmLimit: undefined, retryAfterHeader: false, firstByteDelayMs: 0 });
@@ -273,14 +266,7 @@ describe('describe: exit codes', () => {
   it('130: Ctrl-C while waiting stops the spinner and exits 130', async () => {
     emu.queueFault({ kind: 'stall-headers' });
     const r = await kv([fx('small.png')], {
-      onSpawn: (child) => {
-        const poll = setInterval(() => {
-          if (emu.inFlight > 0) {
-            clearInterval(poll);
-            child.kill('SIGINT');
-          }
-        }, 20);
-      },
+      onSpawn: signalWhenInFlight(emu, 'SIGINT'),
     });
     expect(r.code).toBe(130);
     expect(r.stdout).toBe('');

@@ -2,23 +2,17 @@
 // Each case names the fault the emulator injects; the README's fault table mirrors this file.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator } from '../emulator/server.js';
-import type { Emulator } from '../emulator/types.js';
-import { ROOT, runBin, type SpawnOptions } from '../helpers/cli.js';
+import { useEmulator } from '../helpers/emulator.js';
+import { ROOT, runBin, signalWhenInFlight, type SpawnOptions } from '../helpers/cli.js';
 import { startProxy } from '../helpers/proxy.js';
 
 const TLS_DIR = path.join(ROOT, 'test', 'emulator', 'tls');
 const CERT = path.join(TLS_DIR, 'cert.pem');
 const tls = { key: readFileSync(path.join(TLS_DIR, 'key.pem')), cert: readFileSync(CERT) };
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
+const emu = useEmulator();
 beforeEach(() => {
   emu.reset();
   emu.set({ reply: undefined, retryAfterHeader: false, splitWrites: true });
@@ -204,14 +198,7 @@ describe('signals and pipes', () => {
   it('SIGTERM aborts the request and exits 143', async () => {
     emu.queueFault({ kind: 'stall-headers' });
     const r = await kv([], {
-      onSpawn: (child) => {
-        const poll = setInterval(() => {
-          if (emu.inFlight > 0) {
-            clearInterval(poll);
-            child.kill('SIGTERM');
-          }
-        }, 20);
-      },
+      onSpawn: signalWhenInFlight(emu, 'SIGTERM'),
     });
     expect(r.code).toBe(143);
   });

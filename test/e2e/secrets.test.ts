@@ -2,19 +2,12 @@
 // output on, is run with a recognisable key; then all output and every file written is searched for it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '../emulator/server.js';
-import type { Emulator } from '../emulator/types.js';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/emulator.js';
 import { isolatedHome, runBin } from '../helpers/cli.js';
 
 const KEY = 'sk-SECRET-7c1d2e9f4a5b6c7d8e9f0a1b2c3d4e5f';
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
+const emu = useEmulator();
 
 function filesUnder(dir: string): string[] {
   let out: string[] = [];

@@ -124,3 +124,16 @@ export function runBin(args: string[], o: SpawnOptions = {}): Promise<Result> {
     else child.stdin.end();
   });
 }
+
+/** An onSpawn hook: sends `signal` to the child as soon as the emulator has a request in flight. */
+export function signalWhenInFlight(emu: { readonly inFlight: number }, signal: NodeJS.Signals): SpawnOptions['onSpawn'] {
+  return (child) => {
+    const poll = setInterval(() => {
+      if (emu.inFlight > 0) {
+        clearInterval(poll);
+        child.kill(signal);
+      }
+    }, 20);
+    child.once('exit', () => clearInterval(poll));
+  };
+}
