@@ -134,7 +134,7 @@ async function lookup(run: Run, img: Image, plan: Plan): Promise<CachedAnswer | 
   return run.cache?.get(keyOf(run, img, plan));
 }
 
-async function execute(run: Run, work: Image[], plans: Plan[], hits: (CachedAnswer | undefined)[], skippedCount: number, key: string): Promise<number> {
+async function execute(run: Run, work: Image[], plans: (Plan | undefined)[], hits: (CachedAnswer | undefined)[], skippedCount: number, key: string): Promise<number> {
   const { o, s, io, term, settings } = run;
   const started = io.now();
   const stop = new AbortController();
@@ -144,7 +144,10 @@ async function execute(run: Run, work: Image[], plans: Plan[], hits: (CachedAnsw
   const clock = { now: io.now, sleep };
   const pace = new Pace({ concurrency: s.concurrency, rpm: s.rpm, clock, signal: stop.signal });
   const totals = new Totals(work.length, skippedCount, settings.currency);
-  const records: (ImageRecord | undefined)[] = new Array(work.length);
+  // Only what the end needs is kept of each finished image (its exit code): a run of thousands of
+  // images must not hold every answer in memory.
+  const finished = new Uint8Array(work.length);
+  let firstFailure: { index: number; code: number } | undefined;
   let printed = 0;
   const order = new InOrder<ImageRecord>(work.length, (r, i) => {
     const img = work[i] as Image;
@@ -172,7 +175,10 @@ async function execute(run: Run, work: Image[], plans: Plan[], hits: (CachedAnsw
 
   /** Every finished image passes here once: counted, reported, written in order. */
   const finish = (i: number, r: ImageRecord, spent?: Parameters<Totals['spend']>[0], hint?: string) => {
-    records[i] = r;
+    finished[i] = 1;
+    plans[i] = undefined;
+    hits[i] = undefined;
+    if (r.error && (!firstFailure || i < firstFailure.index)) firstFailure = { index: i, code: r.error.code };
     totals.add(r, spent);
     if (r.error) {
       term.error(`${r.path}: ${r.error.message}`, hint);
@@ -238,7 +244,7 @@ async function execute(run: Run, work: Image[], plans: Plan[], hits: (CachedAnsw
         const next = pickFallback(readModelList(await client.getJson('/models').catch(() => undefined)), failed);
         if (!next) return undefined;
         const nextResponse = await planResponse(o, next, io.cwd);
-        const left = work.map((img, i) => ({ img, i })).filter(({ i }) => records[i] === undefined && hits[i] === undefined);
+        const left = work.map((img, i) => ({ img, i })).filter(({ i }) => finished[i] === 0 && hits[i] === undefined);
         const nextPlans = left.map(({ img }) => planFor(run, img, next, nextResponse));
         const cachedNow = await mapFew(left, ({ img }, k) => lookup(run, img, nextPlans[k] as Plan));
         const estimate = sumEstimates(nextPlans.filter((_, k) => cachedNow[k] === undefined).map((p) => p.estimate), settings.currency);
@@ -324,8 +330,7 @@ async function execute(run: Run, work: Image[], plans: Plan[], hits: (CachedAnsw
   if (s.format === 'markdown') term.out(markdownFooter(totals.summary(io.now() - started)));
   term.note(totals.summary(io.now() - started));
   if (io.signal.aborted) throw new InterruptedError(io.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
-  const firstFailure = records.find((r) => r?.error);
-  return firstFailure?.error?.code ?? EXIT.ok;
+  return firstFailure?.code ?? EXIT.ok;
 }
 
 function cachedCompletion(hit: CachedAnswer): Pick<Completion, 'model' | 'text' | 'finishReason' | 'usage'> {
