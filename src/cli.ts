@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, KvError } from './errors.js';
 import type { Io } from './io.js';
+import { parseByteSize } from './inputs/resize-plan.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,6 +28,11 @@ const positiveNumber = (name: string) => (v: string) => {
 };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+const byteSize = (name: string) => (v: string) => {
+  const n = parseByteSize(v);
+  if (n === undefined) throw new InvalidArgumentError(`${name} takes a size in bytes: a number, or with k or m (500k, 2m; k = 1,024 bytes).`);
+  return n;
+};
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('kimi-vision')
@@ -79,6 +85,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--tool-result <id=json>', 'answer a tool call of the conversation (repeat for each; with --continue)', collect, [])
     .option('--show-thinking', "print a thinking model's reasoning, dimmed, on stderr")
     .option('--upload', 'upload each image once to /v1/files and send it as ms://<id> (remembered by content)')
+    .option('--max-edge <px>', 'downscale images so the longest edge is at most px, upright (EXIF); needs the optional sharp', positiveInt('--max-edge'))
+    .option('--max-bytes <n>', 're-encode images to at most n bytes each (e.g. 500k, 2m); needs the optional sharp', byteSize('--max-bytes'))
     .option('-c, --continue', 'continue the last conversation (resends its history)')
     .option('--session <id>', 'continue the given conversation (see kimi-vision sessions)')
     .action(async (inputs: string[], opts) => {
@@ -202,6 +210,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--effort <level>', 'reasoning effort, for models that take it').choices(['low', 'high', 'max']))
     .option('--max-chars <n>', 'ask for at most n characters; batch fetch fails a longer answer', positiveInt('--max-chars'))
     .option('--max-file-size <MB>', 'split into input files of at most this many MB (default and most: 100)', positiveNumber('--max-file-size'))
+    .option('--max-edge <px>', 'downscale images so the longest edge is at most px, upright (EXIF); needs the optional sharp', positiveInt('--max-edge'))
+    .option('--max-bytes <n>', 're-encode images to at most n bytes each (e.g. 500k, 2m); needs the optional sharp', byteSize('--max-bytes'))
     .option('--shard <i/n>', 'submit only shard i of n (a stable split by path, for CI matrices)')
     .option('--dry-run', 'print the requests, batches and estimate to stdout; no key, nothing sent')
     .addOption(new Option('--format <format>', 'with --dry-run: text or json').choices(['text', 'json']))

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import type { Image } from '../inputs/image.js';
+import { imageFile, type Image } from '../inputs/image.js';
 import type { Currency } from '../models.js';
 import { writeFileAtomic } from '../session/atomic.js';
 import { stateDir } from '../session/paths.js';
@@ -48,9 +48,10 @@ export function manifestPath(env: Record<string, string | undefined>, batchId: s
 }
 
 export function manifestImage(img: Image): ManifestImage {
+  const file = imageFile(img); // a resized image's sidecar goes next to its original
   return {
     path: img.path,
-    ...(img.source.kind === 'file' ? { file: img.source.file } : {}),
+    ...(file ? { file } : {}),
     sha256: img.sha256,
     mime: img.mime,
     bytes: img.bytes,

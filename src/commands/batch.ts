@@ -2,13 +2,13 @@
 // one request per image into JSONL files of at most 100 MB (streamed from disk), uploads each with
 // purpose batch and creates a batch per file, printing the ids; fetch maps the output file back to
 // the images through the local manifest and writes what --each writes (JSONL, text, Markdown, sidecars).
+import { commandInputs } from './inputs.js';
 import { createWriteStream, openAsBlob } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { MoonshotClient, sleep } from '../api/client.js';
-import { downloadUrl } from '../api/download.js';
 import { explainApiError } from '../api/explain.js';
 import { BATCH_ENDPOINT, MAX_BATCH_FILE_BYTES, batchLine, customId, indexOfCustomId, splitBySize } from '../batch/lines.js';
 import { loadManifest, manifestImage, saveManifest, type Manifest, type ManifestImage } from '../batch/manifest.js';
@@ -25,8 +25,8 @@ import { ApiError, EXIT, InterruptedError, KvError, MoneyError, UsageError } fro
 import { hasPrice } from '../estimate/estimate.js';
 import { imageSummary, type Image } from '../inputs/image.js';
 import { readPromptFile } from '../inputs/prompt-file.js';
-import { resolveInputs } from '../inputs/resolve.js';
-import { readAll, type Io } from '../io.js';
+import type { ResizeOptions } from '../inputs/resize-plan.js';
+import type { Io } from '../io.js';
 import { formatBytes, formatInt, formatMoney, formatSeconds, plural } from '../output/format.js';
 import { Terminal } from '../output/terminal.js';
 import { makePlan, overContext, type Plan } from '../plan/plan.js';
@@ -41,7 +41,7 @@ interface Common {
   quiet?: boolean;
 }
 
-export interface BatchSubmitOptions extends Common {
+export interface BatchSubmitOptions extends Common, ResizeOptions {
   prompt?: string;
   promptFile?: string;
   system?: string;
@@ -85,14 +85,9 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
   const config = loadConfig(io.env, (line) => term.warn(line));
   const settings = resolveSettings(o, io.env, config);
   const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
-  const resolved = await resolveInputs(defaultInputs(inputs, io), {
-    cwd: io.cwd,
-    readStdin: () => readAll(io.stdin),
-    download: (url) => downloadUrl(url, io.env, io.signal),
-    warn: (line) => term.warn(line),
-    expected: looksLikeSidecar,
-  });
+  const { images: resolved, resizer } = await commandInputs(defaultInputs(inputs, io), o, io, term, looksLikeSidecar);
   const images = shard ? resolved.filter((img) => inShard(shardName(img, io.cwd), shard)) : resolved;
+  await resizer?.resize(images, term);
   if (shard) term.note(`shard ${shard.index}/${shard.count}: ${formatInt(images.length)} of ${formatInt(resolved.length)} inputs`);
   if (images.length === 0) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
 

@@ -1,9 +1,9 @@
 // `kimi-vision describe [inputs...]`: images -> one request -> the answer streamed to stdout.
 // Also the turn of a conversation (--continue / --session), with JSON Mode, Partial Mode and tools.
+import { commandInputs } from './inputs.js';
 import { ApiError, EXIT, InterruptedError, KvError, NetworkError, UsageError } from '../errors.js';
 import { explainApiError } from '../api/explain.js';
 import { MoonshotClient } from '../api/client.js';
-import { downloadUrl } from '../api/download.js';
 import { loadUndici } from '../api/http.js';
 import type { Completion } from '../api/completion.js';
 import { pickFallback, readModelList } from '../api/fallback.js';
@@ -12,8 +12,8 @@ import { uploadMedia } from '../conversation/upload.js';
 import { planResponse, toolMessages, type ResponseFlags, type ResponsePlan } from '../conversation/response.js';
 import type { Image } from '../inputs/image.js';
 import { readPromptFile } from '../inputs/prompt-file.js';
-import { resolveInputs } from '../inputs/resolve.js';
-import { readAll, type Io } from '../io.js';
+import type { ResizeOptions } from '../inputs/resize-plan.js';
+import type { Io } from '../io.js';
 import { assistantMessage, printDryRun, printResult, estimateLine, type DescribeResult } from '../output/answer.js';
 import { formatBytes, formatInt, formatMoney, formatSeconds, plural } from '../output/format.js';
 import { Terminal } from '../output/terminal.js';
@@ -26,7 +26,7 @@ import { apiKey, resolveSettings } from '../settings.js';
 import { loadConfig } from '../config.js';
 import { withExactEstimate } from '../estimate/exact.js';
 
-export interface DescribeOptions extends ResponseFlags, EachFlags {
+export interface DescribeOptions extends ResponseFlags, EachFlags, ResizeOptions {
   prompt?: string;
   system?: string;
   model?: string;
@@ -67,12 +67,8 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   const settings = resolveSettings(o, io.env, config);
   const continuing = o.continue === true || o.session !== undefined;
   const prior = continuing ? await loadSession(io.env, o.session) : undefined;
-  const images = await resolveInputs(continuing ? inputs : defaultInputs(inputs, io), {
-    cwd: io.cwd,
-    readStdin: () => readAll(io.stdin),
-    download: (url) => downloadUrl(url, io.env, io.signal),
-    warn: (line) => term.warn(line),
-  });
+  const { images, resizer } = await commandInputs(continuing ? inputs : defaultInputs(inputs, io), o, io, term);
+  await resizer?.resize(images, term);
   if (!continuing && images.length === 0) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
   if (o.toolResult?.length && !continuing) throw new UsageError('--tool-result needs --continue or --session.', 'Tool results answer the calls of a saved conversation.');
   if (prior && o.system) term.warn('--system applies to new conversations only; it is ignored with --continue.');

@@ -1,12 +1,12 @@
 // `kimi-vision describe --each [inputs...]`: one request per image under a shared pace (-j, --rpm,
 // rate limits), results in input order on stdout (text, JSONL, Markdown) and in sidecars, with a
 // content-addressed cache and stable shards. Every finished result is written, whatever fails later.
+import { commandInputs } from './inputs.js';
 import { MoonshotClient, sleep } from '../api/client.js';
 import type { Completion } from '../api/completion.js';
 import { explainApiError } from '../api/explain.js';
 import { pickFallback, readModelList } from '../api/fallback.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../api/retry.js';
-import { downloadUrl } from '../api/download.js';
 import { loadConfig } from '../config.js';
 import { planResponse, type ResponsePlan } from '../conversation/response.js';
 import { AnswerCache, cacheDir, cacheKey, type CachedAnswer } from '../each/cache.js';
@@ -22,9 +22,8 @@ import { hasSidecar, looksLikeSidecar, writeSidecar } from '../each/sidecar.js';
 import { estimateLine, sumEstimates, Totals } from '../each/totals.js';
 import { ApiError, EXIT, InterruptedError, KvError, MoneyError, UsageError } from '../errors.js';
 import { hasPrice } from '../estimate/estimate.js';
-import type { Image } from '../inputs/image.js';
-import { resolveInputs } from '../inputs/resolve.js';
-import { readAll, type Io } from '../io.js';
+import { imageFile, type Image } from '../inputs/image.js';
+import type { Io } from '../io.js';
 import { formatInt, formatMoney, formatSeconds } from '../output/format.js';
 import { Terminal } from '../output/terminal.js';
 import { makePlan, type Plan } from '../plan/plan.js';
@@ -50,13 +49,7 @@ export async function eachCommand(inputs: string[], o: DescribeOptions, io: Io):
   const config = loadConfig(io.env, (line) => term.warn(line));
   const s = eachSettings(o, io.env, config.format);
   const settings = resolveSettings(o, io.env, config);
-  const resolved = await resolveInputs(defaultInputs(inputs, io), {
-    cwd: io.cwd,
-    readStdin: () => readAll(io.stdin),
-    download: (url) => downloadUrl(url, io.env, io.signal),
-    warn: (line) => term.warn(line),
-    expected: looksLikeSidecar,
-  });
+  const { images: resolved, resizer } = await commandInputs(defaultInputs(inputs, io), o, io, term, looksLikeSidecar);
   if (resolved.length === 0) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
   if (s.write && resolved.some((img) => img.source.kind !== 'file')) {
     throw new UsageError(`--write ${s.write} puts a sidecar next to each image file; stdin (-) and URLs are not files.`, 'Save the image to a file first, or drop --write.');
@@ -68,6 +61,7 @@ export async function eachCommand(inputs: string[], o: DescribeOptions, io: Io):
   const has = await mapFew(mine, (img) => (write && img.source.kind === 'file' ? hasSidecar(img.source.file, write) : Promise.resolve(false)));
   const skipped = mine.filter((_, i) => has[i]);
   const work = mine.filter((_, i) => !has[i]);
+  await resizer?.resize(work, term); // after shards and --skip-existing: only what is sent is resized
 
   const response = await planResponse(o, settings.model, io.cwd);
   const run: Run = {
@@ -202,9 +196,10 @@ async function execute(run: Run, work: Image[], plans: (Plan | undefined)[], hit
         warnOnce('cache', `the cache in ${run.cache?.dir} cannot be written (${err.message}); answers are not kept.`);
       });
     }
-    if (s.write && img.source.kind === 'file') {
+    const file = imageFile(img); // a resized image's sidecar goes next to its original
+    if (s.write && file) {
       try {
-        await writeSidecar(r, img.source.file, s.write);
+        await writeSidecar(r, file, s.write);
       } catch (err) {
         const e = new ImageFailure(EXIT.input, 'sidecar_failed', `the sidecar ${img.path}.${s.write} cannot be written (${(err as Error).message}).`, 'Check that the folder is writable.');
         r = failureRecord(img, e, { model: r.model, currency: settings.currency, ms });

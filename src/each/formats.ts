@@ -61,8 +61,9 @@ export function relativeLink(from: string, file: string): string {
 }
 
 /** The link of an image in a document read from `from`: relative for files, the URL for downloads, none for stdin. */
-export function mediaLink(img: { path: string; source: { kind: string; file?: string } }, from: string): string | undefined {
+export function mediaLink(img: { path: string; source: { kind: string; file?: string }; original?: { file?: string } }, from: string): string | undefined {
   if (img.source.kind === 'file' && img.source.file) return relativeLink(from, img.source.file);
+  if (img.original?.file) return relativeLink(from, img.original.file); // resized: link the original
   if (/^https?:\/\//i.test(img.path)) return img.path.replace(/[ ()<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return undefined;
 }

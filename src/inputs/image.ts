@@ -15,9 +15,25 @@ export interface Image {
   sha256: string;
   dimensions: Dimensions | undefined;
   source: ImageSource;
+  /** What the input was before --max-edge / --max-bytes re-encoded it; absent when sent as read. */
+  original?: Original;
 }
 
-/** The public part of an image, as printed in JSON output. */
-export function imageSummary(img: Image): { path: string; mime: string; bytes: number; sha256: string } {
-  return { path: img.path, mime: img.mime, bytes: img.bytes, sha256: img.sha256 };
+export interface Original {
+  mime: string;
+  bytes: number;
+  sha256: string;
+  dimensions: Dimensions | undefined;
+  /** The file it was read from (for sidecars and links); absent for stdin and URLs. */
+  file?: string;
+}
+
+/** The file an image stands for: where it was read from, even when what is sent is a resized copy. */
+export function imageFile(img: Pick<Image, 'source' | 'original'>): string | undefined {
+  return img.source.kind === 'file' ? img.source.file : img.original?.file;
+}
+
+/** The public part of an image, as printed in JSON output (bytes as sent; original_bytes when resized). */
+export function imageSummary(img: Image): { path: string; mime: string; bytes: number; sha256: string; original_bytes?: number } {
+  return { path: img.path, mime: img.mime, bytes: img.bytes, sha256: img.sha256, ...(img.original ? { original_bytes: img.original.bytes } : {}) };
 }

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { fileChunks } from './chunks.js';
 import { DIMENSION_BYTES, imageDimensions } from './dimensions.js';
-import { sniffMime } from './sniff.js';
+import { sniffMime, type MediaKind, type Sniff } from './sniff.js';
 import type { Image, ImageSource } from './image.js';
 import { InputError } from '../errors.js';
 
@@ -41,24 +41,36 @@ export function readMemoryOnce(data: Uint8Array): ReadResult {
   };
 }
 
-/** Builds the Image value, or refuses the input naming what it looks like. */
-export function toImage(path: string, source: ImageSource, read: ReadResult): Image {
+/** What an input is, when it can be taken: supported as it is, or `convert`ible (resize.ts re-encodes it). */
+export function accepted(sniff: Sniff, convert: boolean): { mime: string; kind: MediaKind } | undefined {
+  if (sniff.ok) return sniff;
+  return convert && sniff.convertible ? { mime: sniff.convertible, kind: 'image' } : undefined;
+}
+
+/** Builds the Image value, or refuses the input naming what it looks like. With `convert`, takes
+ * images the API refuses but resize.ts converts (TIFF, AVIF). */
+export function toImage(path: string, source: ImageSource, read: ReadResult, convert = false): Image {
   const sniff = sniffMime(read.head);
-  if (!sniff.ok) {
-    throw new InputError(
-      `${path}: not a supported image or video (it looks like ${withArticle(sniff.looksLike)}).`,
-      'Supported: PNG, JPEG, WebP, GIF, BMP, HEIC/HEIF images; MP4, MOV, WebM, MPEG, AVI, FLV, WMV, 3GP videos. Convert it first.',
-    );
-  }
+  const usable = accepted(sniff, convert);
+  if (!usable) throw refusal(path, sniff);
   return {
     path,
-    mime: sniff.mime,
-    kind: sniff.kind,
+    mime: usable.mime,
+    kind: usable.kind,
     bytes: read.bytes,
     sha256: read.sha256,
-    dimensions: sniff.kind === 'image' ? imageDimensions(read.head, sniff.mime) : undefined,
+    dimensions: usable.kind === 'image' ? imageDimensions(read.head, usable.mime) : undefined,
     source,
   };
+}
+
+function refusal(path: string, sniff: Sniff): InputError {
+  const looksLike = sniff.ok ? sniff.mime : sniff.looksLike;
+  const converts = !sniff.ok && sniff.convertible ? ' (describe converts it with --max-edge or --max-bytes)' : '';
+  return new InputError(
+    `${path}: not a supported image or video (it looks like ${withArticle(looksLike)}).`,
+    `Supported: PNG, JPEG, WebP, GIF, BMP, HEIC/HEIF images; MP4, MOV, WebM, MPEG, AVI, FLV, WMV, 3GP videos. Convert it first${converts}.`,
+  );
 }
 
 export function readError(err: unknown, shownAs: string): InputError {

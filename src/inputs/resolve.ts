@@ -4,7 +4,7 @@ import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { base64Length, MAX_BODY_BYTES } from '../limits.js';
 import type { Image } from './image.js';
-import { readFileOnce, readMemoryOnce, readError, toImage } from './read.js';
+import { accepted, readFileOnce, readMemoryOnce, readError, toImage } from './read.js';
 import { sniffMime } from './sniff.js';
 
 export interface ResolveOptions {
@@ -17,6 +17,8 @@ export interface ResolveOptions {
   warn?: (line: string) => void;
   /** Files found in directories that are skipped without a word when not images (e.g. sidecars). */
   expected?: (shownAs: string) => boolean;
+  /** Also take images the API refuses but resize.ts converts (TIFF, AVIF): resize options were given. */
+  convert?: boolean;
 }
 
 /** One planned input: a file on disk or stdin, with the name shown to the user. */
@@ -38,21 +40,21 @@ export async function resolveInputs(args: readonly string[], opts: ResolveOption
         if (stdinUsed) throw new UsageError('`-` (stdin) given more than once.', 'Stdin holds one image.');
         stdinUsed = true;
         const data = await opts.readStdin();
-        images[i] = toImage('-', { kind: 'memory', data }, readMemoryOnce(data));
+        images[i] = toImage('-', { kind: 'memory', data }, readMemoryOnce(data), opts.convert);
         continue;
       }
       if (p.kind === 'url') {
         if (!opts.download) throw new UsageError(`${p.url}: URLs are not taken here.`);
         const data = await opts.download(p.url);
-        images[i] = toImage(p.url, { kind: 'memory', data }, readMemoryOnce(data));
+        images[i] = toImage(p.url, { kind: 'memory', data }, readMemoryOnce(data), opts.convert);
         continue;
       }
       const read = await readFileOnce(p.file, p.shownAs);
-      if (p.fromDir && !sniffMime(read.head).ok) {
+      if (p.fromDir && !accepted(sniffMime(read.head), opts.convert === true)) {
         if (!opts.expected?.(p.shownAs)) skipped.push(p.shownAs);
         continue;
       }
-      images[i] = toImage(p.shownAs, { kind: 'file', file: p.file }, read);
+      images[i] = toImage(p.shownAs, { kind: 'file', file: p.file }, read, opts.convert);
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_PARALLEL, planned.length) }, worker));

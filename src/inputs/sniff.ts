@@ -7,13 +7,15 @@
 //
 // Refusals name what the bytes look like, in words a user can act on ("SVG image", "TIFF image");
 // the caller says that it is not supported.
+// A refusal may be `convertible`: an image the API refuses but sharp can decode (TIFF, AVIF), which
+// describe takes when it re-encodes images anyway (--max-edge, --max-bytes: see resize.ts).
 // Matroska (doctype "matroska") is refused rather than sent as video/webm: WebM is the documented
 // subset, and a .mkv may hold codecs (HEVC, FLAC, subtitles) a WebM reader rejects.
 
 export type MediaKind = 'image' | 'video';
 export type Sniff =
   | { ok: true; mime: string; kind: MediaKind }
-  | { ok: false; looksLike: string };
+  | { ok: false; looksLike: string; convertible?: string };
 
 /** How many leading bytes sniffMime needs (fewer means the file ended there). */
 export const SNIFF_BYTES = 512;
@@ -23,6 +25,8 @@ type Rule = (head: Uint8Array) => Sniff | undefined;
 const image = (mime: string): Sniff => ({ ok: true, mime, kind: 'image' });
 const video = (mime: string): Sniff => ({ ok: true, mime, kind: 'video' });
 const refuse = (looksLike: string): Sniff => ({ ok: false, looksLike });
+/** Refused as it is, but an image resize.ts can convert: `mime` is its real type. */
+const convertible = (looksLike: string, mime: string): Sniff => ({ ok: false, looksLike, convertible: mime });
 const truncated = (name: string): Sniff => refuse(`truncated ${name} header`);
 
 /** True when `sig` (a latin1 string or bytes) sits at `at`. */
@@ -106,7 +110,7 @@ const MP4_BRANDS = new Set([
 function classifyBrand(brand: string): Sniff | undefined {
   if (['heic', 'heix', 'hevc', 'hevx'].includes(brand)) return image('image/heic');
   if (['mif1', 'msf1', 'heim', 'heis'].includes(brand)) return image('image/heif');
-  if (brand === 'avif' || brand === 'avis') return refuse('AVIF image');
+  if (brand === 'avif' || brand === 'avis') return convertible('AVIF image', 'image/avif');
   if (brand === 'qt  ') return video('video/quicktime');
   if (brand.startsWith('3gp')) return video('video/3gpp');
   if (brand.startsWith('3g2')) return refuse('3GPP2 video');
@@ -128,7 +132,7 @@ const isoMedia: Rule = (head) => {
   const compatible: string[] = [];
   for (let at = 16; at + 4 <= end; at += 4) compatible.push(latin1(head, at, at + 4));
   if ((major === 'mif1' || major === 'msf1') && compatible.some((b) => b === 'avif' || b === 'avis')) {
-    return refuse('AVIF image');
+    return convertible('AVIF image', 'image/avif');
   }
   for (const brand of [major, ...compatible]) {
     const found = classifyBrand(brand);
@@ -202,12 +206,12 @@ const ico: Rule = (head) => {
   return refuse(icon ? 'ICO icon' : 'CUR cursor');
 };
 
-/** Formats recognised only to be named in a refusal: [offset, signature, words]. */
-const NAMED: ReadonlyArray<readonly [number, string | readonly number[], string]> = [
-  [0, 'II*\0', 'TIFF image'],
-  [0, 'MM\0*', 'TIFF image'],
-  [0, 'II+\0', 'BigTIFF image'],
-  [0, 'MM\0+', 'BigTIFF image'],
+/** Formats recognised only to be named in a refusal (or converted): [offset, signature, words, convertible MIME]. */
+const NAMED: ReadonlyArray<readonly [number, string | readonly number[], string, string?]> = [
+  [0, 'II*\0', 'TIFF image', 'image/tiff'],
+  [0, 'MM\0*', 'TIFF image', 'image/tiff'],
+  [0, 'II+\0', 'BigTIFF image', 'image/tiff'],
+  [0, 'MM\0+', 'BigTIFF image', 'image/tiff'],
   [0, '%PDF-', 'PDF document'],
   [0, 'PK\x03\x04', 'ZIP archive'],
   [0, 'PK\x05\x06', 'ZIP archive'],
@@ -233,7 +237,7 @@ const NAMED: ReadonlyArray<readonly [number, string | readonly number[], string]
 ];
 
 const named: Rule = (head) => {
-  for (const [at, sig, words] of NAMED) if (has(head, at, sig)) return refuse(words);
+  for (const [at, sig, words, mime] of NAMED) if (has(head, at, sig)) return mime ? convertible(words, mime) : refuse(words);
   // MPEG transport stream: a 0x47 sync byte every 188 bytes.
   if (head.length >= 377 && head[0] === 0x47 && head[188] === 0x47 && head[376] === 0x47) {
     return refuse('MPEG transport stream');

@@ -58,3 +58,24 @@ describe('expandArgs', () => {
     );
   });
 });
+
+describe('resolveInputs with convert (resize options given)', () => {
+  it('takes TIFF as image/tiff only then; a directory skips it otherwise', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kv-convert-'));
+    try {
+      copyFileSync(SMALL, path.join(dir, 'a.png'));
+      copyFileSync(path.join(path.dirname(SMALL), 'bad', 'scan.tiff'), path.join(dir, 'b.tiff'));
+      await expect(resolveInputs(['b.tiff'], { cwd: dir, readStdin: noStdin })).rejects.toThrow(/b\.tiff: not a supported image or video \(it looks like a TIFF image\)/);
+      const [tiff] = await resolveInputs(['b.tiff'], { cwd: dir, readStdin: noStdin, convert: true });
+      expect(tiff).toMatchObject({ path: 'b.tiff', mime: 'image/tiff', kind: 'image', dimensions: undefined });
+      const warned: string[] = [];
+      const plain = await resolveInputs(['.'], { cwd: dir, readStdin: noStdin, warn: (l) => warned.push(l) });
+      expect(plain.map((i) => i.mime)).toEqual(['image/png']);
+      expect(warned.join('\n')).toMatch(/skipped 1 file .*b\.tiff/);
+      const converting = await resolveInputs(['.'], { cwd: dir, readStdin: noStdin, convert: true });
+      expect(converting.map((i) => i.mime)).toEqual(['image/png', 'image/tiff']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -44,6 +44,8 @@ const full = (b: Uint8Array): Uint8Array => bytes(b, zeros(Math.max(0, SNIFF_BYT
 const image = (mime: string): Sniff => ({ ok: true, mime, kind: 'image' });
 const video = (mime: string): Sniff => ({ ok: true, mime, kind: 'video' });
 const refused = (looksLike: string): Sniff => ({ ok: false, looksLike });
+/** Refused as it is; describe converts it with --max-edge / --max-bytes (resize.ts). */
+const convertible = (looksLike: string, mime: string): Sniff => ({ ok: false, looksLike, convertible: mime });
 
 describe('sniffMime on the fixtures', () => {
   const cases: Array<[string, Sniff]> = [
@@ -61,7 +63,7 @@ describe('sniffMime on the fixtures', () => {
     ['bad/truncated.png', refused('truncated PNG header')],
     ['bad/drawing.svg', refused('SVG image')],
     ['bad/icon.ico', refused('ICO icon')],
-    ['bad/scan.tiff', refused('TIFF image')],
+    ['bad/scan.tiff', convertible('TIFF image', 'image/tiff')],
     ['video.mp4', video('video/mp4')],
     ['clip.webm', video('video/webm')],
     ['dir/a.png', image('image/png')],
@@ -97,9 +99,9 @@ describe('sniffMime on hand-built headers', () => {
       [`ftyp ${b}`, ftyp(b, 'mif1', b), image('image/heic')]),
     ...['mif1', 'msf1', 'heim', 'heis'].map((b): [string, Uint8Array, Sniff] =>
       [`ftyp ${b}`, ftyp(b, 'mif1'), image('image/heif')]),
-    ['ftyp avif', ftyp('avif', 'mif1', 'miaf'), refused('AVIF image')],
-    ['ftyp avis', ftyp('avis', 'msf1'), refused('AVIF image')],
-    ['ftyp mif1 compatible with avif', ftyp('mif1', 'avif', 'miaf'), refused('AVIF image')],
+    ['ftyp avif', ftyp('avif', 'mif1', 'miaf'), convertible('AVIF image', 'image/avif')],
+    ['ftyp avis', ftyp('avis', 'msf1'), convertible('AVIF image', 'image/avif')],
+    ['ftyp mif1 compatible with avif', ftyp('mif1', 'avif', 'miaf'), convertible('AVIF image', 'image/avif')],
     // videos
     ...['isom', 'iso2', 'iso5', 'mp41', 'mp42', 'avc1', 'dash', 'M4V ', 'M4VP', 'f4v ', 'mmp4'].map(
       (b): [string, Uint8Array, Sniff] => [`ftyp ${b}`, ftyp(b, 'isom'), video('video/mp4')]),
@@ -146,9 +148,9 @@ describe('sniffMime on hand-built headers', () => {
     ['FLV of 6 bytes', bytes('FLV', [1, 5, 0]), refused('truncated FLV header')],
     ['MPEG of 3 bytes', bytes([0, 0, 1]), refused('truncated MPEG header')],
     // not supported, named
-    ['TIFF, little-endian', bytes('II*\0', le32(8)), refused('TIFF image')],
-    ['TIFF, big-endian', bytes('MM\0*', be32(8)), refused('TIFF image')],
-    ['BigTIFF', bytes('II+\0', [8, 0, 0, 0]), refused('BigTIFF image')],
+    ['TIFF, little-endian', bytes('II*\0', le32(8)), convertible('TIFF image', 'image/tiff')],
+    ['TIFF, big-endian', bytes('MM\0*', be32(8)), convertible('TIFF image', 'image/tiff')],
+    ['BigTIFF', bytes('II+\0', [8, 0, 0, 0]), convertible('BigTIFF image', 'image/tiff')],
     ['ICO', bytes([0, 0, 1, 0, 1, 0, 16, 16, 0, 0]), refused('ICO icon')],
     ['CUR', bytes([0, 0, 2, 0, 1, 0, 16, 16, 0, 0]), refused('CUR cursor')],
     ['PDF', bytes('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n'), refused('PDF document')],
