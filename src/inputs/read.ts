@@ -12,25 +12,30 @@ export interface ReadResult {
   head: Uint8Array;
 }
 
-/** 256 KiB: large enough for fast hashing, small enough that a few readers in parallel cost ~1 MB. */
-const READ_BUFFER = 256 * 1024;
+/** As large as the head that sniffing and sizing read, so a file's first chunk IS its head. */
+const READ_BUFFER = DIMENSION_BYTES;
 
-/** Streams a file through sha256 (one reused buffer), keeping only its first DIMENSION_BYTES. */
+/** Read buffers are reused across files: thousands of small images must not churn 256 KiB each. */
+const spare: Buffer[] = [];
+
+/** Streams a file through sha256 (one reused buffer), keeping a copy of its first DIMENSION_BYTES. */
 export async function readFileOnce(file: string, shownAs: string): Promise<ReadResult> {
   const hash = createHash('sha256');
-  const head = Buffer.alloc(DIMENSION_BYTES);
-  let headLen = 0;
+  const buffer = spare.pop() ?? Buffer.allocUnsafe(READ_BUFFER);
+  let head: Uint8Array = new Uint8Array(0);
   let bytes = 0;
   try {
-    for await (const chunk of fileChunks(file, Buffer.allocUnsafe(READ_BUFFER))) {
+    for await (const chunk of fileChunks(file, buffer)) {
       hash.update(chunk);
+      if (bytes === 0) head = Uint8Array.prototype.slice.call(chunk); // a copy of just the bytes read
       bytes += chunk.length;
-      if (headLen < DIMENSION_BYTES) headLen += chunk.copy(head, headLen, 0, DIMENSION_BYTES - headLen);
     }
   } catch (err) {
     throw readError(err, shownAs);
+  } finally {
+    if (spare.length < 8) spare.push(buffer);
   }
-  return { bytes, sha256: hash.digest('hex'), head: head.subarray(0, headLen) };
+  return { bytes, sha256: hash.digest('hex'), head };
 }
 
 export function readMemoryOnce(data: Uint8Array): ReadResult {

@@ -70,6 +70,9 @@ export function checkBodySize(plan: BodyPlan): void {
  */
 const CHUNK = 3 * 16 * 1024;
 
+/** Read buffers reused across images (--each sends thousands). */
+const spare: Buffer[] = [];
+
 /** Streams the body. Fails if a file changed size since it was read. */
 export async function* bodyChunks(plan: BodyPlan): AsyncGenerator<Uint8Array> {
   for (const seg of plan.segments) {
@@ -90,10 +93,15 @@ async function* base64Chunks(img: Image): AsyncGenerator<Uint8Array> {
     return;
   }
   let total = 0;
-  for await (const chunk of fileChunks(img.source.file, Buffer.allocUnsafe(CHUNK))) {
-    total += chunk.length;
-    if (total > img.bytes) break;
-    yield Buffer.from(chunk.toString('base64'), 'latin1');
+  const buffer = spare.pop() ?? Buffer.allocUnsafe(CHUNK);
+  try {
+    for await (const chunk of fileChunks(img.source.file, buffer)) {
+      total += chunk.length;
+      if (total > img.bytes) break;
+      yield Buffer.from(chunk.toString('base64'), 'latin1');
+    }
+  } finally {
+    if (spare.length < 16) spare.push(buffer);
   }
   if (total !== img.bytes) {
     throw new InputError(`${img.path}: changed while being sent (${img.bytes} bytes when read, ${total} now).`, 'Run again once the file is stable.');
