@@ -93,7 +93,10 @@ export async function eachCommand(inputs: string[], o: DescribeOptions, io: Io):
       'Raise --max-cost, send fewer images (--shard splits a folder), or pick a cheaper model.',
     );
   }
-  return execute(run, work, plans, hits, skipped.length, key);
+  // Each image is planned again when its turn comes: nothing is held per waiting image.
+  plans.length = 0;
+  toSend.length = 0;
+  return execute(run, work, hits, skipped.length, key);
 }
 
 /** Maps with at most 32 calls pending: thousands of files must not exhaust the open-file limit (a failed read would be a cache miss, and a paid request). */
@@ -128,7 +131,7 @@ async function lookup(run: Run, img: Image, plan: Plan): Promise<CachedAnswer | 
   return run.cache?.get(keyOf(run, img, plan));
 }
 
-async function execute(run: Run, work: Image[], plans: (Plan | undefined)[], hits: (CachedAnswer | undefined)[], skippedCount: number, key: string): Promise<number> {
+async function execute(run: Run, work: Image[], hits: (CachedAnswer | undefined)[], skippedCount: number, key: string): Promise<number> {
   const { o, s, io, term, settings } = run;
   const started = io.now();
   const stop = new AbortController();
@@ -170,7 +173,6 @@ async function execute(run: Run, work: Image[], plans: (Plan | undefined)[], hit
   /** Every finished image passes here once: counted, reported, written in order. */
   const finish = (i: number, r: ImageRecord, spent?: Parameters<Totals['spend']>[0], hint?: string) => {
     finished[i] = 1;
-    plans[i] = undefined;
     hits[i] = undefined;
     if (r.error && (!firstFailure || i < firstFailure.index)) firstFailure = { index: i, code: r.error.code };
     totals.add(r, spent);
@@ -270,16 +272,17 @@ async function execute(run: Run, work: Image[], plans: (Plan | undefined)[], hit
 
   const describeOne = async (i: number): Promise<void> => {
     const img = work[i] as Image;
-    let plan = plans[i] as Plan;
+    // Planned when its turn comes (not kept from the estimate): thousands of waiting images hold no plan.
+    let planned: Plan | undefined;
+    const plan = (): Plan => (planned?.model === model ? planned : (planned = planFor(run, img, model, response)));
     /** The request body for the model of the moment; none when the cache has the answer for it. */
     const body = () => {
-      if (plan.model === model) return plan.body;
-      plan = planFor(run, img, model, response);
-      return lateHits.has(i) ? undefined : plan.body;
+      const p = plan();
+      return lateHits.has(i) ? undefined : p.body;
     };
     const onFailure = (err: unknown, final: boolean) => {
       if (!final) return;
-      if (mayFallBack(err)) pace.hold(fallbackFor(plan.model));
+      if (mayFallBack(err)) pace.hold(fallbackFor(plan().model));
       else if (s.failFast) stopRun('--fail-fast');
       else if (stopsTheRun(err)) stopRun('this failure applies to every image');
     };
@@ -293,13 +296,13 @@ async function execute(run: Run, work: Image[], plans: (Plan | undefined)[], hit
         throw err;
       }
       const late = lateHits.get(i);
-      if (!sent) return late ? succeed(i, img, plan, cachedCompletion(late), 0, true) : undefined;
+      if (!sent) return late ? succeed(i, img, plan(), cachedCompletion(late), 0, true) : undefined;
       try {
-        if (sent.ok) return await succeed(i, img, plan, sent.completion, io.now() - sent.startedAt, false);
-        if (mayFallBack(sent.error) && (await fallbackFor(plan.model))) continue;
+        if (sent.ok) return await succeed(i, img, plan(), sent.completion, io.now() - sent.startedAt, false);
+        if (mayFallBack(sent.error) && (await fallbackFor(plan().model))) continue;
         if (mayFallBack(sent.error)) stopRun('this failure applies to every image');
-        const e = sent.error instanceof ApiError ? explainApiError(sent.error, { model: plan.model, attempts: sent.attempts }) : sent.error;
-        return finish(i, failureRecord(img, e, { model: plan.model, currency: settings.currency, ms: io.now() - sent.startedAt }), undefined, e instanceof KvError ? e.hint : undefined);
+        const e = sent.error instanceof ApiError ? explainApiError(sent.error, { model: plan().model, attempts: sent.attempts }) : sent.error;
+        return finish(i, failureRecord(img, e, { model: plan().model, currency: settings.currency, ms: io.now() - sent.startedAt }), undefined, e instanceof KvError ? e.hint : undefined);
       } finally {
         sent.slot.release();
       }
@@ -311,7 +314,7 @@ async function execute(run: Run, work: Image[], plans: (Plan | undefined)[], hit
     const tasks: Promise<void>[] = [];
     for (let i = 0; i < work.length; i++) {
       const hit = hits[i];
-      if (hit) await succeed(i, work[i] as Image, plans[i] as Plan, cachedCompletion(hit), 0, true);
+      if (hit) await succeed(i, work[i] as Image, planFor(run, work[i] as Image, settings.model), cachedCompletion(hit), 0, true);
       else tasks.push(describeOne(i));
     }
     await Promise.all(tasks);
