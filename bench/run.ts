@@ -90,7 +90,9 @@ async function main(): Promise<number> {
   process.stdout.write(`${out.join('\n')}\n`);
   const missed = rows.filter(isMissed).length;
   log(`bench: ${rows.length} rows, ${missed} target${missed === 1 ? '' : 's'} missed${broken ? ', and a case broke' : ''}`);
-  const file = quick ? path.join(WORK, 'RESULTS.quick.md') : path.join(ROOT, 'bench', 'RESULTS.md');
+  // Only a full run of every case replaces the committed results; partial and quick runs go to .work/.
+  const partial = values.only !== undefined;
+  const file = quick || partial ? path.join(WORK, quick ? 'RESULTS.quick.md' : 'RESULTS.partial.md') : path.join(ROOT, 'bench', 'RESULTS.md');
   const doc = [
     `# Benchmark results${quick ? ' (--quick smoke run)' : ''}`,
     '',
