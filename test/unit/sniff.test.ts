@@ -1,18 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { bytes, fixture } from '../helpers/bytes.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SNIFF_BYTES, sniffMime, type Sniff } from '../../src/inputs/sniff.js';
 
-const fixture = (name: string): Uint8Array =>
-  readFileSync(fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url)));
-
 // ---- byte builders ----
-type Part = string | readonly number[] | Uint8Array;
-const bytes = (...parts: Part[]): Uint8Array => {
-  const arrays = parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Uint8Array.from(p)));
-  return new Uint8Array(Buffer.concat(arrays));
-};
 const be32 = (n: number): number[] => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
 const le16 = (n: number): number[] => [n & 255, (n >>> 8) & 255];
 const le32 = (n: number): number[] => [...le16(n & 0xffff), ...le16(n >>> 16)];
