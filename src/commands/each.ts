@@ -74,13 +74,19 @@ export async function eachCommand(inputs: string[], o: DescribeOptions, io: Io):
     response,
     cache: s.cache ? new AnswerCache(cacheDir(io.env)) : undefined,
   };
-  const plans = work.map((img) => planFor(run, img, settings.model));
-  const hits = await mapFew(work, (img, i) => lookup(run, img, plans[i] as Plan));
-  const toSend = plans.filter((_, i) => hits[i] === undefined);
-  const estimate = sumEstimates(toSend.map((p) => p.estimate), settings.currency);
+  // Each image is planned to estimate it and to look it up in the cache, then the plan is dropped:
+  // it is planned again when its turn to be sent comes, so thousands of waiting images hold no plan.
+  const estimates = new Array<Plan['estimate']>(work.length);
+  const hits = await mapFew(work, (img, i) => {
+    const plan = planFor(run, img, settings.model);
+    estimates[i] = plan.estimate;
+    return lookup(run, img, plan);
+  });
+  const toSend = estimates.filter((_, i) => hits[i] === undefined);
+  const estimate = sumEstimates(toSend, settings.currency);
 
   if (o.dryRun) {
-    const sending = work.map((img, i) => ({ img, plan: plans[i] as Plan })).filter((_, i) => hits[i] === undefined);
+    const sending = work.filter((_, i) => hits[i] === undefined).map((img) => ({ img, plan: planFor(run, img, settings.model) }));
     const cachedPaths = work.filter((_, i) => hits[i] !== undefined).map((img) => img.path);
     printDryRun({ format: s.format, model: settings.model, currency: settings.currency, sending, total: estimate, cached: cachedPaths, skipped: skipped.map((img) => img.path) }, io);
     return EXIT.ok;
@@ -93,9 +99,6 @@ export async function eachCommand(inputs: string[], o: DescribeOptions, io: Io):
       'Raise --max-cost, send fewer images (--shard splits a folder), or pick a cheaper model.',
     );
   }
-  // Each image is planned again when its turn comes: nothing is held per waiting image.
-  plans.length = 0;
-  toSend.length = 0;
   return execute(run, work, hits, skipped.length, key);
 }
 
@@ -311,13 +314,18 @@ async function execute(run: Run, work: Image[], hits: (CachedAnswer | undefined)
 
   await term.startSpinner(totals.progress());
   try {
-    const tasks: Promise<void>[] = [];
-    for (let i = 0; i < work.length; i++) {
-      const hit = hits[i];
-      if (hit) await succeed(i, work[i] as Image, planFor(run, work[i] as Image, settings.model), cachedCompletion(hit), 0, true);
-      else tasks.push(describeOne(i));
-    }
-    await Promise.all(tasks);
+    // A bounded pool takes the images in input order: enough workers to keep every slot the pace
+    // allows busy (images waiting to be retried give theirs back), never one task per image.
+    let next = 0;
+    const worker = async () => {
+      while (next < work.length) {
+        const i = next++;
+        const hit = hits[i];
+        if (hit) await succeed(i, work[i] as Image, planFor(run, work[i] as Image, settings.model), cachedCompletion(hit), 0, true);
+        else await describeOne(i);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(work.length, Math.max(16, 4 * s.concurrency)) }, worker));
   } finally {
     io.signal.removeEventListener('abort', onAbort);
     term.stopSpinner();
