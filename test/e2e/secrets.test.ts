@@ -70,6 +70,7 @@ describe('secrets', () => {
       const text = readFileSync(f, 'latin1');
       if (f.endsWith(path.join('kimi-vision', 'config.json'))) {
         expect(statSync(f).mode & 0o077).toBe(0);
+        expect(statSync(path.dirname(f)).mode & 0o077).toBe(0); // and its folder is private too
         continue;
       }
       expect(text, f).not.toContain(KEY);
