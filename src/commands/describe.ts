@@ -85,7 +85,18 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
     return plan;
   };
   let plan = planFor(firstModel);
-  if (o.exact) plan = await withExactEstimate(plan, settings, config, io, term);
+  if (o.exact) {
+    try {
+      plan = await withExactEstimate(plan, settings, config, io, term);
+    } catch (err) {
+      // The key cannot use the default model: count (and later send) with the model describe falls back to.
+      const fallback = !settings.modelChosen && !prior ? await fallbackWithNewClient(err, settings.baseUrl, apiKey(io.env, config), io, plan.model) : undefined;
+      if (!fallback) throw err;
+      term.warn(`${plan.model} is not available to this key (404); using ${fallback} instead. Choose one with -m.`);
+      response = await planResponse(o, fallback, io.cwd);
+      plan = await withExactEstimate(planFor(fallback), settings, config, io, term);
+    }
+  }
 
   if (o.dryRun) {
     printDryRun(plan, images, o.format, io);
@@ -215,6 +226,15 @@ async function send(client: MoonshotClient, plan: Plan, response: ResponsePlan, 
       if (streamText) io.stdout.write(d.text);
     },
   });
+}
+
+async function fallbackWithNewClient(err: unknown, baseUrl: string, key: string, io: Io, failed: string): Promise<string | undefined> {
+  const client = new MoonshotClient({ baseUrl, apiKey: key, env: io.env, signal: io.signal, now: io.now });
+  try {
+    return await fallbackModel(err, client, failed);
+  } finally {
+    await client.close();
+  }
 }
 
 async function fallbackModel(err: unknown, client: MoonshotClient, failed: string): Promise<string | undefined> {

@@ -287,6 +287,18 @@ describe('describe: model fallback', () => {
     expect(bodies[1]!.thinking).toBeUndefined();
   });
 
+  it('--exact counts with the fallback model too, and the send then uses it', async () => {
+    emu.set({ keys: { [KEY]: { models: ['kimi-k3.1-pro'] } } });
+    const dry = await kv([fx('small.png'), '--dry-run', '--exact', '--format', 'json']);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ model: 'kimi-k3.1-pro', estimate: { exact: true } });
+    expect(dry.stderr).toMatch(/kimi-k2\.6 is not available to this key \(404\); using kimi-k3\.1-pro/);
+    expect(emu.chatRequests()).toHaveLength(0);
+    const sent = await kv([fx('small.png'), '--exact', '-q']);
+    expect(sent.code).toBe(0);
+    expect(emu.chatRequests().map((q) => (q.body as { model: string }).model)).toEqual(['kimi-k3.1-pro']);
+  });
+
   it('never swaps a model named in KIMI_VISION_MODEL', async () => {
     emu.set({ keys: { [KEY]: { models: ['kimi-k3'] } } });
     const r = await kv([fx('small.png')], { env: { KIMI_VISION_MODEL: 'kimi-k2.6' } });
