@@ -90,7 +90,8 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
       plan = await withExactEstimate(plan, settings, config, io, term);
     } catch (err) {
       // The key cannot use the default model: count (and later send) with the model describe falls back to.
-      const fallback = !settings.modelChosen && !prior ? await fallbackWithNewClient(err, settings.baseUrl, apiKey(io.env, config), io, plan.model) : undefined;
+      const canFallBack = err instanceof ApiError && err.status === 404 && !settings.modelChosen && !prior;
+      const fallback = canFallBack ? await fallbackWithNewClient(err, settings.baseUrl, apiKey(io.env, config), io, plan.model) : undefined;
       if (!fallback) throw err;
       term.warn(`${plan.model} is not available to this key (404); using ${fallback} instead. Choose one with -m.`);
       response = await planResponse(o, fallback, io.cwd);
