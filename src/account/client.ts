@@ -1,22 +1,10 @@
 // A client for the small account endpoints (models, balance, token count), and what their errors mean.
 import { explainApiError } from '../api/explain.js';
-import { MoonshotClient } from '../api/client.js';
+import type { MoonshotClient } from '../api/client.js';
+import { terminalClient } from '../commands/client.js';
 import { ApiError, InterruptedError } from '../errors.js';
 import type { Io } from '../io.js';
-import { formatSeconds } from '../output/format.js';
 import type { Terminal } from '../output/terminal.js';
-
-export function accountClient(baseUrl: string, apiKey: string, io: Io, term: Terminal): MoonshotClient {
-  return new MoonshotClient({
-    baseUrl,
-    apiKey,
-    env: io.env,
-    signal: io.signal,
-    debug: io.env.KIMI_VISION_DEBUG === '1' ? (line) => term.line(term.color.dim(`debug: ${line}`)) : undefined,
-    onRetry: ({ attempt, delayMs, error }) => term.warn(`attempt ${attempt} failed (${error.message}); retrying in ${formatSeconds(delayMs)}…`),
-    now: io.now,
-  });
-}
 
 /**
  * Runs one call with a fresh client, closes it, and turns API errors into messages about `path`
@@ -31,7 +19,7 @@ export async function callApi<T>(
   call: (c: MoonshotClient) => Promise<T>,
   model?: string,
 ): Promise<T> {
-  const client = accountClient(baseUrl, apiKey, io, term);
+  const client = terminalClient(baseUrl, apiKey, io, term);
   try {
     return await call(client);
   } catch (err) {

@@ -2,6 +2,7 @@
 // one request per image into JSONL files of at most 100 MB (streamed from disk), uploads each with
 // purpose batch and creates a batch per file, printing the ids; fetch maps the output file back to
 // the images through the local manifest and writes what --each writes (JSONL, text, Markdown, sidecars).
+import { terminalClient } from './client.js';
 import { commandInputs } from './inputs.js';
 import { createWriteStream, openAsBlob } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -33,7 +34,6 @@ import { makePlan, overContext, type Plan } from '../plan/plan.js';
 import { bodyChunks, checkBodySize, type BodyPlan } from '../request/body.js';
 import { defaultPrompt, describeMessages } from '../request/messages.js';
 import { apiKey, resolveSettings, type Config, type Settings } from '../settings.js';
-import { defaultInputs } from './describe.js';
 
 interface Common {
   baseUrl?: string;
@@ -85,11 +85,11 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
   const config = loadConfig(io.env, (line) => term.warn(line));
   const settings = resolveSettings(o, io.env, config);
   const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
-  const { images: resolved, resizer } = await commandInputs(defaultInputs(inputs, io), o, io, term, looksLikeSidecar);
+  const { images: resolved, resizer } = await commandInputs(inputs, o, io, term, { expected: looksLikeSidecar });
   const images = shard ? resolved.filter((img) => inShard(shardName(img, io.cwd), shard)) : resolved;
   await resizer?.resize(images, term);
   if (shard) term.note(`shard ${shard.index}/${shard.count}: ${formatInt(images.length)} of ${formatInt(resolved.length)} inputs`);
-  if (images.length === 0) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
+  if (images.length === 0) throw new UsageError(`shard ${shard?.index}/${shard?.count} has none of the ${resolved.length} inputs.`, 'Each image is in exactly one shard; this job has nothing to submit.');
 
   // One request per image, as describe --each sends it, but whole (a batch does not stream).
   const prompt = withMaxChars(o.prompt ?? config.prompt ?? defaultPrompt(1), o.maxChars);
@@ -143,7 +143,7 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
     );
   }
 
-  const client = makeClient(settings, key, io, term);
+  const client = terminalClient(settings.baseUrl, key, io, term);
   const tmp = await mkdtemp(path.join(tmpdir(), 'kimi-vision-batch-'));
   let submitted = 0;
   try {
@@ -190,7 +190,7 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
 export async function batchStatus(ids: string[], o: BatchStatusOptions, io: Io): Promise<number> {
   const term = await Terminal.open(io, o.quiet);
   const { settings, config } = setup(o, io, term);
-  const client = makeClient(settings, apiKey(io.env, config), io, term);
+  const client = terminalClient(settings.baseUrl, apiKey(io.env, config), io, term);
   try {
     for (const id of ids) {
       const raw = await getBatch(client, id);
@@ -214,7 +214,7 @@ export async function batchFetch(given: string[], o: BatchFetchOptions, io: Io):
     const notFile = manifests.flatMap((m) => Object.values(m?.images ?? {})).find((img) => !img.file);
     if (notFile) throw new UsageError(`--write ${o.write} puts a sidecar next to each image file; ${notFile.path} is not a file.`, 'Drop --write for batches of stdin or URL inputs.');
   }
-  const client = makeClient(settings, apiKey(io.env, config), io, term);
+  const client = terminalClient(settings.baseUrl, apiKey(io.env, config), io, term);
   const started = io.now();
   try {
     let batches = await Promise.all(ids.map(async (id) => readBatch(await getBatch(client, id), client.host)));
@@ -347,18 +347,6 @@ async function getBatch(client: MoonshotClient, id: string): Promise<unknown> {
 function setup(o: Common, io: Io, term: Terminal): { settings: Settings; config: Config } {
   const config = loadConfig(io.env, (line) => term.warn(line));
   return { settings: resolveSettings(o, io.env, config), config };
-}
-
-function makeClient(settings: Settings, key: string, io: Io, term: Terminal): MoonshotClient {
-  return new MoonshotClient({
-    baseUrl: settings.baseUrl,
-    apiKey: key,
-    env: io.env,
-    signal: io.signal,
-    debug: io.env.KIMI_VISION_DEBUG === '1' ? (line) => term.line(term.color.dim(`debug: ${line}`)) : undefined,
-    onRetry: ({ attempt, delayMs, error }) => term.warn(`attempt ${attempt} failed (${error.message}); retrying in ${formatSeconds(delayMs)}…`),
-    now: io.now,
-  });
 }
 
 function paramOptions(o: BatchSubmitOptions, model: string) {

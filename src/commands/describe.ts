@@ -3,7 +3,8 @@
 import { commandInputs } from './inputs.js';
 import { ApiError, EXIT, InterruptedError, KvError, NetworkError, UsageError } from '../errors.js';
 import { explainApiError } from '../api/explain.js';
-import { MoonshotClient } from '../api/client.js';
+import type { MoonshotClient } from '../api/client.js';
+import { terminalClient } from './client.js';
 import { loadUndici } from '../api/http.js';
 import type { Completion } from '../api/completion.js';
 import { pickFallback, readModelList } from '../api/fallback.js';
@@ -15,7 +16,7 @@ import { readPromptFile } from '../inputs/prompt-file.js';
 import type { ResizeOptions } from '../inputs/resize-plan.js';
 import type { Io } from '../io.js';
 import { assistantMessage, printDryRun, printResult, estimateLine, type DescribeResult } from '../output/answer.js';
-import { formatBytes, formatInt, formatMoney, formatSeconds, plural } from '../output/format.js';
+import { formatBytes, formatInt, formatMoney, plural } from '../output/format.js';
 import { Terminal } from '../output/terminal.js';
 import { makePlan, overContext, type Plan } from '../plan/plan.js';
 import { checkBodySize } from '../request/body.js';
@@ -67,9 +68,8 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   const settings = resolveSettings(o, io.env, config);
   const continuing = o.continue === true || o.session !== undefined;
   const prior = continuing ? await loadSession(io.env, o.session) : undefined;
-  const { images, resizer } = await commandInputs(continuing ? inputs : defaultInputs(inputs, io), o, io, term);
+  const { images, resizer } = await commandInputs(inputs, o, io, term, { optional: continuing });
   await resizer?.resize(images, term);
-  if (!continuing && images.length === 0) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
   if (o.toolResult?.length && !continuing) throw new UsageError('--tool-result needs --continue or --session.', 'Tool results answer the calls of a saved conversation.');
   if (prior && o.system) term.warn('--system applies to new conversations only; it is ignored with --continue.');
   if (images.length > 0) o = { ...o, prompt: o.prompt ?? config.prompt }; // the config's prompt is the default question for new images
@@ -91,7 +91,7 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
     } catch (err) {
       // The key cannot use the default model: count (and later send) with the model describe falls back to.
       const canFallBack = err instanceof ApiError && err.status === 404 && !settings.modelChosen && !prior;
-      const fallback = canFallBack ? await fallbackWithNewClient(err, settings.baseUrl, apiKey(io.env, config), io, plan.model) : undefined;
+      const fallback = canFallBack ? await fallbackWithNewClient(err, settings.baseUrl, apiKey(io.env, config), io, term, plan.model) : undefined;
       if (!fallback) throw err;
       term.warn(`${plan.model} is not available to this key (404); using ${fallback} instead. Choose one with -m.`);
       response = await planResponse(o, fallback, io.cwd);
@@ -107,17 +107,7 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   announce(plan, images, o, term);
 
   const started = io.now();
-  const client = new MoonshotClient({
-    baseUrl: settings.baseUrl,
-    apiKey: key,
-    env: io.env,
-    signal: io.signal,
-    ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}),
-    ...(o.timeout !== undefined ? { timeouts: { connectMs: Math.min(o.timeout * 1000, 10_000), headersMs: o.timeout * 1000, idleMs: o.timeout * 1000 } } : {}),
-    debug: io.env.KIMI_VISION_DEBUG === '1' ? (line) => term.line(term.color.dim(`debug: ${line}`)) : undefined,
-    onRetry: ({ attempt, delayMs, error }) => term.warn(`attempt ${attempt} failed (${error.message}); retrying in ${formatSeconds(delayMs)}…`),
-    now: io.now,
-  });
+  const client = terminalClient(settings.baseUrl, key, io, term, o);
   try {
     if (o.upload) {
       const note = (img: Image, id: string, reused: boolean) => term.note(reused ? `${img.path}: already uploaded as ms://${id}` : `${img.path}: uploading…`);
@@ -155,13 +145,6 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
     term.stopSpinner();
     await client.close();
   }
-}
-
-/** No inputs and stdin not a terminal: read the image from stdin. */
-export function defaultInputs(inputs: string[], io: Io): string[] {
-  if (inputs.length > 0) return inputs;
-  if (io.stdin.isTTY) throw new UsageError('no input given.', 'Give image files, a quoted glob, a directory, or pipe an image in (… | kimi-vision describe).');
-  return ['-'];
 }
 
 /** The messages this turn adds: tool results, then one user message with the images and the prompt. */
@@ -229,8 +212,8 @@ async function send(client: MoonshotClient, plan: Plan, response: ResponsePlan, 
   });
 }
 
-async function fallbackWithNewClient(err: unknown, baseUrl: string, key: string, io: Io, failed: string): Promise<string | undefined> {
-  const client = new MoonshotClient({ baseUrl, apiKey: key, env: io.env, signal: io.signal, now: io.now });
+async function fallbackWithNewClient(err: unknown, baseUrl: string, key: string, io: Io, term: Terminal, failed: string): Promise<string | undefined> {
+  const client = terminalClient(baseUrl, key, io, term);
   try {
     return await fallbackModel(err, client, failed);
   } finally {

@@ -2,7 +2,8 @@
 // rate limits), results in input order on stdout (text, JSONL, Markdown) and in sidecars, with a
 // content-addressed cache and stable shards. Every finished result is written, whatever fails later.
 import { commandInputs } from './inputs.js';
-import { MoonshotClient, sleep } from '../api/client.js';
+import { sleep } from '../api/client.js';
+import { terminalClient } from './client.js';
 import type { Completion } from '../api/completion.js';
 import { explainApiError } from '../api/explain.js';
 import { pickFallback, readModelList } from '../api/fallback.js';
@@ -30,7 +31,7 @@ import { makePlan, type Plan } from '../plan/plan.js';
 import { checkBodySize } from '../request/body.js';
 import { defaultPrompt, describeMessages } from '../request/messages.js';
 import { apiKey, resolveSettings, type Settings } from '../settings.js';
-import { defaultInputs, type DescribeOptions } from './describe.js';
+import type { DescribeOptions } from './describe.js';
 
 /** What every image of the run shares. */
 interface Run {
@@ -49,8 +50,7 @@ export async function eachCommand(inputs: string[], o: DescribeOptions, io: Io):
   const config = loadConfig(io.env, (line) => term.warn(line));
   const s = eachSettings(o, io.env, config.format);
   const settings = resolveSettings(o, io.env, config);
-  const { images: resolved, resizer } = await commandInputs(defaultInputs(inputs, io), o, io, term, looksLikeSidecar);
-  if (resolved.length === 0) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
+  const { images: resolved, resizer } = await commandInputs(inputs, o, io, term, { expected: looksLikeSidecar });
   if (s.write && resolved.some((img) => img.source.kind !== 'file')) {
     throw new UsageError(`--write ${s.write} puts a sidecar next to each image file; stdin (-) and URLs are not files.`, 'Save the image to a file first, or drop --write.');
   }
@@ -159,16 +159,8 @@ async function execute(run: Run, work: Image[], hits: (CachedAnswer | undefined)
       term.out(text);
     }
   });
-  const client = new MoonshotClient({
-    baseUrl: settings.baseUrl,
-    apiKey: key,
-    env: io.env,
-    signal: stop.signal,
-    maxAttempts: 1,
-    ...(o.timeout !== undefined ? { timeouts: { connectMs: Math.min(o.timeout * 1000, 10_000), headersMs: o.timeout * 1000, idleMs: o.timeout * 1000 } } : {}),
-    debug: io.env.KIMI_VISION_DEBUG === '1' ? (line) => term.line(term.color.dim(`debug: ${line}`)) : undefined,
-    now: io.now,
-  });
+  // Retries are decided per image by the pace (send.ts), so the client makes one attempt.
+  const client = terminalClient(settings.baseUrl, key, io, term, { timeout: o.timeout, maxAttempts: 1, signal: stop.signal });
   let model = settings.model;
   let response = run.response;
   const fallbacks = new Map<string, Promise<string | undefined>>();

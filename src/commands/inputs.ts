@@ -1,6 +1,7 @@
 // The images a command works on: argv resolved (files, globs, directories, stdin, URLs), with the
 // resizer opened first when --max-edge/--max-bytes ask for one (sharp is loaded only then).
 import { downloadUrl } from '../api/download.js';
+import { UsageError } from '../errors.js';
 import type { Image } from '../inputs/image.js';
 import { resolveInputs } from '../inputs/resolve.js';
 import { openResizer, type Resizer } from '../inputs/resize.js';
@@ -14,21 +15,30 @@ export interface CommandInputs {
   resizer: Resizer | undefined;
 }
 
-export async function commandInputs(
-  args: string[],
-  o: ResizeOptions,
-  io: Io,
-  term: Terminal,
-  expected?: (path: string) => boolean,
-): Promise<CommandInputs> {
+export interface InputChoices {
+  /** Paths that may sit among images without a "not an image" note (sidecars). */
+  expected?: (path: string) => boolean;
+  /** No inputs is fine (a continued conversation); stdin is then not read either. */
+  optional?: boolean;
+}
+
+export async function commandInputs(args: string[], o: ResizeOptions, io: Io, term: Terminal, c: InputChoices = {}): Promise<CommandInputs> {
   const resizer = await openResizer(o, io.env);
-  const images = await resolveInputs(args, {
+  const images = await resolveInputs(c.optional ? args : defaultInputs(args, io), {
     cwd: io.cwd,
     readStdin: () => readAll(io.stdin),
     download: (url) => downloadUrl(url, io.env, io.signal),
     warn: (line) => term.warn(line),
-    ...(expected ? { expected } : {}),
+    ...(c.expected ? { expected: c.expected } : {}),
     convert: resizer !== undefined,
   });
+  if (images.length === 0 && !c.optional) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
   return { images, resizer };
+}
+
+/** No inputs and stdin not a terminal: read the image from stdin. */
+function defaultInputs(inputs: string[], io: Io): string[] {
+  if (inputs.length > 0) return inputs;
+  if (io.stdin.isTTY) throw new UsageError('no input given.', 'Give image files, a quoted glob, a directory, or pipe an image in (… | kimi-vision describe).');
+  return ['-'];
 }
