@@ -117,7 +117,8 @@ export class MoonshotClient {
         return await once();
       } catch (err) {
         if (this.o.signal?.aborted) throw err;
-        if (shown() || !shouldRetry(err) || attempt >= max) throw err;
+        if (shown() || !shouldRetry(err)) throw err;
+        if (attempt >= max) throw afterAttempts(err, attempt);
         const delayMs = retryDelay(attempt, err);
         if (delayMs > MAX_RETRY_WAIT_MS) {
           const e = err as KvError;
@@ -196,6 +197,12 @@ function bodyStream(plan: BodyPlan, onSent?: () => void): Readable {
     onSent?.();
   }
   return Readable.from(chunks(), { objectMode: false });
+}
+
+/** A transport failure that outlasted its retries says how many attempts it had. */
+function afterAttempts(err: unknown, attempts: number): unknown {
+  if (!(err instanceof NetworkError) || attempts < 2) return err;
+  return new NetworkError(err.code, `${err.message.replace(/\.$/, '')} (after ${attempts} attempts).`, err.hint, err.partial, err.retryable);
 }
 
 function hostOf(url: string): string {

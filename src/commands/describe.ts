@@ -1,7 +1,7 @@
 // `kimi-vision describe [inputs...]`: images -> one request -> the answer streamed to stdout.
 // Also the turn of a conversation (--continue / --session), with JSON Mode, Partial Mode and tools.
 import { commandInputs } from './inputs.js';
-import { ApiError, EXIT, InterruptedError, KvError, NetworkError, UsageError } from '../errors.js';
+import { ApiError, EXIT, InterruptedError, KvError, UsageError } from '../errors.js';
 import { explainApiError } from '../api/explain.js';
 import type { MoonshotClient } from '../api/client.js';
 import { terminalClient } from './client.js';
@@ -137,9 +137,6 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   } catch (err) {
     if (io.signal.aborted) throw new InterruptedError(io.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
     if (err instanceof ApiError) throw explainApiError(err, { model: plan.model, attempts: client.attempts });
-    if (err instanceof NetworkError && client.attempts > 1 && !err.partial) {
-      throw new NetworkError(err.code, `${err.message.replace(/\.$/, '')} (after ${client.attempts} attempts).`, err.hint, false, err.retryable);
-    }
     throw err;
   } finally {
     term.stopSpinner();

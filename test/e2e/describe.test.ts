@@ -249,7 +249,7 @@ describe('describe: exit codes', () => {
   it('75: connection refused, after retries, with a clear message', async () => {
     const r = await runBin(['describe', fx('small.png'), '--max-attempts', '2'], { env: { MOONSHOT_BASE_URL: 'http://127.0.0.1:9/v1', MOONSHOT_API_KEY: KEY } });
     expect(r.code).toBe(75);
-    expect(r.stderr).toMatch(/connection refused by 127\.0\.0\.1:9/);
+    expect(r.stderr).toMatch(/connection refused by 127\.0\.0\.1:9 \(after 2 attempts\)/);
   });
 
   it('75: a stream cut mid-answer keeps the printed text, says it is incomplete, and is not retried', async () => {
