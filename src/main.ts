@@ -26,6 +26,8 @@ export function fastAnswer(args: readonly string[], file: HelpFile | undefined):
   return file.help[args.slice(0, -1).join(' ')];
 }
 
-const answer = fastAnswer(process.argv.slice(2), readHelpFile());
+const args = process.argv.slice(2);
+const asksHelp = ['--help', '-h', '--version', '-V'].includes(args[args.length - 1] ?? '');
+const answer = asksHelp ? fastAnswer(args, readHelpFile()) : undefined; // other runs never read the file
 if (answer !== undefined) process.stdout.write(answer);
 else await (await import('./cli.js')).main();
