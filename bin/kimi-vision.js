@@ -1,5 +1,87 @@
 #!/usr/bin/env node
-import module from 'node:module';
+// The shim: runs dist/kimi-vision.cjs, compiled with V8's code cache.
+//
+// Compiling the CLI's JavaScript is a large part of every start, and Node 20 has no compile cache of
+// its own (module.enableCompileCache arrived in Node 22.1), so this file keeps one: the code V8
+// compiled for a bundle is saved after a run and handed back to V8 on the next one. One cache file per
+// bundle (and, for the CLI, per command, since each command compiles a different part of it), in
+// $XDG_CACHE_HOME/kimi-vision/v8/ (else ~/.cache/…), a folder only its owner can read, since the cache
+// is code that runs. V8 checks every cache against the source and its own version and flags, and a
+// rejected one is simply rewritten. NODE_DISABLE_COMPILE_CACHE=1 turns it off, as for Node's own.
+// KIMI_VISION_DEBUG=1 says on stderr whether each bundle was a hit, a miss or rejected.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const { wrap } = require('node:module');
 
-module.enableCompileCache?.();
-await import('../dist/main.js');
+const DIST = path.join(__dirname, '..', 'dist');
+const debug = process.env.KIMI_VISION_DEBUG === '1';
+const cacheDir = codeCacheDir();
+/** Scripts compiled without a usable cache: their code is saved once the run has compiled it. */
+const unsaved = [];
+
+function codeCacheDir() {
+  if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
+  const base = process.env.XDG_CACHE_HOME || (process.env.HOME && path.join(process.env.HOME, '.cache'));
+  return base ? path.join(base, 'kimi-vision', 'v8', `${process.version}-${process.arch}`) : undefined;
+}
+
+/** The command this run executes, as part of the CLI bundle's cache name: `describe`, `chat`, … */
+function commandKey() {
+  const word = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  return word && /^[a-z]{1,20}$/.test(word) ? word : 'top';
+}
+
+/** Loads a dist/ bundle as CommonJS, through the code cache. */
+function load(file, key) {
+  const source = fs.readFileSync(file, 'utf8');
+  const stat = fs.statSync(file);
+  const prefix = `${path.basename(file, '.cjs')}${key ? `.${key}` : ''}-`;
+  const cacheFile = cacheDir && path.join(cacheDir, `${prefix}${stat.size}-${Math.trunc(stat.mtimeMs)}.bin`);
+  let cachedData;
+  try {
+    if (cacheFile) cachedData = fs.readFileSync(cacheFile);
+  } catch {}
+  // (No import() in dist/: scripts/build.mjs turns every lazy import into a require.)
+  const script = new vm.Script(wrap(source), { filename: file, cachedData });
+  const hit = cachedData !== undefined && !script.cachedDataRejected;
+  if (debug && cacheFile) process.stderr.write(`debug: code cache ${hit ? 'hit' : cachedData ? 'rejected' : 'miss'}: ${path.relative(DIST, file)}\n`);
+  if (cacheFile && !hit) unsaved.push({ script, cacheFile, prefix });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, requireFromDist, module, file, path.dirname(file));
+  return module.exports;
+}
+
+const loaded = new Map();
+/** `require` inside a bundle: './vendor/x.cjs' is another bundle, anything else is Node's. */
+function requireFromDist(id) {
+  if (!id.startsWith('./')) return require(id);
+  const file = path.join(DIST, id);
+  if (!loaded.has(file)) loaded.set(file, load(file));
+  return loaded.get(file);
+}
+
+/** Writes the caches still unsaved (atomically; a failure only costs the next run its speed). */
+function saveCodeCache() {
+  for (const { script, cacheFile, prefix } of unsaved.splice(0)) {
+    try {
+      fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
+      for (const old of fs.readdirSync(path.dirname(cacheFile))) {
+        if (old.startsWith(prefix)) fs.rmSync(path.join(path.dirname(cacheFile), old), { force: true });
+      }
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+      fs.renameSync(tmp, cacheFile);
+    } catch (err) {
+      if (debug) process.stderr.write(`debug: code cache not saved: ${err.message}\n`);
+    }
+  }
+}
+
+// V8 stamps a cache with its flags: the CLI saves before it changes one (src/api/http.ts), so the
+// cache matches the flags the next run starts with. Anything not saved by then is saved at exit.
+globalThis[Symbol.for('kimi-vision.saveCodeCache')] = saveCodeCache;
+process.on('exit', saveCodeCache);
+
+load(path.join(DIST, 'kimi-vision.cjs'), commandKey());

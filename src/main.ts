@@ -30,4 +30,4 @@ const args = process.argv.slice(2);
 const asksHelp = ['--help', '-h', '--version', '-V'].includes(args[args.length - 1] ?? '');
 const answer = asksHelp ? fastAnswer(args, readHelpFile()) : undefined; // other runs never read the file
 if (answer !== undefined) process.stdout.write(answer);
-else await (await import('./cli.js')).main();
+else void import('./cli.js').then((cli) => cli.main());

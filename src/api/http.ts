@@ -29,7 +29,10 @@ export async function loadUndici(): Promise<typeof import('undici')> {
  */
 async function baselineWasmOnly(): Promise<void> {
   const major = Number(process.versions.v8.split('.')[0]);
-  if (major >= 9 && major <= 14) (await import('node:v8')).setFlagsFromString('--liftoff-only');
+  if (major < 9 || major > 14) return;
+  // V8 stamps its code cache with the flags: bin/kimi-vision.js saves the CLI's before they change.
+  (globalThis as { [k: symbol]: (() => void) | undefined })[Symbol.for('kimi-vision.saveCodeCache')]?.();
+  (await import('node:v8')).setFlagsFromString('--liftoff-only');
 }
 
 /** Proxies from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case), as curl reads them. */

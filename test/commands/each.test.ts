@@ -57,4 +57,14 @@ describe('describe --each progress', () => {
     expect(piped.stderr).not.toMatch(/so far/);
     expect(piped.stderr).toMatch(/^2 described, 0 failed · /m);
   });
+
+  it('draws no spinner on a terminal of unknown width (0 columns), and still prints the totals', async () => {
+    emu.set({ firstByteDelayMs: 150 });
+    const r = await runInProcess(['describe', '--each', '.', '--format', 'jsonl'], { cwd: images(2), env, stderrTTY: true, stderrColumns: 0 });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(2);
+    expect(r.stderr).not.toMatch(/so far/);
+    expect(r.stderr).toMatch(/^2 described, 0 failed · /m);
+    expect(r.stderr.length).toBeLessThan(2000);
+  });
 });

@@ -65,6 +65,8 @@ export interface InProcessOptions {
   stdin?: Buffer | string;
   stdinTTY?: boolean;
   stderrTTY?: boolean;
+  /** The width stderr reports (80 unless given; 0 is a terminal nobody sized). */
+  stderrColumns?: number;
   cwd?: string;
   signal?: AbortSignal;
   /** Keep ANSI codes in stderr (to test colours). */
@@ -75,6 +77,7 @@ export interface InProcessOptions {
 export async function runInProcess(args: string[], o: InProcessOptions = {}): Promise<Result> {
   const stdout = new Sink(false);
   const stderr = new Sink(o.stderrTTY ?? false);
+  if (o.stderrColumns !== undefined) stderr.columns = o.stderrColumns;
   const stdin = (o.stdin !== undefined ? Readable.from([Buffer.from(o.stdin)]) : new PassThrough()) as Readable & { isTTY?: boolean };
   if (o.stdin === undefined) (stdin as PassThrough).end();
   stdin.isTTY = o.stdinTTY ?? o.stdin === undefined;
