@@ -58,8 +58,31 @@ const loaded = new Map();
 function requireFromDist(id) {
   if (!id.startsWith('./')) return require(id);
   const file = path.join(DIST, id);
-  if (!loaded.has(file)) loaded.set(file, load(file));
+  if (!loaded.has(file)) {
+    loaded.set(file, load(file));
+    if (id === './vendor/undici.cjs') wasmBaselineOnly(true);
+  }
   return loaded.get(file);
+}
+
+/**
+ * undici parses HTTP with llhttp compiled to WebAssembly, and V8's optimising tier compiles it in the
+ * background, which costs ~36 MB of peak RSS for a parser that reads a few kilobytes of answer: the
+ * baseline compiler (Liftoff) alone is plenty. So --liftoff-only is on from the moment undici is
+ * loaded (the parser is compiled on the first connection), and off again at exit. Any flag change
+ * stamps V8's caches with other flags: Node's own built-in modules loaded meanwhile compile without
+ * their cache, and a code cache saved then would be rejected by the next run, hence the late switch
+ * and the exact restore (liftoff-only also turns tier-up and dynamic tiering off; checked on V8 11,
+ * Node 20). Only on V8 versions known to have these flags, since an unknown one would print an error.
+ */
+let baselineOnly = false;
+function wasmBaselineOnly(on) {
+  const major = Number(process.versions.v8.split('.')[0]);
+  if (on === baselineOnly || major < 9 || major > 14) return;
+  require('node:v8').setFlagsFromString(
+    on ? '--liftoff-only --no-wasm-lazy-compilation' : '--no-liftoff-only --wasm-tier-up --wasm-dynamic-tiering --wasm-lazy-compilation',
+  );
+  baselineOnly = on;
 }
 
 /** Writes the caches still unsaved (atomically; a failure only costs the next run its speed). */
@@ -79,9 +102,10 @@ function saveCodeCache() {
   }
 }
 
-// V8 stamps a cache with its flags: the CLI saves before it changes one (src/api/http.ts), so the
-// cache matches the flags the next run starts with. Anything not saved by then is saved at exit.
-globalThis[Symbol.for('kimi-vision.saveCodeCache')] = saveCodeCache;
-process.on('exit', saveCodeCache);
+// At exit, with V8's flags as the next run starts with them (V8 stamps a cache with its flags).
+process.on('exit', () => {
+  wasmBaselineOnly(false);
+  saveCodeCache();
+});
 
 load(path.join(DIST, 'kimi-vision.cjs'), commandKey());

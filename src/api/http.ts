@@ -14,25 +14,11 @@ export interface Timeouts {
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 120_000, idleMs: 120_000 };
 
 /** undici, loaded on first use: it costs more start-up time than the rest of the CLI together.
- *  (Bundled, a lazily loaded CommonJS module arrives as its `default` export.) */
+ *  (Bundled, a lazily loaded CommonJS module arrives as its `default` export.) bin/kimi-vision.js
+ *  also sets V8 flags around it: see wasmBaselineOnly there. */
 export async function loadUndici(): Promise<typeof import('undici')> {
-  await baselineWasmOnly();
   const m = await import('undici');
   return 'Agent' in m ? m : (m as unknown as { default: typeof import('undici') }).default;
-}
-
-/**
- * undici parses HTTP with llhttp compiled to WebAssembly. V8's optimising tier compiles it eagerly in
- * the background, which costs ~36 MB of peak RSS for a parser that reads a few kilobytes of answer:
- * the baseline compiler (Liftoff) alone is plenty. Only on V8 versions known to have the flag, since
- * an unknown one would print an error.
- */
-async function baselineWasmOnly(): Promise<void> {
-  const major = Number(process.versions.v8.split('.')[0]);
-  if (major < 9 || major > 14) return;
-  // V8 stamps its code cache with the flags: bin/kimi-vision.js saves the CLI's before they change.
-  (globalThis as { [k: symbol]: (() => void) | undefined })[Symbol.for('kimi-vision.saveCodeCache')]?.();
-  (await import('node:v8')).setFlagsFromString('--liftoff-only');
 }
 
 /** Proxies from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case), as curl reads them. */

@@ -1,6 +1,6 @@
 // Reads one input once: byte count, sha256 and the leading bytes that sniffing and sizing need.
 import { createHash } from 'node:crypto';
-import { fileChunks } from './chunks.js';
+import { fileChunks, fileChunksSync } from './chunks.js';
 import { DIMENSION_BYTES, imageDimensions } from './dimensions.js';
 import { sniffMime, type MediaKind, type Sniff } from './sniff.js';
 import type { Image, ImageSource } from './image.js';
@@ -18,18 +18,25 @@ const READ_BUFFER = DIMENSION_BYTES;
 /** Read buffers are reused across files: thousands of small images must not churn 256 KiB each. */
 const spare: Buffer[] = [];
 
-/** Streams a file through sha256 (one reused buffer), keeping a copy of its first DIMENSION_BYTES. */
-export async function readFileOnce(file: string, shownAs: string): Promise<ReadResult> {
+/**
+ * Streams a file through sha256 (one reused buffer), keeping a copy of its first DIMENSION_BYTES.
+ * `size` is what stat said: a file that fits in the buffer is read synchronously (a few tens of
+ * microseconds, where each asynchronous step is a round trip through libuv's thread pool: for a
+ * handful of screenshots those round trips were most of a dry run's time).
+ */
+export async function readFileOnce(file: string, shownAs: string, size?: number): Promise<ReadResult> {
   const hash = createHash('sha256');
   const buffer = spare.pop() ?? Buffer.allocUnsafe(READ_BUFFER);
   let head: Uint8Array = new Uint8Array(0);
   let bytes = 0;
+  const take = (chunk: Buffer) => {
+    hash.update(chunk);
+    if (bytes === 0) head = Uint8Array.prototype.slice.call(chunk); // a copy of just the bytes read
+    bytes += chunk.length;
+  };
   try {
-    for await (const chunk of fileChunks(file, buffer)) {
-      hash.update(chunk);
-      if (bytes === 0) head = Uint8Array.prototype.slice.call(chunk); // a copy of just the bytes read
-      bytes += chunk.length;
-    }
+    if (size !== undefined && size < buffer.length) for (const chunk of fileChunksSync(file, buffer)) take(chunk);
+    else for await (const chunk of fileChunks(file, buffer)) take(chunk);
   } catch (err) {
     throw readError(err, shownAs);
   } finally {

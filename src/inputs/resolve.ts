@@ -1,5 +1,6 @@
 // argv strings -> Image values, in argument order. Files, quoted globs, directories, `-` for stdin.
-import { lstat, realpath, stat } from 'node:fs/promises';
+import { realpathSync, statSync, type Stats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { base64Length, MAX_BODY_BYTES } from '../limits.js';
@@ -22,7 +23,7 @@ export interface ResolveOptions {
 }
 
 /** One planned input: a file on disk or stdin, with the name shown to the user. */
-type Planned = { kind: 'file'; file: string; shownAs: string; fromDir: boolean } | { kind: 'stdin' } | { kind: 'url'; url: string };
+type Planned = { kind: 'file'; file: string; shownAs: string; fromDir: boolean; size: number } | { kind: 'stdin' } | { kind: 'url'; url: string };
 
 const READ_PARALLEL = 4;
 
@@ -49,7 +50,7 @@ export async function resolveInputs(args: readonly string[], opts: ResolveOption
         images[i] = toImage(p.url, { kind: 'memory', data }, readMemoryOnce(data), opts.convert);
         continue;
       }
-      const read = await readFileOnce(p.file, p.shownAs);
+      const read = await readFileOnce(p.file, p.shownAs, p.size);
       if (p.fromDir && !accepted(sniffMime(read.head), opts.convert === true)) {
         if (!opts.expected?.(p.shownAs)) skipped.push(p.shownAs);
         continue;
@@ -75,12 +76,15 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
   const seen = new Map<string, number>();
   // Duplicates are the same file, however reached (a glob and a directory, a symlink loop): the first
   // keeps its place, under the shortest of its names.
-  const add = async (file: string, shownAs: string, fromDir: boolean) => {
+  const add = (file: string, shownAs: string, fromDir: boolean, size: number) => {
     const abs = path.resolve(cwd, file);
-    const real = await realpath(abs).catch(() => abs);
+    let real = abs;
+    try {
+      real = realpathSync.native(abs); // synchronous: microseconds, where a thread-pool round trip is more
+    } catch {}
     const at = seen.get(real);
     if (at === undefined) {
-      seen.set(real, out.push({ kind: 'file', file: abs, shownAs, fromDir }) - 1);
+      seen.set(real, out.push({ kind: 'file', file: abs, shownAs, fromDir, size }) - 1);
       return;
     }
     const kept = out[at] as Extract<Planned, { kind: 'file' }>;
@@ -96,16 +100,16 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
       continue;
     }
     if (arg === '') throw new UsageError('an empty string was given as an input.', 'Pass a file, a quoted glob, a directory or -.');
-    const info = await stat(path.resolve(cwd, arg)).catch((err: NodeJS.ErrnoException) => err);
+    const info = statOrError(path.resolve(cwd, arg));
     if (!(info instanceof Error)) {
       if (info.isDirectory()) {
         for (const f of await globSorted('**/*', path.resolve(cwd, arg))) {
           checkSize(path.join(arg, f.path), f.size);
-          await add(path.join(path.resolve(cwd, arg), f.path), path.join(arg, f.path), true);
+          add(path.join(path.resolve(cwd, arg), f.path), path.join(arg, f.path), true, f.size);
         }
       } else if (info.isFile()) {
         checkSize(arg, info.size);
-        await add(arg, arg, false);
+        add(arg, arg, false, info.size);
       } else {
         throw new InputError(`${arg}: not a regular file (a FIFO, socket or device).`, 'Save it to a file first, or pipe it in with -.');
       }
@@ -116,7 +120,7 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
       if (matches.length === 0) throw new UsageError(`no file matches ${arg}.`, 'Check the pattern; it is matched relative to the current directory.');
       for (const m of matches) {
         checkSize(m.path, m.size);
-        await add(m.path, m.path, false);
+        add(m.path, m.path, false, m.size);
       }
       continue;
     }
@@ -126,6 +130,15 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
     throw readError(info, arg);
   }
   return out;
+}
+
+/** stat, synchronously (like realpath above), or the error it met. */
+function statOrError(file: string): Stats | NodeJS.ErrnoException {
+  try {
+    return statSync(file);
+  } catch (err) {
+    return err as NodeJS.ErrnoException;
+  }
 }
 
 /** A file whose base64 alone is over the body limit can never be sent: refuse it before reading it. */

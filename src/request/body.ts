@@ -65,10 +65,14 @@ export function checkBodySize(plan: BodyPlan): void {
 }
 
 /**
- * 48 KiB of image a chunk (a multiple of 3, so each chunk encodes alone): its 64 KiB of base64 stays
- * a small young-generation string that is freed at once, where a 1 MB one would wait for a full GC.
+ * Images are read 768 KiB at a time and encoded 48 KiB (a multiple of 3, so each piece encodes alone)
+ * at a time: each piece's 64 KiB of base64 is a small young-generation string, freed at once, where a
+ * 1 MB one would wait in large-object space for a full GC. The pieces are copied into one 1 MiB
+ * buffer per read, so the socket takes the body in 1 MiB writes: one event-loop turn per MiB instead
+ * of one per 64 KiB (which made sending 40 MB take twice as long as curl).
  */
-const CHUNK = 3 * 16 * 1024;
+const PIECE = 3 * 16 * 1024;
+const READ = 16 * PIECE;
 
 /** Read buffers reused across images (--each sends thousands). */
 const spare: Buffer[] = [];
@@ -86,22 +90,30 @@ export async function* bodyChunks(plan: BodyPlan): AsyncGenerator<Uint8Array> {
   }
 }
 
+/** `data` as base64 in one new buffer (sent, so never reused), encoded PIECE bytes at a time. */
+function encode(data: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(base64Length(data.length));
+  let at = 0;
+  for (let i = 0; i < data.length; i += PIECE) at += out.write(data.toString('base64', i, Math.min(i + PIECE, data.length)), at, 'latin1');
+  return out;
+}
+
 async function* base64Chunks(img: Image): AsyncGenerator<Uint8Array> {
   if (img.source.kind === 'memory') {
     const data = Buffer.from(img.source.data.buffer, img.source.data.byteOffset, img.source.data.length);
-    for (let i = 0; i < data.length; i += CHUNK) yield Buffer.from(data.toString('base64', i, Math.min(i + CHUNK, data.length)), 'latin1');
+    for (let i = 0; i < data.length; i += READ) yield encode(data.subarray(i, Math.min(i + READ, data.length)));
     return;
   }
   let total = 0;
-  const buffer = spare.pop() ?? Buffer.allocUnsafe(CHUNK);
+  const buffer = spare.pop() ?? Buffer.allocUnsafe(READ);
   try {
     for await (const chunk of fileChunks(img.source.file, buffer)) {
       total += chunk.length;
       if (total > img.bytes) break;
-      yield Buffer.from(chunk.toString('base64'), 'latin1');
+      yield encode(chunk);
     }
   } finally {
-    if (spare.length < 16) spare.push(buffer);
+    if (spare.length < 4) spare.push(buffer);
   }
   if (total !== img.bytes) {
     throw new InputError(`${img.path}: changed while being sent (${img.bytes} bytes when read, ${total} now).`, 'Run again once the file is stable.');
