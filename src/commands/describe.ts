@@ -60,7 +60,7 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   if (o.promptFile !== undefined) o = { ...o, prompt: await readPromptFile(o.promptFile, io.cwd, o.prompt !== undefined) };
   if (o.each) return (await import('./each.js')).eachCommand(inputs, o, io);
   refuseEachOnly(o);
-  // A request will follow: load the HTTP client while the images are read and hashed.
+  // A request will follow: load the HTTP client while the images are read.
   if (!o.dryRun || o.exact) void loadUndici().catch(() => undefined);
   const term = await Terminal.open(io, o.quiet);
   const config = loadConfig(io.env, (line) => term.warn(line));
@@ -68,7 +68,8 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   const settings = resolveSettings(o, io.env, config);
   const continuing = o.continue === true || o.session !== undefined;
   const prior = continuing ? await loadSession(io.env, o.session) : undefined;
-  const { images, resizer } = await commandInputs(inputs, o, io, term, { optional: continuing });
+  // Sent at once (not a dry run, not uploaded first): large files are hashed as they are sent.
+  const { images, resizer } = await commandInputs(inputs, o, io, term, { optional: continuing, deferHash: !o.dryRun && !o.upload });
   await resizer?.resize(images, term);
   if (o.toolResult?.length && !continuing) throw new UsageError('--tool-result needs --continue or --session.', 'Tool results answer the calls of a saved conversation.');
   if (prior && o.system) term.warn('--system applies to new conversations only; it is ignored with --continue.');

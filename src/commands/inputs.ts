@@ -20,6 +20,8 @@ export interface InputChoices {
   expected?: (path: string) => boolean;
   /** No inputs is fine (a continued conversation); stdin is then not read either. */
   optional?: boolean;
+  /** The images go out in one request right away: hash large files while sending them (not with resizing). */
+  deferHash?: boolean;
 }
 
 export async function commandInputs(args: string[], o: ResizeOptions, io: Io, term: Terminal, c: InputChoices = {}): Promise<CommandInputs> {
@@ -31,6 +33,7 @@ export async function commandInputs(args: string[], o: ResizeOptions, io: Io, te
     warn: (line) => term.warn(line),
     ...(c.expected ? { expected: c.expected } : {}),
     convert: resizer !== undefined,
+    deferHash: c.deferHash === true && resizer === undefined,
   });
   if (images.length === 0 && !c.optional) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
   return { images, resizer };

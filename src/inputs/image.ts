@@ -12,6 +12,11 @@ export interface Image {
   mime: string;
   kind: MediaKind;
   bytes: number;
+  /**
+   * Hex sha256 of the bytes. '' while deferred: a file resolved for one request (resolveInputs with
+   * deferHash) is only read whole when it is sent, and the send fills this in (request/body.ts);
+   * ensureHashed() (inputs/read.ts) for anything that needs it before or without a send.
+   */
   sha256: string;
   dimensions: Dimensions | undefined;
   source: ImageSource;

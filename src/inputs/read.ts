@@ -24,25 +24,46 @@ const spare: Buffer[] = [];
  * microseconds, where each asynchronous step is a round trip through libuv's thread pool: for a
  * handful of screenshots those round trips were most of a dry run's time).
  */
-export async function readFileOnce(file: string, shownAs: string, size?: number): Promise<ReadResult> {
-  const hash = createHash('sha256');
+export async function readFileOnce(file: string, shownAs: string, size?: number, o: { deferHash?: boolean } = {}): Promise<ReadResult> {
   const buffer = spare.pop() ?? Buffer.allocUnsafe(READ_BUFFER);
+  const small = size !== undefined && size < buffer.length;
+  // Deferred: only the head is read now; the one full read is the send, which hashes (body.ts).
+  const hash = o.deferHash && !small && size !== undefined ? undefined : createHash('sha256');
   let head: Uint8Array = new Uint8Array(0);
   let bytes = 0;
   const take = (chunk: Buffer) => {
-    hash.update(chunk);
+    hash?.update(chunk);
     if (bytes === 0) head = Uint8Array.prototype.slice.call(chunk); // a copy of just the bytes read
     bytes += chunk.length;
   };
   try {
-    if (size !== undefined && size < buffer.length) for (const chunk of fileChunksSync(file, buffer)) take(chunk);
-    else for await (const chunk of fileChunks(file, buffer)) take(chunk);
+    if (small) for (const chunk of fileChunksSync(file, buffer)) take(chunk);
+    else {
+      for await (const chunk of fileChunks(file, buffer)) {
+        take(chunk);
+        if (!hash) break;
+      }
+    }
   } catch (err) {
     throw readError(err, shownAs);
   } finally {
     if (spare.length < 8) spare.push(buffer);
   }
-  return { bytes, sha256: hash.digest('hex'), head };
+  return hash ? { bytes, sha256: hash.digest('hex'), head } : { bytes: size as number, sha256: '', head };
+}
+
+/**
+ * The image's sha256, hashing its file now if that was deferred (see Image.sha256) and nothing has
+ * sent it since. Refuses a file that changed size since it was first read.
+ */
+export async function ensureHashed(img: Image): Promise<string> {
+  if (img.sha256 !== '' || img.source.kind !== 'file') return img.sha256;
+  const read = await readFileOnce(img.source.file, img.path);
+  if (read.bytes !== img.bytes) {
+    throw new InputError(`${img.path}: changed since it was read (${img.bytes} bytes then, ${read.bytes} now).`, 'Run again once the file is stable.');
+  }
+  img.sha256 = read.sha256;
+  return img.sha256;
 }
 
 export function readMemoryOnce(data: Uint8Array): ReadResult {

@@ -20,6 +20,8 @@ export interface ResolveOptions {
   expected?: (shownAs: string) => boolean;
   /** Also take images the API refuses but resize.ts converts (TIFF, AVIF): resize options were given. */
   convert?: boolean;
+  /** Files larger than one read are hashed when sent, not now (see Image.sha256): for one request. */
+  deferHash?: boolean;
 }
 
 /** One planned input: a file on disk or stdin, with the name shown to the user. */
@@ -50,7 +52,7 @@ export async function resolveInputs(args: readonly string[], opts: ResolveOption
         images[i] = toImage(p.url, { kind: 'memory', data }, readMemoryOnce(data), opts.convert);
         continue;
       }
-      const read = await readFileOnce(p.file, p.shownAs, p.size);
+      const read = await readFileOnce(p.file, p.shownAs, p.size, { deferHash: opts.deferHash === true });
       if (p.fromDir && !accepted(sniffMime(read.head), opts.convert === true)) {
         if (!opts.expected?.(p.shownAs)) skipped.push(p.shownAs);
         continue;

@@ -1,6 +1,6 @@
 // The request body as a stream: JSON head, each image base64-encoded from disk in chunks, tail.
 // Its exact size is known before the first byte is sent, and it can be re-created for a retry.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { fileChunks } from '../inputs/chunks.js';
 import type { Image } from '../inputs/image.js';
 import { InputError } from '../errors.js';
@@ -106,10 +106,12 @@ async function* base64Chunks(img: Image): AsyncGenerator<Uint8Array> {
   }
   let total = 0;
   const buffer = spare.pop() ?? Buffer.allocUnsafe(READ);
+  const hash = img.sha256 === '' ? createHash('sha256') : undefined; // deferred: this read is the one
   try {
     for await (const chunk of fileChunks(img.source.file, buffer)) {
       total += chunk.length;
       if (total > img.bytes) break;
+      hash?.update(chunk);
       yield encode(chunk);
     }
   } finally {
@@ -118,6 +120,7 @@ async function* base64Chunks(img: Image): AsyncGenerator<Uint8Array> {
   if (total !== img.bytes) {
     throw new InputError(`${img.path}: changed while being sent (${img.bytes} bytes when read, ${total} now).`, 'Run again once the file is stable.');
   }
+  if (hash) img.sha256 = hash.digest('hex');
 }
 
 /** The whole body as one string: for small requests, tests and the estimate endpoint. */

@@ -7,7 +7,7 @@ import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { Image } from '../inputs/image.js';
-import { readFileOnce } from '../inputs/read.js';
+import { ensureHashed, readFileOnce } from '../inputs/read.js';
 import type { Message, Part } from '../request/messages.js';
 import { writeFileAtomic } from './atomic.js';
 import { stateDir } from './paths.js';
@@ -68,7 +68,7 @@ async function storeMessage(m: Message, env: Record<string, string | undefined>)
     m.content.map(async (p): Promise<StoredPart> => {
       if (p.type !== 'media') return p;
       const img = p.image;
-      const base: StoredMedia = { type: 'media', path: img.path, mime: img.mime, kind: img.kind, bytes: img.bytes, sha256: img.sha256 };
+      const base: StoredMedia = { type: 'media', path: img.path, mime: img.mime, kind: img.kind, bytes: img.bytes, sha256: await ensureHashed(img) };
       if (img.dimensions) base.dimensions = img.dimensions;
       if (p.url) base.url = p.url;
       if (img.source.kind === 'file') {

@@ -1,5 +1,6 @@
 // The rest of the vision API from the command line: conversations, JSON Mode, schemas, Partial Mode,
 // tools, thinking and video, each against the emulator.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,6 +49,24 @@ describe('conversations', () => {
     expect(file).not.toContain(KEY);
     expect(file).not.toContain('base64');
     expect(statSync(path.join(dir, readdirSync(dir)[0]!)).mode & 0o077).toBe(0);
+  });
+
+  it('a large image, read whole only to be sent: the JSON output and the saved session carry its sha256', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kv-conv-'));
+    const img = path.join(dir, 'big.png');
+    const data = Buffer.alloc(2 * 1024 * 1024 + 5); // small.png and padding: a valid PNG header, 2 MB
+    readFileSync(fx('small.png')).copy(data);
+    writeFileSync(img, data);
+    const sha = createHash('sha256').update(data).digest('hex');
+    const r = await kv(['describe', img, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { images: { sha256: string; bytes: number }[] }).images).toEqual([expect.objectContaining({ sha256: sha, bytes: data.length })]);
+    expect(emu.chatRequests()[0]!.images.map((i) => i.sha256)).toEqual([sha]);
+    const sessions = path.join(home.XDG_STATE_HOME!, 'kimi-vision', 'sessions');
+    expect(readFileSync(path.join(sessions, readdirSync(sessions)[0]!), 'utf8')).toContain(`"sha256": "${sha}"`);
+    // the stored hash is right: the unchanged file is taken again on --continue
+    expect((await kv(['describe', '--continue', '-p', 'again'])).code).toBe(0);
+    expect(emu.chatRequests()[1]!.images.map((i) => i.sha256)).toEqual([sha]);
   });
 
   it('keeps stdin images of a conversation, and refuses a file that changed since', async () => {

@@ -1,13 +1,17 @@
 // Path and glob resolution: order, de-duplication and errors, with property tests over random trees.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ensureHashed } from '../../src/inputs/read.js';
 import { expandArgs, resolveInputs } from '../../src/inputs/resolve.js';
+import { bodyToString, planBody } from '../../src/request/body.js';
 import { InputError, UsageError } from '../../src/errors.js';
 
-const SMALL = path.join(import.meta.dirname, '..', '..', 'fixtures', 'small.png');
+const FIXTURES = path.join(import.meta.dirname, '..', '..', 'fixtures');
+const SMALL = path.join(FIXTURES, 'small.png');
 const noStdin = async () => new Uint8Array();
 
 describe('expandArgs', () => {
@@ -77,5 +81,48 @@ describe('resolveInputs with convert (resize options given)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('resolveInputs with deferHash (one request sent at once)', () => {
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  /** A PNG of `size` bytes: small.png's bytes and then padding, so it sniffs and measures as small.png. */
+  const bigPng = (dir: string, size: number) => {
+    const file = path.join(dir, 'big.png');
+    const data = Buffer.alloc(size);
+    readFileSync(path.join(FIXTURES, 'small.png')).copy(data);
+    writeFileSync(file, data);
+    return { file, data };
+  };
+
+  it('hashes a file larger than one read while sending it, and small files at once', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kv-defer-'));
+    const big = bigPng(dir, 3 * 1024 * 1024 + 7);
+    copyFileSync(path.join(FIXTURES, 'small.png'), path.join(dir, 'small.png'));
+    const images = await resolveInputs(['big.png', 'small.png'], { cwd: dir, readStdin: async () => new Uint8Array(), deferHash: true });
+    expect(images.map((i) => [i.path, i.mime, i.bytes, i.dimensions])).toEqual([
+      ['big.png', 'image/png', big.data.length, { width: 32, height: 24 }],
+      ['small.png', 'image/png', 309, { width: 32, height: 24 }],
+    ]);
+    expect(images[0]!.sha256).toBe(''); // not read whole yet
+    expect(images[1]!.sha256).toBe(sha(readFileSync(path.join(FIXTURES, 'small.png'))));
+    const plan = planBody({ model: 'm' }, [{ role: 'user', content: images.map((image) => ({ type: 'media' as const, image })) }]);
+    const sent = JSON.parse(await bodyToString(plan)) as { messages: { content: { image_url: { url: string } }[] }[] };
+    expect(Buffer.from(sent.messages[0]!.content[0]!.image_url.url.split(',')[1]!, 'base64').equals(big.data)).toBe(true);
+    expect(images[0]!.sha256).toBe(sha(big.data)); // filled in by the send
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ensureHashed hashes an image nothing has sent, and refuses a file that changed size meanwhile', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kv-defer-'));
+    const big = bigPng(dir, 1024 * 1024);
+    const [img] = await resolveInputs(['big.png'], { cwd: dir, readStdin: async () => new Uint8Array(), deferHash: true });
+    expect(await ensureHashed(img!)).toBe(sha(big.data));
+    expect(img!.sha256).toBe(sha(big.data));
+    const [again] = await resolveInputs(['big.png'], { cwd: dir, readStdin: async () => new Uint8Array(), deferHash: true });
+    writeFileSync(big.file, Buffer.concat([big.data, Buffer.from('more')]));
+    await expect(ensureHashed(again!)).rejects.toThrow(InputError);
+    await expect(ensureHashed(again!)).rejects.toThrow(/big\.png: changed since it was read/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
