@@ -23,7 +23,8 @@ const unsaved = [];
 
 function codeCacheDir() {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
-  const base = process.env.XDG_CACHE_HOME || (process.env.HOME && path.join(process.env.HOME, '.cache'));
+  const xdg = process.env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : process.env.HOME && path.join(process.env.HOME, '.cache');
   return base ? path.join(base, 'kimi-vision', 'v8', `${process.version}-${process.arch}`) : undefined;
 }
 

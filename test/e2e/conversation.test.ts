@@ -269,6 +269,7 @@ describe('URLs and uploads', () => {
     const photo = readFileSync(fx('photo.jpg'));
     const server = createServer((req, res) => {
       if (req.url === '/photo') res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(photo);
+      else if (req.url === '/moved') res.writeHead(302, { location: '/photo' }).end();
       else res.writeHead(404).end('no');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -278,6 +279,9 @@ describe('URLs and uploads', () => {
       expect(ok.code).toBe(0);
       expect(JSON.parse(ok.stdout).images[0]).toMatchObject({ path: `${base}/photo`, mime: 'image/jpeg', bytes: photo.length });
       expect(emu.chatRequests()[0]!.images[0]!.source).toBe('data');
+      const moved = await kv(['describe', `${base}/moved`, '--format', 'json']); // redirects are followed
+      expect(moved.code).toBe(0);
+      expect(JSON.parse(moved.stdout).images[0]).toMatchObject({ path: `${base}/moved`, mime: 'image/jpeg', bytes: photo.length });
       const missing = await kv(['describe', `${base}/gone.png`]);
       expect(missing.code).toBe(3);
       expect(missing.stderr).toContain(`${base}/gone.png: the server answered HTTP 404`);
