@@ -77,7 +77,8 @@ export class Terminal {
     if (!this.interactive || this.quiet) return;
     // A terminal of unknown width (a pty nobody sized: `script`, some CI runners) reports 0 columns,
     // and a spinner cannot be laid out on it (ora would erase an endless number of lines).
-    if (!((this.io.stderr as { columns?: number }).columns! > 0)) return;
+    const columns = (this.io.stderr as { columns?: number }).columns ?? 0;
+    if (columns <= 0) return;
     if (this.spinning) return this.spinner.text(text);
     this.spinning = true;
     const { default: ora } = await import('ora');
