@@ -6,6 +6,7 @@ import { sleep } from '../api/client.js';
 import { terminalClient } from './client.js';
 import type { Completion } from '../api/completion.js';
 import { explainApiError } from '../api/explain.js';
+import { manyRequestsAhead } from '../api/http.js';
 import { pickFallback, readModelList } from '../api/fallback.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../api/retry.js';
 import { loadConfig } from '../config.js';
@@ -46,6 +47,7 @@ interface Run {
 }
 
 export async function eachCommand(inputs: string[], o: DescribeOptions, io: Io): Promise<number> {
+  if (!o.dryRun) manyRequestsAhead();
   const term = await Terminal.open(io, o.quiet);
   const config = loadConfig(io.env, (line) => term.warn(line));
   const s = eachSettings(o, io.env, config.format);

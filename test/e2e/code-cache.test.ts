@@ -50,6 +50,21 @@ describe('code cache', () => {
     expect(cacheLines(again.stderr)).toEqual(['debug: code cache hit: kimi-vision.cjs', 'debug: code cache hit: vendor/undici.cjs']);
   });
 
+  it('describe --each turns the run flags on before it plans: undici is cached apart for it, and both kinds of run hit afterwards', async () => {
+    const home = isolatedHome();
+    const env = { ...home, KIMI_VISION_DEBUG: '1', MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: 'sk-test' };
+    const each = ['describe', '--each', '--format', 'jsonl', 'fixtures/small.png', 'fixtures/photo.jpg'];
+    const plain = ['describe', 'fixtures/small.png'];
+    expect(cacheLines((await runBin(each, { env })).stderr)).toEqual(['debug: code cache miss: kimi-vision.cjs', 'debug: code cache miss: vendor/undici.cjs']);
+    expect(cacheLines((await runBin(plain, { env })).stderr)).toEqual(['debug: code cache hit: kimi-vision.cjs', 'debug: code cache miss: vendor/undici.cjs']);
+    const again = await runBin(each, { env });
+    expect(again.code).toBe(0);
+    expect(again.stdout.trim().split('\n')).toHaveLength(2);
+    expect(cacheLines(again.stderr)).toEqual(['debug: code cache hit: kimi-vision.cjs', 'debug: code cache hit: vendor/undici.cjs']);
+    expect(cacheLines((await runBin(plain, { env })).stderr)).toEqual(['debug: code cache hit: kimi-vision.cjs', 'debug: code cache hit: vendor/undici.cjs']);
+    expect(cacheFiles(home).map((f) => path.basename(f).replace(/-\d+-\d+\.bin$/, '')).sort()).toEqual(['kimi-vision.describe', 'undici', 'undici.run']);
+  });
+
   it('a cache V8 rejects (damaged, or from another build) is rewritten, and the run is unaffected', async () => {
     const home = isolatedHome();
     const env = { ...home, KIMI_VISION_DEBUG: '1' };
