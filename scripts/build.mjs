@@ -30,12 +30,12 @@ const common = {
   format: 'cjs',
   logLevel: 'warning',
   legalComments: 'none',
-  minify: true,
+  minify: process.env.KV_BUILD_MINIFY !== '0', // KV_BUILD_MINIFY=0: readable names in CPU and heap profiles
   keepNames: false,
   // sharp is an optional native dependency: found in node_modules at run time, or not at all.
   external: ['sharp'],
   // import.meta.url (package.json, help.json) is the bundle's own URL.
-  define: { 'import.meta.url': '__kvFileUrl' },
+  define: { 'import.meta.url': '__kvFileUrl', KV_VERSION: JSON.stringify(createRequire(import.meta.url)('../package.json').version) },
   banner: { js: "const __kvFileUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 

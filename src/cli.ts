@@ -5,8 +5,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { EXIT, KvError } from './errors.js';
 import type { Io } from './io.js';
 import { parseByteSize } from './inputs/resize-plan.js';
+import { FdWriter } from './output/fd-writer.js';
+
+/** Set in dist/ by scripts/build.mjs, so a run reads no package.json. */
+declare const KV_VERSION: string | undefined;
 
 function version(): string {
+  if (typeof KV_VERSION === 'string') return KV_VERSION;
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
@@ -34,7 +39,227 @@ const byteSize = (name: string) => (v: string) => {
   return n;
 };
 
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+/** Each command as it registers itself on the program. */
+const COMMANDS: Record<string, (program: Command, io: Io, setExit: (code: number) => void) => void> = {
+  describe: (program, io, setExit) => {
+    program
+      .command('describe')
+      .description('describe one or more images (or videos) in ONE request, streaming the answer to stdout (--each: one request per image)')
+      .argument('[inputs...]', 'image files, quoted globs, directories, or - for stdin (default: stdin when piped)')
+      .option('-p, --prompt <text>', 'the question (default "Describe the image." / "Describe the images.")')
+      .option('--prompt-file <file>', 'read the prompt from a UTF-8 file')
+      .option('-s, --system <text>', 'a system message, sent first')
+      .option('-m, --model <id>', 'model id [KIMI_VISION_MODEL] (default kimi-k2.6, thinking off)')
+      .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
+      .option('--max-tokens <n>', 'cap on output tokens (sent only when given)', positiveInt('--max-tokens'))
+      .option('--temperature <t>', 'sampling temperature 0-1 (sent only when given)', nonNegativeNumber('--temperature'))
+      .addOption(new Option('--thinking <mode>', 'thinking on|off, for models where it is optional').choices(['on', 'off']))
+      .addOption(new Option('--effort <level>', 'reasoning effort, for models that take it').choices(['low', 'high', 'max']))
+      .option('--no-stream', 'ask for the whole answer at once instead of streaming')
+      .option('--dry-run', 'print the plan and estimate to stdout; no key, nothing sent')
+      .option('--exact', 'ask the API for the exact input token count (needs a key, also with --dry-run)')
+      .option('-q, --quiet', 'no spinner, estimate or usage lines (errors still go to stderr)')
+      .addOption(new Option('--format <format>', 'output format (default: config format, else text); jsonl and markdown with --each').choices(['text', 'json', 'jsonl', 'markdown']))
+      .option('--max-cost <amount>', "refuse to send when the estimate is above this (platform's currency)", nonNegativeNumber('--max-cost'))
+      .option('--timeout <seconds>', 'give up when no byte arrives for this long (default 120)', positiveInt('--timeout'))
+      .option('--max-attempts <n>', 'attempts for retryable failures (default 3)', positiveInt('--max-attempts'))
+      .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
+      .option('--each', 'one request per image (same prompt and options); results in input order')
+      .option('-j, --concurrency <n>', 'with --each: requests in flight at most (default 4)', positiveInt('--concurrency'))
+      .option('--rpm <n>', 'with --each: requests started per minute at most', positiveInt('--rpm'))
+      .addOption(new Option('--write <ext>', 'with --each: write a sidecar next to each image (shot.png -> shot.png.txt)').choices(['txt', 'json', 'md']))
+      .option('--skip-existing', 'with --write: leave images that already have that sidecar alone')
+      .option('--max-chars <n>', 'with --each: ask for at most n characters; a longer answer fails that image', positiveInt('--max-chars'))
+      .option('--fail-fast', 'with --each: stop at the first failed image')
+      .option('--cache', 'with --each: reuse answers for the same image, model, prompt and options [KIMI_VISION_CACHE=1]')
+      .option('--shard <i/n>', 'with --each: describe only shard i of n (a stable split by path, for CI matrices)')
+      .option('--json-object', 'JSON Mode: the answer is a JSON object (checked, printed compact)')
+      .option('--schema <file|json>', 'a JSON Schema the answer must satisfy (validated; one retry)')
+      .option('--prefill <text>', 'Partial Mode: the answer starts with this text')
+      .option('--prefill-name <name>', 'Partial Mode: the name of the assistant role')
+      .option('--tools <file|json>', 'function definitions (OpenAI style); tool calls print as JSON lines')
+      .option('--tool-choice <choice>', 'auto, none, or the name of a tool to call')
+      .option('--tool-result <id=json>', 'answer a tool call of the conversation (repeat for each; with --continue)', collect, [])
+      .option('--show-thinking', "print a thinking model's reasoning, dimmed, on stderr")
+      .option('--upload', 'upload each image once to /v1/files and send it as ms://<id> (remembered by content)')
+      .option('--max-edge <px>', 'downscale images so the longest edge is at most px, upright (EXIF); needs the optional sharp', positiveInt('--max-edge'))
+      .option('--max-bytes <n>', 're-encode images to at most n bytes each (e.g. 500k, 2m); needs the optional sharp', byteSize('--max-bytes'))
+      .option('-c, --continue', 'continue the last conversation (resends its history)')
+      .option('--session <id>', 'continue the given conversation (see kimi-vision sessions)')
+      .action(async (inputs: string[], opts) => {
+        const { describeCommand } = await import('./commands/describe.js');
+        setExit(await describeCommand(inputs, opts, io));
+      });
+  },
+  chat: (program, io, setExit) => {
+    program
+      .command('chat')
+      .description('talk about images: each line you type is a turn (/image <path>, /save, /exit)')
+      .argument('[inputs...]', 'image files, quoted globs or directories to start with')
+      .option('-m, --model <id>', 'model id [KIMI_VISION_MODEL]')
+      .option('-s, --system <text>', 'a system message, sent first')
+      .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL]')
+      .option('--max-tokens <n>', 'cap on output tokens per answer', positiveInt('--max-tokens'))
+      .addOption(new Option('--thinking <mode>', 'thinking on|off').choices(['on', 'off']))
+      .addOption(new Option('--effort <level>', 'reasoning effort').choices(['low', 'high', 'max']))
+      .option('--show-thinking', 'print reasoning, dimmed, on stderr')
+      .option('-q, --quiet', 'no spinner, estimate or usage lines')
+      .option('--upload', 'upload each image once and send it as ms://<id>')
+      .option('-c, --continue', 'continue the last conversation')
+      .option('--session <id>', 'continue the given conversation')
+      .option('--insecure-http', 'allow a plain-http base URL that is not loopback')
+      .action(async (inputs: string[], opts) => {
+        const { chatCommand } = await import('./commands/chat.js');
+        setExit(await chatCommand(inputs, { ...opts, stream: true, format: 'text' }, io));
+      });
+  },
+  sessions: (program, io, setExit) => {
+    program
+      .command('sessions')
+      .description('list saved conversations, newest first')
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+      .action(async (opts) => {
+        const { sessionsCommand } = await import('./commands/sessions.js');
+        setExit(await sessionsCommand(opts, io));
+      });
+  },
+  models: (program, io, setExit) => {
+    program
+      .command('models')
+      .description('list the models your key can use, with images/video, context, thinking and prices')
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+      .option('--all', "also list the model table's models the key does not have")
+      .option('--offline', "print kimi-vision's model table only; no key, nothing sent")
+      .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
+      .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
+      .action(async (opts) => {
+        const { modelsCommand } = await import('./commands/models.js');
+        setExit(await modelsCommand(opts, io));
+      });
+  },
+  balance: (program, io, setExit) => {
+    program
+      .command('balance')
+      .description('show the account balance (exit 6 when nothing is left to spend)')
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+      .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
+      .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
+      .action(async (opts) => {
+        const { balanceCommand } = await import('./commands/balance.js');
+        setExit(await balanceCommand(opts, io));
+      });
+  },
+  config: (program, io, setExit) => {
+    const config = program
+      .command('config')
+      .description('show or change the defaults in the config file (model, base_url, prompt, format, api_key)');
+    config
+      .command('set')
+      .description('set a default; api_key is read from stdin (or typed hidden), never from the command line')
+      .argument('<key>', 'model, base_url, prompt, format or api_key')
+      .argument('[value]', 'the value (api_key: - or nothing, and the key on stdin)')
+      .action(async (key: string, value: string | undefined) => {
+        const { configSet } = await import('./commands/config.js');
+        setExit(await configSet(key, value, io));
+      });
+    config
+      .command('get')
+      .description('print a value of the config file (api_key: only whether it is set)')
+      .argument('<key>', 'model, base_url, prompt, format or api_key')
+      .action(async (key: string) => {
+        const { configGet } = await import('./commands/config.js');
+        setExit(await configGet(key, io));
+      });
+    config
+      .command('list')
+      .description('every setting as commands see it (env > config file > default), and where it comes from')
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+      .action(async (opts) => {
+        const { configList } = await import('./commands/config.js');
+        setExit(await configList(opts, io));
+      });
+    config
+      .command('unset')
+      .description('remove a value from the config file')
+      .argument('<key>', 'model, base_url, prompt, format or api_key')
+      .action(async (key: string) => {
+        const { configUnset } = await import('./commands/config.js');
+        setExit(await configUnset(key, io));
+      });
+    config
+      .command('path')
+      .description('print where the config file is (or would be)')
+      .action(async () => {
+        const { configPathCommand } = await import('./commands/config.js');
+        setExit(await configPathCommand(io));
+      });
+  },
+  batch: (program, io, setExit) => {
+    const batch = program
+      .command('batch')
+      .description("very large jobs on Moonshot's Batch API: submit one request per image, then status and fetch (results within 24 h)");
+    batch
+      .command('submit')
+      .description('upload one request per image as a batch (split into several batches above 100 MB); prints each batch id on stdout')
+      .argument('[inputs...]', 'image files, quoted globs, directories, or - for stdin (default: stdin when piped)')
+      .option('-p, --prompt <text>', 'the question for each image (default "Describe the image.")')
+      .option('--prompt-file <file>', 'read the prompt from a UTF-8 file')
+      .option('-s, --system <text>', 'a system message, sent first')
+      .option('-m, --model <id>', 'model id [KIMI_VISION_MODEL] (default kimi-k2.6, thinking off); one model per batch')
+      .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
+      .option('--max-tokens <n>', 'cap on output tokens (sent only when given)', positiveInt('--max-tokens'))
+      .option('--temperature <t>', 'sampling temperature 0-1 (sent only when given)', nonNegativeNumber('--temperature'))
+      .addOption(new Option('--thinking <mode>', 'thinking on|off, for models where it is optional').choices(['on', 'off']))
+      .addOption(new Option('--effort <level>', 'reasoning effort, for models that take it').choices(['low', 'high', 'max']))
+      .option('--max-chars <n>', 'ask for at most n characters; batch fetch fails a longer answer', positiveInt('--max-chars'))
+      .option('--max-file-size <MB>', 'split into input files of at most this many MB (default and most: 100)', positiveNumber('--max-file-size'))
+      .option('--max-edge <px>', 'downscale images so the longest edge is at most px, upright (EXIF); needs the optional sharp', positiveInt('--max-edge'))
+      .option('--max-bytes <n>', 're-encode images to at most n bytes each (e.g. 500k, 2m); needs the optional sharp', byteSize('--max-bytes'))
+      .option('--shard <i/n>', 'submit only shard i of n (a stable split by path, for CI matrices)')
+      .option('--dry-run', 'print the requests, batches and estimate to stdout; no key, nothing sent')
+      .addOption(new Option('--format <format>', 'with --dry-run: text or json').choices(['text', 'json']))
+      .option('--max-cost <amount>', "refuse to submit when the estimate is above this (platform's currency)", nonNegativeNumber('--max-cost'))
+      .option('-q, --quiet', 'no estimate or progress lines (errors still go to stderr)')
+      .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
+      .action(async (inputs: string[], opts) => {
+        const { batchSubmit } = await import('./commands/batch.js');
+        setExit(await batchSubmit(inputs, opts, io));
+      });
+    batch
+      .command('status')
+      .description('show the status and request counts of batches')
+      .argument('<ids...>', 'batch ids, as batch submit printed them')
+      .addOption(new Option('--format <format>', 'text, or json (the batch object, one line per id)').choices(['text', 'json']))
+      .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
+      .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
+      .action(async (ids: string[], opts) => {
+        const { batchStatus } = await import('./commands/batch.js');
+        setExit(await batchStatus(ids, opts, io));
+      });
+    batch
+      .command('fetch')
+      .description('write the results of finished batches as describe --each does, in input order (exit 75 while not finished)')
+      .argument('<ids...>', 'batch ids, as batch submit printed them (several: results in that order)')
+      .addOption(new Option('--format <format>', 'output format (default: config format, else text)').choices(['text', 'jsonl', 'markdown']))
+      .addOption(new Option('--write <ext>', 'write a sidecar next to each image (shot.png -> shot.png.txt)').choices(['txt', 'json', 'md']))
+      .option('--wait', 'poll until the batches are finished instead of exiting 75')
+      .option('--poll-interval <seconds>', `with --wait: first pause between polls, growing by half up to 5 min (default 10)`, positiveNumber('--poll-interval'))
+      .option('-q, --quiet', 'no progress or summary lines (errors still go to stderr)')
+      .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
+      .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
+      .action(async (ids: string[], opts) => {
+        const { batchFetch } = await import('./commands/batch.js');
+        setExit(await batchFetch(ids, opts, io));
+      });
+  },
+};
+
+/**
+ * The program, with every command, or only the one `argv` runs when its first word names one: a run
+ * builds the options of one command, not of all (100-odd commander options, a few ms of each start).
+ * Anything else (no command, a typo commander suggests a fix for, `help`) gets them all.
+ */
+export function buildProgram(io: Io, setExit: (code: number) => void, argv?: readonly string[]): Command {
   const program = new Command('kimi-vision')
     .description("Describe images with Moonshot's Kimi vision models.")
     .version(version(), '-V, --version')
@@ -45,210 +270,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       writeErr: (s) => io.stderr.write(s),
     });
 
-  program
-    .command('describe')
-    .description('describe one or more images (or videos) in ONE request, streaming the answer to stdout (--each: one request per image)')
-    .argument('[inputs...]', 'image files, quoted globs, directories, or - for stdin (default: stdin when piped)')
-    .option('-p, --prompt <text>', 'the question (default "Describe the image." / "Describe the images.")')
-    .option('--prompt-file <file>', 'read the prompt from a UTF-8 file')
-    .option('-s, --system <text>', 'a system message, sent first')
-    .option('-m, --model <id>', 'model id [KIMI_VISION_MODEL] (default kimi-k2.6, thinking off)')
-    .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
-    .option('--max-tokens <n>', 'cap on output tokens (sent only when given)', positiveInt('--max-tokens'))
-    .option('--temperature <t>', 'sampling temperature 0-1 (sent only when given)', nonNegativeNumber('--temperature'))
-    .addOption(new Option('--thinking <mode>', 'thinking on|off, for models where it is optional').choices(['on', 'off']))
-    .addOption(new Option('--effort <level>', 'reasoning effort, for models that take it').choices(['low', 'high', 'max']))
-    .option('--no-stream', 'ask for the whole answer at once instead of streaming')
-    .option('--dry-run', 'print the plan and estimate to stdout; no key, nothing sent')
-    .option('--exact', 'ask the API for the exact input token count (needs a key, also with --dry-run)')
-    .option('-q, --quiet', 'no spinner, estimate or usage lines (errors still go to stderr)')
-    .addOption(new Option('--format <format>', 'output format (default: config format, else text); jsonl and markdown with --each').choices(['text', 'json', 'jsonl', 'markdown']))
-    .option('--max-cost <amount>', "refuse to send when the estimate is above this (platform's currency)", nonNegativeNumber('--max-cost'))
-    .option('--timeout <seconds>', 'give up when no byte arrives for this long (default 120)', positiveInt('--timeout'))
-    .option('--max-attempts <n>', 'attempts for retryable failures (default 3)', positiveInt('--max-attempts'))
-    .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
-    .option('--each', 'one request per image (same prompt and options); results in input order')
-    .option('-j, --concurrency <n>', 'with --each: requests in flight at most (default 4)', positiveInt('--concurrency'))
-    .option('--rpm <n>', 'with --each: requests started per minute at most', positiveInt('--rpm'))
-    .addOption(new Option('--write <ext>', 'with --each: write a sidecar next to each image (shot.png -> shot.png.txt)').choices(['txt', 'json', 'md']))
-    .option('--skip-existing', 'with --write: leave images that already have that sidecar alone')
-    .option('--max-chars <n>', 'with --each: ask for at most n characters; a longer answer fails that image', positiveInt('--max-chars'))
-    .option('--fail-fast', 'with --each: stop at the first failed image')
-    .option('--cache', 'with --each: reuse answers for the same image, model, prompt and options [KIMI_VISION_CACHE=1]')
-    .option('--shard <i/n>', 'with --each: describe only shard i of n (a stable split by path, for CI matrices)')
-    .option('--json-object', 'JSON Mode: the answer is a JSON object (checked, printed compact)')
-    .option('--schema <file|json>', 'a JSON Schema the answer must satisfy (validated; one retry)')
-    .option('--prefill <text>', 'Partial Mode: the answer starts with this text')
-    .option('--prefill-name <name>', 'Partial Mode: the name of the assistant role')
-    .option('--tools <file|json>', 'function definitions (OpenAI style); tool calls print as JSON lines')
-    .option('--tool-choice <choice>', 'auto, none, or the name of a tool to call')
-    .option('--tool-result <id=json>', 'answer a tool call of the conversation (repeat for each; with --continue)', collect, [])
-    .option('--show-thinking', "print a thinking model's reasoning, dimmed, on stderr")
-    .option('--upload', 'upload each image once to /v1/files and send it as ms://<id> (remembered by content)')
-    .option('--max-edge <px>', 'downscale images so the longest edge is at most px, upright (EXIF); needs the optional sharp', positiveInt('--max-edge'))
-    .option('--max-bytes <n>', 're-encode images to at most n bytes each (e.g. 500k, 2m); needs the optional sharp', byteSize('--max-bytes'))
-    .option('-c, --continue', 'continue the last conversation (resends its history)')
-    .option('--session <id>', 'continue the given conversation (see kimi-vision sessions)')
-    .action(async (inputs: string[], opts) => {
-      const { describeCommand } = await import('./commands/describe.js');
-      setExit(await describeCommand(inputs, opts, io));
-    });
-
-  program
-    .command('chat')
-    .description('talk about images: each line you type is a turn (/image <path>, /save, /exit)')
-    .argument('[inputs...]', 'image files, quoted globs or directories to start with')
-    .option('-m, --model <id>', 'model id [KIMI_VISION_MODEL]')
-    .option('-s, --system <text>', 'a system message, sent first')
-    .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL]')
-    .option('--max-tokens <n>', 'cap on output tokens per answer', positiveInt('--max-tokens'))
-    .addOption(new Option('--thinking <mode>', 'thinking on|off').choices(['on', 'off']))
-    .addOption(new Option('--effort <level>', 'reasoning effort').choices(['low', 'high', 'max']))
-    .option('--show-thinking', 'print reasoning, dimmed, on stderr')
-    .option('-q, --quiet', 'no spinner, estimate or usage lines')
-    .option('--upload', 'upload each image once and send it as ms://<id>')
-    .option('-c, --continue', 'continue the last conversation')
-    .option('--session <id>', 'continue the given conversation')
-    .option('--insecure-http', 'allow a plain-http base URL that is not loopback')
-    .action(async (inputs: string[], opts) => {
-      const { chatCommand } = await import('./commands/chat.js');
-      setExit(await chatCommand(inputs, { ...opts, stream: true, format: 'text' }, io));
-    });
-
-  program
-    .command('sessions')
-    .description('list saved conversations, newest first')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (opts) => {
-      const { sessionsCommand } = await import('./commands/sessions.js');
-      setExit(await sessionsCommand(opts, io));
-    });
-
-  program
-    .command('models')
-    .description('list the models your key can use, with images/video, context, thinking and prices')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--all', "also list the model table's models the key does not have")
-    .option('--offline', "print kimi-vision's model table only; no key, nothing sent")
-    .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
-    .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
-    .action(async (opts) => {
-      const { modelsCommand } = await import('./commands/models.js');
-      setExit(await modelsCommand(opts, io));
-    });
-
-  program
-    .command('balance')
-    .description('show the account balance (exit 6 when nothing is left to spend)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
-    .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
-    .action(async (opts) => {
-      const { balanceCommand } = await import('./commands/balance.js');
-      setExit(await balanceCommand(opts, io));
-    });
-
-  const config = program
-    .command('config')
-    .description('show or change the defaults in the config file (model, base_url, prompt, format, api_key)');
-  config
-    .command('set')
-    .description('set a default; api_key is read from stdin (or typed hidden), never from the command line')
-    .argument('<key>', 'model, base_url, prompt, format or api_key')
-    .argument('[value]', 'the value (api_key: - or nothing, and the key on stdin)')
-    .action(async (key: string, value: string | undefined) => {
-      const { configSet } = await import('./commands/config.js');
-      setExit(await configSet(key, value, io));
-    });
-  config
-    .command('get')
-    .description('print a value of the config file (api_key: only whether it is set)')
-    .argument('<key>', 'model, base_url, prompt, format or api_key')
-    .action(async (key: string) => {
-      const { configGet } = await import('./commands/config.js');
-      setExit(await configGet(key, io));
-    });
-  config
-    .command('list')
-    .description('every setting as commands see it (env > config file > default), and where it comes from')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (opts) => {
-      const { configList } = await import('./commands/config.js');
-      setExit(await configList(opts, io));
-    });
-  config
-    .command('unset')
-    .description('remove a value from the config file')
-    .argument('<key>', 'model, base_url, prompt, format or api_key')
-    .action(async (key: string) => {
-      const { configUnset } = await import('./commands/config.js');
-      setExit(await configUnset(key, io));
-    });
-  config
-    .command('path')
-    .description('print where the config file is (or would be)')
-    .action(async () => {
-      const { configPathCommand } = await import('./commands/config.js');
-      setExit(await configPathCommand(io));
-    });
-
-  const batch = program
-    .command('batch')
-    .description("very large jobs on Moonshot's Batch API: submit one request per image, then status and fetch (results within 24 h)");
-  batch
-    .command('submit')
-    .description('upload one request per image as a batch (split into several batches above 100 MB); prints each batch id on stdout')
-    .argument('[inputs...]', 'image files, quoted globs, directories, or - for stdin (default: stdin when piped)')
-    .option('-p, --prompt <text>', 'the question for each image (default "Describe the image.")')
-    .option('--prompt-file <file>', 'read the prompt from a UTF-8 file')
-    .option('-s, --system <text>', 'a system message, sent first')
-    .option('-m, --model <id>', 'model id [KIMI_VISION_MODEL] (default kimi-k2.6, thinking off); one model per batch')
-    .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
-    .option('--max-tokens <n>', 'cap on output tokens (sent only when given)', positiveInt('--max-tokens'))
-    .option('--temperature <t>', 'sampling temperature 0-1 (sent only when given)', nonNegativeNumber('--temperature'))
-    .addOption(new Option('--thinking <mode>', 'thinking on|off, for models where it is optional').choices(['on', 'off']))
-    .addOption(new Option('--effort <level>', 'reasoning effort, for models that take it').choices(['low', 'high', 'max']))
-    .option('--max-chars <n>', 'ask for at most n characters; batch fetch fails a longer answer', positiveInt('--max-chars'))
-    .option('--max-file-size <MB>', 'split into input files of at most this many MB (default and most: 100)', positiveNumber('--max-file-size'))
-    .option('--max-edge <px>', 'downscale images so the longest edge is at most px, upright (EXIF); needs the optional sharp', positiveInt('--max-edge'))
-    .option('--max-bytes <n>', 're-encode images to at most n bytes each (e.g. 500k, 2m); needs the optional sharp', byteSize('--max-bytes'))
-    .option('--shard <i/n>', 'submit only shard i of n (a stable split by path, for CI matrices)')
-    .option('--dry-run', 'print the requests, batches and estimate to stdout; no key, nothing sent')
-    .addOption(new Option('--format <format>', 'with --dry-run: text or json').choices(['text', 'json']))
-    .option('--max-cost <amount>', "refuse to submit when the estimate is above this (platform's currency)", nonNegativeNumber('--max-cost'))
-    .option('-q, --quiet', 'no estimate or progress lines (errors still go to stderr)')
-    .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
-    .action(async (inputs: string[], opts) => {
-      const { batchSubmit } = await import('./commands/batch.js');
-      setExit(await batchSubmit(inputs, opts, io));
-    });
-  batch
-    .command('status')
-    .description('show the status and request counts of batches')
-    .argument('<ids...>', 'batch ids, as batch submit printed them')
-    .addOption(new Option('--format <format>', 'text, or json (the batch object, one line per id)').choices(['text', 'json']))
-    .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
-    .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
-    .action(async (ids: string[], opts) => {
-      const { batchStatus } = await import('./commands/batch.js');
-      setExit(await batchStatus(ids, opts, io));
-    });
-  batch
-    .command('fetch')
-    .description('write the results of finished batches as describe --each does, in input order (exit 75 while not finished)')
-    .argument('<ids...>', 'batch ids, as batch submit printed them (several: results in that order)')
-    .addOption(new Option('--format <format>', 'output format (default: config format, else text)').choices(['text', 'jsonl', 'markdown']))
-    .addOption(new Option('--write <ext>', 'write a sidecar next to each image (shot.png -> shot.png.txt)').choices(['txt', 'json', 'md']))
-    .option('--wait', 'poll until the batches are finished instead of exiting 75')
-    .option('--poll-interval <seconds>', `with --wait: first pause between polls, growing by half up to 5 min (default 10)`, positiveNumber('--poll-interval'))
-    .option('-q, --quiet', 'no progress or summary lines (errors still go to stderr)')
-    .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
-    .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
-    .action(async (ids: string[], opts) => {
-      const { batchFetch } = await import('./commands/batch.js');
-      setExit(await batchFetch(ids, opts, io));
-    });
-
+  const first = argv?.[0];
+  const only = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
+  for (const name of only) COMMANDS[name]?.(program, io, setExit);
   return program;
 }
 
@@ -268,9 +292,13 @@ export function renderHelp(): { version: string; help: Record<string, string> } 
 /** Runs the CLI; resolves to the exit code. Never throws. */
 export async function run(argv: string[], io: Io): Promise<number> {
   let code: number = EXIT.ok;
-  const program = buildProgram(io, (c) => {
-    code = c;
-  });
+  const program = buildProgram(
+    io,
+    (c) => {
+      code = c;
+    },
+    argv,
+  );
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
@@ -306,10 +334,30 @@ export function reportError(err: unknown, io: Io): number {
 /** The process entry: wires real stdio and signals, then exits with the code. */
 export async function main(): Promise<void> {
   const controller = new AbortController();
+  // `kimi-vision … | head -1`: the reader left; stop quietly.
+  const readerGone = () => {
+    controller.abort('EPIPE');
+    process.exit(EXIT.ok);
+  };
+  const stdout = new FdWriter(
+    1,
+    () =>
+      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE') readerGone();
+      }),
+    readerGone,
+  );
+  // Nobody is left to tell when stderr's reader is gone: the run goes on.
+  const stderr = new FdWriter(2, () => process.stderr, () => {});
   const io: Io = {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
+    // Written without Node's streams until one is needed (output/fd-writer.ts): ~8 ms of a start.
+    stdout,
+    stderr,
+    // Made on first use: Node builds the stream (and loads its module) when process.stdin is read,
+    // a few milliseconds that only the commands reading stdin should pay.
+    get stdin() {
+      return process.stdin;
+    },
     env: process.env,
     cwd: process.cwd(),
     now: () => performance.now(),
@@ -323,15 +371,8 @@ export async function main(): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
-  // `kimi-vision … | head -1`: the reader left; stop quietly.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') {
-      controller.abort('EPIPE');
-      process.exit(EXIT.ok);
-    }
-  });
   const code = await run(process.argv.slice(2), io);
   // Exit only once stdout is flushed: a large answer into a pipe must not be cut short.
-  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  await Promise.all([stdout.flushed(), stderr.flushed()]);
   process.exit(code);
 }

@@ -1,7 +1,7 @@
 // The config file: defaults for model, base_url, prompt, format and (guarded) api_key.
 // Read once per command; written atomically, 0600, so a stored key is never readable by others.
+import { homeDir } from './lazy.js';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { EXIT, KvError, UsageError } from './errors.js';
 import { writeFileAtomic } from './session/atomic.js';
@@ -35,7 +35,7 @@ export function configPath(env: Env): string {
   const own = env.KIMI_VISION_HOME?.trim();
   if (own) return path.resolve(own, 'config.json');
   const xdg = env.XDG_CONFIG_HOME?.trim();
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME?.trim() || homedir(), '.config');
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME?.trim() || homeDir(), '.config');
   return path.join(base, 'kimi-vision', 'config.json');
 }
 

@@ -6,9 +6,14 @@ export interface Tty {
   columns?: number;
 }
 
+/** Where commands write: a Writable (tests), or for the real process an FdWriter (output/fd-writer.ts). */
+export interface Output extends Tty {
+  write(chunk: string | Uint8Array, done?: (err?: Error | null) => void): boolean;
+}
+
 export interface Io {
-  stdout: Writable & Tty;
-  stderr: Writable & Tty;
+  stdout: Output;
+  stderr: Output;
   stdin: Readable & Tty;
   env: Record<string, string | undefined>;
   cwd: string;

@@ -2,6 +2,7 @@
 // commander program at build time, so they load neither commander nor any command (start-up is most of
 // what they cost). Everything else runs the CLI.
 import { readFileSync } from 'node:fs';
+import { FdWriter } from './output/fd-writer.js';
 
 interface HelpFile {
   version: string;
@@ -26,8 +27,13 @@ export function fastAnswer(args: readonly string[], file: HelpFile | undefined):
   return file.help[args.slice(0, -1).join(' ')];
 }
 
+function writeAnswer(text: string): void {
+  new FdWriter(1, () => process.stdout, () => process.exit(0)).write(text);
+}
+
 const args = process.argv.slice(2);
 const asksHelp = ['--help', '-h', '--version', '-V'].includes(args[args.length - 1] ?? '');
 const answer = asksHelp ? fastAnswer(args, readHelpFile()) : undefined; // other runs never read the file
-if (answer !== undefined) process.stdout.write(answer);
+// (Written to the descriptor: process.stdout would cost more than the rest of the run.)
+if (answer !== undefined) writeAnswer(answer);
 else void import('./cli.js').then((cli) => cli.main());

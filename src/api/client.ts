@@ -1,5 +1,6 @@
 // The Moonshot client: one POST per attempt, SSE or JSON answers, typed errors, and the retry loop.
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { nodeStream } from '../lazy.js';
 import type { Dispatcher, FormData } from 'undici';
 import { ApiError, KvError, NetworkError } from '../errors.js';
 import { bodyChunks, type BodyPlan } from '../request/body.js';
@@ -197,7 +198,7 @@ function bodyStream(plan: BodyPlan, onSent?: () => void): Readable {
     onSent?.();
     setImmediate(warmAnswerPath);
   }
-  return Readable.from(chunks(), { objectMode: false });
+  return nodeStream().Readable.from(chunks(), { objectMode: false });
 }
 
 let warmed = false;
@@ -213,7 +214,7 @@ function warmAnswerPath(): void {
   const event = Buffer.from('data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"·"}}]}\n\ndata: [DONE]\n\n');
   void (async () => {
     const c = emptyCompletion();
-    for await (const chunk of parseSse(Readable.from([event], { objectMode: false }))) applyChunk(c, chunk);
+    for await (const chunk of parseSse(nodeStream().Readable.from([event], { objectMode: false }))) applyChunk(c, chunk);
   })().catch(() => undefined);
 }
 

@@ -7,6 +7,7 @@ import { KvError, EXIT, UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import { describeCommand, type DescribeOptions } from './describe.js';
 import { reportError } from '../cli.js';
+import { streamOf } from '../output/fd-writer.js';
 
 const HELP = [
   '/image <path>   add an image (or glob, or directory) to your next message',
@@ -19,7 +20,7 @@ export async function chatCommand(inputs: string[], o: DescribeOptions, io: Io):
   let session = o.session ?? (o.continue ? 'last' : undefined);
   let pending = [...inputs];
   const tty = io.stdin.isTTY === true;
-  const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: tty && io.stderr.isTTY === true, historySize: 200 });
+  const rl = createInterface({ input: io.stdin, output: streamOf(io.stderr), terminal: tty && io.stderr.isTTY === true, historySize: 200 });
   const ask = () => {
     if (tty) rl.prompt();
   };

@@ -13,6 +13,7 @@ import { uploadMedia } from '../conversation/upload.js';
 import { planResponse, toolMessages, type ResponseFlags, type ResponsePlan } from '../conversation/response.js';
 import type { Image } from '../inputs/image.js';
 import { readPromptFile } from '../inputs/prompt-file.js';
+import { ensureHashed } from '../inputs/read.js';
 import type { ResizeOptions } from '../inputs/resize-plan.js';
 import type { Io } from '../io.js';
 import { assistantMessage, printDryRun, printResult, estimateLine, type DescribeResult } from '../output/answer.js';
@@ -68,8 +69,9 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   const settings = resolveSettings(o, io.env, config);
   const continuing = o.continue === true || o.session !== undefined;
   const prior = continuing ? await loadSession(io.env, o.session) : undefined;
-  // Sent at once (not a dry run, not uploaded first): large files are hashed as they are sent.
-  const { images, resizer } = await commandInputs(inputs, o, io, term, { optional: continuing, deferHash: !o.dryRun && !o.upload });
+  // Sent at once (not uploaded first): files are hashed as they are sent, and a dry run hashes only
+  // for the JSON it prints.
+  const { images, resizer } = await commandInputs(inputs, o, io, term, { optional: continuing, deferHash: !o.upload });
   await resizer?.resize(images, term);
   if (o.toolResult?.length && !continuing) throw new UsageError('--tool-result needs --continue or --session.', 'Tool results answer the calls of a saved conversation.');
   if (prior && o.system) term.warn('--system applies to new conversations only; it is ignored with --continue.');
@@ -101,6 +103,7 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   }
 
   if (o.dryRun) {
+    if (o.format === 'json') await Promise.all(images.map(ensureHashed));
     printDryRun(plan, images, o.format, io);
     return EXIT.ok;
   }

@@ -1,5 +1,5 @@
 // JSON Mode, JSON Schema, Partial Mode and tools: the request fields they add, checked locally first.
-import { readFile } from 'node:fs/promises';
+import { fsPromises } from '../lazy.js';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { findModel } from '../models.js';
@@ -66,7 +66,7 @@ async function loadJsonArg(arg: string, flag: string, cwd: string): Promise<any>
   let text = trimmed;
   if (!inline) {
     try {
-      text = await readFile(path.resolve(cwd, arg), 'utf8');
+      text = await fsPromises().readFile(path.resolve(cwd, arg), 'utf8');
     } catch {
       throw new UsageError(`${flag} ${arg}: no such file (and not inline JSON).`, `Give a JSON file or inline JSON starting with { or [.`);
     }

@@ -1,7 +1,7 @@
 // --upload: each image goes to /v1/files once and is sent as `ms://<id>` from then on. The id is
 // remembered by content hash (per API host), so the same bytes are never uploaded twice.
 import { openAsBlob } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { fsPromises } from '../lazy.js';
 import path from 'node:path';
 import type { MoonshotClient } from '../api/client.js';
 import type { Image } from '../inputs/image.js';
@@ -18,7 +18,7 @@ export async function uploadMedia(
   onUpload: (img: Image, id: string, reused: boolean) => void,
 ): Promise<Message[]> {
   const file = path.join(stateDir(env), 'uploads.json');
-  const known: Uploads = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Uploads;
+  const known: Uploads = JSON.parse(await fsPromises().readFile(file, 'utf8').catch(() => '{}')) as Uploads;
   let changed = false;
   const out: Message[] = [];
   for (const m of messages) {

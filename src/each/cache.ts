@@ -2,9 +2,7 @@
 // bytes, model, system, prompt, request parameters), so a rerun sends only what is missing.
 // Entries are written atomically; an unreadable or corrupt entry is a miss, never an error.
 // Never holds the API key: only the answer, its usage and the model that gave it.
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { nodeCrypto, fsPromises, homeDir } from '../lazy.js';
 import path from 'node:path';
 import type { Usage } from '../api/completion.js';
 import { writeFileAtomic } from '../session/atomic.js';
@@ -17,7 +15,7 @@ export function cacheDir(env: Record<string, string | undefined>): string {
   if (own) return own;
   const xdg = env.XDG_CACHE_HOME?.trim();
   if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'kimi-vision');
-  return path.join(env.HOME?.trim() || homedir(), '.cache', 'kimi-vision');
+  return path.join(env.HOME?.trim() || homeDir(), '.cache', 'kimi-vision');
 }
 
 /** Whether --cache is on: the flag, or KIMI_VISION_CACHE=1 (or true/yes). */
@@ -40,7 +38,7 @@ export interface KeyParts {
 export function cacheKey(k: KeyParts): string {
   const { stream: _s, stream_options: _o, ...params } = k.params;
   const canonical = canonicalJson({ v: VERSION, image: k.sha256, model: k.model, system: k.system ?? null, prompt: k.prompt, prefill: k.prefill ?? null, params });
-  return createHash('sha256').update(canonical).digest('hex');
+  return nodeCrypto().createHash('sha256').update(canonical).digest('hex');
 }
 
 function canonicalJson(v: unknown): string {
@@ -73,7 +71,7 @@ export class AnswerCache {
   async get(key: string): Promise<CachedAnswer | undefined> {
     let text: string;
     try {
-      text = await readFile(this.fileFor(key), 'utf8');
+      text = await fsPromises().readFile(this.fileFor(key), 'utf8');
     } catch {
       return undefined;
     }

@@ -1,6 +1,6 @@
 // --shard i/n: a stable partition of the resolved inputs by path, the same on every machine, so a
 // CI matrix of n jobs covers a folder with no overlap and nothing missed. Pure.
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../lazy.js';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Image } from '../inputs/image.js';
@@ -32,7 +32,7 @@ export function shardName(img: Pick<Image, 'path' | 'source'>, cwd: string): str
 
 /** Which shard (1-based) a name belongs to among n: the first 48 bits of sha256(name) mod n. */
 export function shardOf(name: string, count: number): number {
-  const h = createHash('sha256').update(name, 'utf8').digest();
+  const h = nodeCrypto().createHash('sha256').update(name, 'utf8').digest();
   return (h.readUIntBE(0, 6) % count) + 1;
 }
 

@@ -1,11 +1,11 @@
 // Reads a file through ONE reused buffer: no garbage per chunk, so memory stays flat however large
 // the file. Each yielded view is valid only until the next iteration.
 import { closeSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { fsPromises } from '../lazy.js';
 
 /** Yields views of `buffer` filled as full as the file allows (only the last may be shorter). */
 export async function* fileChunks(file: string, buffer: Buffer): AsyncGenerator<Buffer> {
-  const fh = await open(file, 'r');
+  const fh = await fsPromises().open(file, 'r');
   try {
     for (;;) {
       let filled = 0;

@@ -1,12 +1,12 @@
 // --prompt-file: the prompt from a file, which must be UTF-8 text.
-import { readFile } from 'node:fs/promises';
+import { fsPromises } from '../lazy.js';
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { readError } from './read.js';
 
 export async function readPromptFile(file: string, cwd: string, alsoPrompt: boolean): Promise<string> {
   if (alsoPrompt) throw new UsageError('give either -p/--prompt or --prompt-file, not both.');
-  const bytes = await readFile(path.resolve(cwd, file)).catch((err: unknown) => {
+  const bytes = await fsPromises().readFile(path.resolve(cwd, file)).catch((err: unknown) => {
     throw readError(err, file);
   });
   try {

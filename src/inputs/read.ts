@@ -1,5 +1,5 @@
 // Reads one input once: byte count, sha256 and the leading bytes that sniffing and sizing need.
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../lazy.js';
 import { fileChunks, fileChunksSync } from './chunks.js';
 import { DIMENSION_BYTES, imageDimensions } from './dimensions.js';
 import { sniffMime, type MediaKind, type Sniff } from './sniff.js';
@@ -27,8 +27,9 @@ const spare: Buffer[] = [];
 export async function readFileOnce(file: string, shownAs: string, size?: number, o: { deferHash?: boolean } = {}): Promise<ReadResult> {
   const buffer = spare.pop() ?? Buffer.allocUnsafe(READ_BUFFER);
   const small = size !== undefined && size < buffer.length;
-  // Deferred: only the head is read now; the one full read is the send, which hashes (body.ts).
-  const hash = o.deferHash && !small && size !== undefined ? undefined : createHash('sha256');
+  // Deferred: only the head is read now (a small file is all head); the one full read is the send,
+  // which hashes (body.ts). A dry run that prints no hash never loads node:crypto.
+  const hash = o.deferHash && size !== undefined ? undefined : nodeCrypto().createHash('sha256');
   let head: Uint8Array = new Uint8Array(0);
   let bytes = 0;
   const take = (chunk: Buffer) => {
@@ -49,7 +50,8 @@ export async function readFileOnce(file: string, shownAs: string, size?: number,
   } finally {
     if (spare.length < 8) spare.push(buffer);
   }
-  return hash ? { bytes, sha256: hash.digest('hex'), head } : { bytes: size as number, sha256: '', head };
+  if (hash) return { bytes, sha256: hash.digest('hex'), head };
+  return { bytes: small ? bytes : (size as number), sha256: '', head };
 }
 
 /**
@@ -69,7 +71,7 @@ export async function ensureHashed(img: Image): Promise<string> {
 export function readMemoryOnce(data: Uint8Array): ReadResult {
   return {
     bytes: data.length,
-    sha256: createHash('sha256').update(data).digest('hex'),
+    sha256: nodeCrypto().createHash('sha256').update(data).digest('hex'),
     head: data.subarray(0, DIMENSION_BYTES),
   };
 }

@@ -1,6 +1,6 @@
 // argv strings -> Image values, in argument order. Files, quoted globs, directories, `-` for stdin.
 import { realpathSync, statSync, type Stats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { fsPromises } from '../lazy.js';
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { base64Length, MAX_BODY_BYTES } from '../limits.js';
@@ -20,7 +20,7 @@ export interface ResolveOptions {
   expected?: (shownAs: string) => boolean;
   /** Also take images the API refuses but resize.ts converts (TIFF, AVIF): resize options were given. */
   convert?: boolean;
-  /** Files larger than one read are hashed when sent, not now (see Image.sha256): for one request. */
+  /** Files are hashed when sent, not now (see Image.sha256): for one request, or a dry run of one. */
   deferHash?: boolean;
 }
 
@@ -127,7 +127,7 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
       continue;
     }
     // A dangling symlink or an unreadable parent directory still deserves its own message.
-    const link = await lstat(path.resolve(cwd, arg)).catch(() => undefined);
+    const link = await fsPromises().lstat(path.resolve(cwd, arg)).catch(() => undefined);
     if (link?.isSymbolicLink()) throw new InputError(`${arg}: a symbolic link to a missing file.`);
     throw readError(info, arg);
   }

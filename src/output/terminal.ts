@@ -1,6 +1,7 @@
 // Everything that is not the answer: spinner, colours, notes, on stderr only.
 // Colour and spinner only when stderr is a TTY; NO_COLOR (any non-empty value) and TERM=dumb honoured.
 import type { Io } from '../io.js';
+import { streamOf } from './fd-writer.js';
 
 /** The colours stderr uses. Plain (identity) unless colour is on, so chalk loads only for a terminal. */
 export interface Palette {
@@ -83,7 +84,7 @@ export class Terminal {
     this.spinning = true;
     const { default: ora } = await import('ora');
     if (!this.spinning) return; // stopped while ora was loading
-    const s = ora({ text, stream: this.io.stderr, discardStdin: false, isEnabled: true, color: 'cyan' }).start();
+    const s = ora({ text, stream: streamOf(this.io.stderr), discardStdin: false, isEnabled: true, color: 'cyan' }).start();
     this.spinner = {
       text: (t) => {
         s.text = t;

@@ -1,6 +1,6 @@
 // The request body as a stream: JSON head, each image base64-encoded from disk in chunks, tail.
 // Its exact size is known before the first byte is sent, and it can be re-created for a retry.
-import { createHash, randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../lazy.js';
 import { fileChunks, fileChunksSync } from '../inputs/chunks.js';
 import type { Image } from '../inputs/image.js';
 import { InputError } from '../errors.js';
@@ -24,7 +24,8 @@ const mediaBytes = (img: Image) => Buffer.byteLength(urlPrefix(img)) + base64Len
  * disk. Media parts become `{"type":"image_url","image_url":{"url":…}}` (or video_url for videos).
  */
 export function planBody(params: Record<string, unknown>, messages: readonly Message[]): BodyPlan {
-  const nonce = randomBytes(8).toString('hex');
+  // Only has to differ from anything in the messages: no need to load node:crypto for it.
+  const nonce = Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
   const holes: Image[] = [];
   const wire = messages.map((m) =>
     typeof m.content === 'string'
@@ -112,7 +113,7 @@ async function* base64Chunks(img: Image): AsyncGenerator<Uint8Array> {
   // megabytes of garbage per round (a soak's peak RSS grew with the number of images).
   const small = img.bytes < READ;
   const buffer = small ? Buffer.allocUnsafe(img.bytes + 1) : (spare.pop() ?? Buffer.allocUnsafe(READ));
-  const hash = img.sha256 === '' ? createHash('sha256') : undefined; // deferred: this read is the one
+  const hash = img.sha256 === '' ? nodeCrypto().createHash('sha256') : undefined; // deferred: this read is the one
   try {
     for await (const chunk of small ? fileChunksSync(img.source.file, buffer) : fileChunks(img.source.file, buffer)) {
       total += chunk.length;

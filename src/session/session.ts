@@ -2,8 +2,7 @@
 // continued. Images are stored as references, never as base64: a file by path (with size, mtime and
 // sha256, so an unchanged file is resent without re-reading it for hashing), stdin and downloads as
 // content-addressed blobs, uploads as their ms:// URL. The API key is never part of a session.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { nodeCrypto, fsPromises } from '../lazy.js';
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { Image } from '../inputs/image.js';
@@ -47,7 +46,7 @@ export interface Session {
 export function newSession(model: string, now = new Date()): Session {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const iso = now.toISOString();
-  return { version: 1, id: `${stamp}-${randomBytes(2).toString('hex')}`, created_at: iso, updated_at: iso, model, params: {}, messages: [] };
+  return { version: 1, id: `${stamp}-${nodeCrypto().randomBytes(2).toString('hex')}`, created_at: iso, updated_at: iso, model, params: {}, messages: [] };
 }
 
 const sessionsDir = (env: Record<string, string | undefined>) => path.join(stateDir(env), 'sessions');
@@ -72,12 +71,12 @@ async function storeMessage(m: Message, env: Record<string, string | undefined>)
       if (img.dimensions) base.dimensions = img.dimensions;
       if (p.url) base.url = p.url;
       if (img.source.kind === 'file') {
-        const st = await stat(img.source.file);
+        const st = await fsPromises().stat(img.source.file);
         return { ...base, file: img.source.file, mtimeMs: st.mtimeMs };
       }
       const blob = path.join(blobsDir(env), img.sha256);
-      await mkdir(blobsDir(env), { recursive: true });
-      await stat(blob).catch(() => writeFile(blob, img.source.kind === 'memory' ? img.source.data : new Uint8Array(), { mode: 0o600 }));
+      await fsPromises().mkdir(blobsDir(env), { recursive: true });
+      await fsPromises().stat(blob).catch(() => fsPromises().writeFile(blob, img.source.kind === 'memory' ? img.source.data : new Uint8Array(), { mode: 0o600 }));
       return base;
     }),
   );
@@ -86,18 +85,18 @@ async function storeMessage(m: Message, env: Record<string, string | undefined>)
 
 /** The stored session as it is on disk (no image checks). */
 export async function loadSessionFile(env: Record<string, string | undefined>, id: string): Promise<Session> {
-  return JSON.parse(await readFile(path.join(sessionsDir(env), `${id}.json`), 'utf8')) as Session;
+  return JSON.parse(await fsPromises().readFile(path.join(sessionsDir(env), `${id}.json`), 'utf8')) as Session;
 }
 
 /** Loads a session by id, or the last one; media references become Image values again. */
 export async function loadSession(env: Record<string, string | undefined>, id?: string): Promise<{ session: Session; messages: Message[] }> {
-  const which = id ?? (await readFile(lastFile(env), 'utf8').catch(() => '')).trim();
+  const which = id ?? (await fsPromises().readFile(lastFile(env), 'utf8').catch(() => '')).trim();
   if (!which) throw new UsageError('there is no conversation to continue yet.', 'Run kimi-vision describe or chat first; kimi-vision sessions lists saved ones.');
   if (!/^[\w.-]+$/.test(which)) throw new UsageError(`${which} is not a session id.`, 'kimi-vision sessions lists them.');
   const file = path.join(sessionsDir(env), `${which}.json`);
   let session: Session;
   try {
-    session = JSON.parse(await readFile(file, 'utf8')) as Session;
+    session = JSON.parse(await fsPromises().readFile(file, 'utf8')) as Session;
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     throw new UsageError(missing ? `no session ${which}.` : `session ${which} is unreadable (${file}).`, 'kimi-vision sessions lists the saved ones.');
@@ -125,7 +124,7 @@ async function loadMessage(m: StoredMessage, env: Record<string, string | undefi
 
 /** Same size and mtime: unchanged, not re-read. Otherwise the content must hash the same. */
 async function checkUnchanged(p: StoredMedia, file: string): Promise<void> {
-  const st = await stat(file).catch(() => undefined);
+  const st = await fsPromises().stat(file).catch(() => undefined);
   if (st && st.size === p.bytes && st.mtimeMs === p.mtimeMs) return;
   const again = st ? await readFileOnce(file, p.path).catch(() => undefined) : undefined;
   if (again?.sha256 === p.sha256) return;
@@ -146,11 +145,11 @@ export interface SessionSummary {
 
 export async function listSessions(env: Record<string, string | undefined>): Promise<SessionSummary[]> {
   const dir = sessionsDir(env);
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
+  const names = (await fsPromises().readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
   const out: SessionSummary[] = [];
   for (const name of names) {
     try {
-      const s = JSON.parse(await readFile(path.join(dir, name), 'utf8')) as Session;
+      const s = JSON.parse(await fsPromises().readFile(path.join(dir, name), 'utf8')) as Session;
       const users = s.messages.filter((m) => m.role === 'user');
       const parts = users.flatMap((m) => (typeof m.content === 'string' ? [] : m.content));
       const first = users[0]?.content;
