@@ -1,7 +1,7 @@
 // Preloaded with `node --import` in case 3: notes performance.now() when the first answer text
 // (an SSE chunk with a non-empty "content") is read from a socket, and when stdout is first written,
 // and writes both to $KV_BENCH_FIRSTBYTE_FILE at exit. Both instants are on this process's clock.
-import { writeFileSync } from 'node:fs';
+import fs, { writeFileSync } from 'node:fs';
 import net from 'node:net';
 
 const file = process.env.KV_BENCH_FIRSTBYTE_FILE;
@@ -25,10 +25,32 @@ if (file) {
     if (event === 'data') seen(args[0]);
     return emit.call(this, event, ...args);
   };
-  const write = process.stdout.write;
-  process.stdout.write = function (chunk, ...args) {
+  const wrote = (chunk) => {
     if (stdoutAt === undefined && chunk && chunk.length > 0) stdoutAt = performance.now();
-    return write.call(this, chunk, ...args);
   };
+  // kimi-vision writes stdout to the descriptor (src/output/fd-writer.ts); other clients through
+  // process.stdout, patched when first read so that this hook does not make it.
+  const writeSync = fs.writeSync;
+  fs.writeSync = function (fd, chunk, ...args) {
+    if (fd === 1) wrote(chunk);
+    return writeSync.call(this, fd, chunk, ...args);
+  };
+  const stdout = Object.getOwnPropertyDescriptor(process, 'stdout');
+  Object.defineProperty(process, 'stdout', {
+    configurable: true,
+    enumerable: stdout.enumerable,
+    get() {
+      const s = stdout.get.call(process);
+      if (!s.kvPatched) {
+        s.kvPatched = true;
+        const write = s.write;
+        s.write = function (chunk, ...args) {
+          wrote(chunk);
+          return write.call(this, chunk, ...args);
+        };
+      }
+      return s;
+    },
+  });
   process.on('exit', () => writeFileSync(file, JSON.stringify({ socketAt, stdoutAt })));
 }

@@ -13,6 +13,7 @@
 //   answers load no command at all.
 import { build } from 'esbuild';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,18 +85,34 @@ const lazyChildProcess = {
 rmSync(DIST, { recursive: true, force: true });
 mkdirSync(path.join(DIST, 'vendor'), { recursive: true });
 
+/**
+ * undici's HTTP/1.1 client requires its HTTP/2 one at load (and node:http2 with it, ~8 ms) for
+ * connections that negotiate h2, which the CLI never allows (allowH2 is off): it is required on
+ * first use instead.
+ */
+const lazyHttp2Client = {
+  name: 'lazy-http2-client',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const eager = "const connectH2 = require('./client-h2.js')";
+      if (!source.includes(eager)) throw new Error(`${args.path}: no \`${eager}\` to make lazy (undici changed: update scripts/build.mjs)`);
+      return { contents: source.replace(eager, "const connectH2 = (...a) => require('./client-h2.js')(...a)"), loader: 'js' };
+    });
+  },
+};
+
+/** What each vendor bundle is made of: its package, or for undici the parts the CLI uses. */
+const vendorEntry = (name) => {
+  if (name === 'undici') return { entryPoints: [path.join(ROOT, 'scripts/undici-entry.cjs')], plugins: [lazyHttp2Client] };
+  const contents = ESM_VENDOR.includes(name) ? `export * from '${name}'; export { default } from '${name}';` : `module.exports = require('${name}');`;
+  return { stdin: { contents, resolveDir: ROOT, loader: 'js' } };
+};
+
 await Promise.all([
   build({ ...common, entryPoints: [path.join(ROOT, 'src/main.ts')], outfile: path.join(DIST, 'kimi-vision.cjs'), plugins: [lazyChildProcess, lazyRequire] }),
   ...VENDOR.map((name) =>
-    build({
-      ...common,
-      stdin: {
-        contents: ESM_VENDOR.includes(name) ? `export * from '${name}'; export { default } from '${name}';` : `module.exports = require('${name}');`,
-        resolveDir: ROOT,
-        loader: 'js',
-      },
-      outfile: path.join(DIST, 'vendor', `${name}.cjs`),
-    }),
+    build({ ...common, ...vendorEntry(name), outfile: path.join(DIST, 'vendor', `${name}.cjs`) }),
   ),
 ]);
 

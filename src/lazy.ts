@@ -22,8 +22,13 @@ export function nodeStream(): typeof import('node:stream') {
   return stream;
 }
 
-/** The user's home folder, for when HOME is not set (node:os is not loaded otherwise). */
+/** The user's home folder, for when HOME is not set (node:os is not loaded otherwise). Node's
+ *  homedir() is HOME even when empty: then the password database says. */
 export function homeDir(): string {
   os ??= process.getBuiltinModule('node:os');
-  return os.homedir();
+  try {
+    return os.homedir() || os.userInfo().homedir;
+  } catch {
+    return os.homedir();
+  }
 }

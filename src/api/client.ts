@@ -131,7 +131,7 @@ export class MoonshotClient {
     }
   }
 
-  private async send(method: 'GET' | 'POST', path: string, body?: string | Readable | FormData, type?: string, length?: number) {
+  private async send(method: 'GET' | 'POST', path: string, body?: string | AsyncIterable<Uint8Array | string> | FormData, type?: string, length?: number) {
     const started = (this.o.now ?? Date.now)();
     const headers: Record<string, string> = { authorization: `Bearer ${this.o.apiKey}`, accept: 'application/json, text/event-stream' };
     if (type) headers['content-type'] = type;
@@ -142,7 +142,8 @@ export class MoonshotClient {
       const res = await request(`${this.baseUrl}${path}`, {
         method,
         headers,
-        body: body ?? null,
+        // (undici takes an async iterable body, though its types do not say so.)
+        body: (body ?? null) as string | FormData | null,
         dispatcher: await this.dispatcher,
         signal: this.o.signal ?? null,
       });
@@ -191,14 +192,18 @@ export class MoonshotClient {
   }
 }
 
-/** A fresh stream of the body for each attempt; `onSent` when its last byte has been taken. */
-function bodyStream(plan: BodyPlan, onSent?: () => void): Readable {
-  async function* chunks(): AsyncGenerator<Uint8Array> {
+/**
+ * A fresh body for each attempt; `onSent` when its last byte has been taken. An async iterable, not a
+ * Readable: undici writes each chunk to the socket as it comes and asks for the next once the socket
+ * takes more, and a Readable would turn the base64 strings back into Buffers (see request/body.ts).
+ */
+function bodyStream(plan: BodyPlan, onSent?: () => void): AsyncIterable<Uint8Array | string> {
+  async function* chunks(): AsyncGenerator<Uint8Array | string> {
     yield* bodyChunks(plan);
     onSent?.();
     setImmediate(warmAnswerPath);
   }
-  return nodeStream().Readable.from(chunks(), { objectMode: false });
+  return chunks();
 }
 
 let warmed = false;

@@ -1,5 +1,6 @@
 // The real bin against the emulator: models, balance, --exact, and the config file.
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useEmulator } from '../helpers/emulator.js';
@@ -192,6 +193,12 @@ describe('config', () => {
     const run = (args: string[], o: SpawnOptions = {}) => runBin(args, { ...o, env: { ...home, ...o.env } });
     return { home, file, run };
   }
+
+  it('an empty HOME does not put the config file under the current folder: the user database gives the home', async () => {
+    const r = await runBin(['config', 'path'], { env: { HOME: '', XDG_CONFIG_HOME: '' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${path.join(userInfo().homedir, '.config', 'kimi-vision', 'config.json')}\n`);
+  });
 
   it('set, get, list, unset round trip in $XDG_CONFIG_HOME/kimi-vision/config.json', async () => {
     const u = user();
