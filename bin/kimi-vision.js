@@ -102,8 +102,8 @@ function runFlags(on) {
 Object.defineProperty(globalThis, Symbol.for('kimi-vision.runFlags'), { value: () => runFlags(true) });
 
 /** Writes the caches still unsaved, made under the flags now on (atomically; a failure only costs the next run its speed). */
-function saveCodeCache(runFlags) {
-  for (const entry of unsaved.filter((e) => e.runFlags === runFlags)) {
+function saveCodeCache(underRunFlags) {
+  for (const entry of unsaved.filter((e) => e.runFlags === underRunFlags)) {
     const { script, cacheFile, prefix } = entry;
     try {
       fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
