@@ -89,6 +89,7 @@ let runFlagsOn = false;
 function runFlags(on) {
   const major = Number(process.versions.v8.split('.')[0]);
   if (on === runFlagsOn || major < 9 || major > 14) return;
+  if (on) for (const id of API_BUILTINS) require(id);
   require('node:v8').setFlagsFromString(
     on
       ? '--liftoff-only --no-wasm-lazy-compilation --semi-space-growth-factor=1 --heap-growing-percent=30'
@@ -96,6 +97,14 @@ function runFlags(on) {
   );
   runFlagsOn = on;
 }
+
+/**
+ * The Node built-ins a run that talks to the API loads (undici's, TLS, hashing, async file reads),
+ * required before the flags change: Node compiles its built-ins with a code cache of its own, which
+ * V8 rejects once the flags differ from those it was made with (they were compiled from scratch
+ * then: ~20 ms of a send, more for --each, which switches before undici is loaded).
+ */
+const API_BUILTINS = ['node:net', 'node:http', 'node:tls', 'node:assert', 'node:perf_hooks', 'node:diagnostics_channel', 'node:crypto', 'node:fs/promises', 'node:os'];
 
 // The CLI turns the run flags on before its work when it will send many requests (describe --each:
 // thousands of images planned before undici is loaded). Absent when the CLI runs without this shim.
