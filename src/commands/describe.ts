@@ -187,7 +187,12 @@ async function send(client: MoonshotClient, plan: Plan, response: ResponsePlan, 
   const media = plan.body.segments.filter((s) => !Buffer.isBuffer(s)).length;
   await term.startSpinner(`Sending ${plural(media, 'image')} (${formatBytes(plan.body.bytes)}) to ${plan.model}…`);
   return client.chat(plan.body, o.stream, {
-    onSent: () => term.setSpinnerText(`Waiting for ${plan.model}…`),
+    onSent: () => {
+      term.setSpinnerText(`Waiting for ${plan.model}…`);
+      // Files not hashed yet are hashed while the model thinks, off the send's path (the session
+      // and the JSON output need their sha256; the save waits for these same hashes).
+      void Promise.all(plan.body.segments.filter((s): s is Image => !Buffer.isBuffer(s)).map(ensureHashed)).catch(() => undefined);
+    },
     onResponse: () => term.setSpinnerText(`${plan.model} is answering…`),
     onDelta: (d) => {
       if (d.reasoning && !printed) {

@@ -14,8 +14,8 @@ export interface Image {
   bytes: number;
   /**
    * Hex sha256 of the bytes. '' while deferred: a file resolved for one request (resolveInputs with
-   * deferHash) is only read whole when it is sent, and the send fills this in (request/body.ts);
-   * ensureHashed() (inputs/read.ts) for anything that needs it before or without a send.
+   * deferHash) is hashed by ensureHashed() (inputs/read.ts) when something needs it: describe starts
+   * that once the body is sent, while the model thinks, so hashing is not on the send's path.
    */
   sha256: string;
   dimensions: Dimensions | undefined;

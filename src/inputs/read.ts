@@ -54,13 +54,25 @@ export async function readFileOnce(file: string, shownAs: string, size?: number,
   return { bytes: small ? bytes : (size as number), sha256: '', head };
 }
 
+/** Hashes under way, so a describe's hash while the model answers and the save after share one. */
+const hashing = new WeakMap<Image, Promise<string>>();
+
 /**
- * The image's sha256, hashing its file now if that was deferred (see Image.sha256) and nothing has
- * sent it since. Refuses a file that changed size since it was first read.
+ * The image's sha256, hashing its file now if that was deferred (see Image.sha256); one hash per
+ * image however many ask. Refuses a file that changed size since it was first read.
  */
-export async function ensureHashed(img: Image): Promise<string> {
-  if (img.sha256 !== '' || img.source.kind !== 'file') return img.sha256;
-  const read = await readFileOnce(img.source.file, img.path);
+export function ensureHashed(img: Image): Promise<string> {
+  if (img.sha256 !== '' || img.source.kind !== 'file') return Promise.resolve(img.sha256);
+  let hash = hashing.get(img);
+  if (!hash) {
+    hash = hashFile(img, img.source.file);
+    hashing.set(img, hash);
+  }
+  return hash;
+}
+
+async function hashFile(img: Image, file: string): Promise<string> {
+  const read = await readFileOnce(file, img.path);
   if (read.bytes !== img.bytes) {
     throw new InputError(`${img.path}: changed since it was read (${img.bytes} bytes then, ${read.bytes} now).`, 'Run again once the file is stable.');
   }

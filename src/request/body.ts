@@ -1,6 +1,5 @@
 // The request body as a stream: JSON head, each image base64-encoded from disk in chunks, tail.
 // Its exact size is known before the first byte is sent, and it can be re-created for a retry.
-import { nodeCrypto } from '../lazy.js';
 import { fileChunks, fileChunksSync } from '../inputs/chunks.js';
 import type { Image } from '../inputs/image.js';
 import { InputError } from '../errors.js';
@@ -113,12 +112,10 @@ async function* base64Chunks(img: Image): AsyncGenerator<string> {
   // megabytes of garbage per round (a soak's peak RSS grew with the number of images).
   const small = img.bytes < READ;
   const buffer = small ? Buffer.allocUnsafe(img.bytes + 1) : (spare.pop() ?? Buffer.allocUnsafe(READ));
-  const hash = img.sha256 === '' ? nodeCrypto().createHash('sha256') : undefined; // deferred: this read is the one
   try {
     for await (const chunk of small ? fileChunksSync(img.source.file, buffer) : fileChunks(img.source.file, buffer)) {
       total += chunk.length;
       if (total > img.bytes) break;
-      hash?.update(chunk);
       yield* pieces(chunk);
     }
   } finally {
@@ -127,7 +124,6 @@ async function* base64Chunks(img: Image): AsyncGenerator<string> {
   if (total !== img.bytes) {
     throw new InputError(`${img.path}: changed while being sent (${img.bytes} bytes when read, ${total} now).`, 'Run again once the file is stable.');
   }
-  if (hash) img.sha256 = hash.digest('hex');
 }
 
 /** The whole body as one string: for small requests, tests and the estimate endpoint. */

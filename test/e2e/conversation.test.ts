@@ -51,7 +51,7 @@ describe('conversations', () => {
     expect(statSync(path.join(dir, readdirSync(dir)[0]!)).mode & 0o077).toBe(0);
   });
 
-  it('a large image, read whole only to be sent: the JSON output and the saved session carry its sha256', async () => {
+  it('a large image, hashed while the model thinks: the JSON output and the saved session carry its sha256', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kv-conv-'));
     const img = path.join(dir, 'big.png');
     const data = Buffer.alloc(2 * 1024 * 1024 + 5); // small.png and padding: a valid PNG header, 2 MB

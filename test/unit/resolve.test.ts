@@ -95,7 +95,7 @@ describe('resolveInputs with deferHash (one request sent at once)', () => {
     return { file, data };
   };
 
-  it('hashes each file while sending it, whatever its size, and not before', async () => {
+  it('hashes no file before or while sending it, whatever its size: ensureHashed does, once per image', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kv-defer-'));
     const big = bigPng(dir, 3 * 1024 * 1024 + 7);
     copyFileSync(path.join(FIXTURES, 'small.png'), path.join(dir, 'small.png'));
@@ -109,7 +109,10 @@ describe('resolveInputs with deferHash (one request sent at once)', () => {
     const sent = JSON.parse(await bodyToString(plan)) as { messages: { content: { image_url: { url: string } }[] }[] };
     expect(Buffer.from(sent.messages[0]!.content[0]!.image_url.url.split(',')[1]!, 'base64').equals(big.data)).toBe(true);
     expect(Buffer.from(sent.messages[0]!.content[1]!.image_url.url.split(',')[1]!, 'base64').equals(readFileSync(path.join(FIXTURES, 'small.png')))).toBe(true);
-    // filled in by the send
+    expect(images.map((i) => i.sha256)).toEqual(['', '']); // the send does not hash (describe hashes while the model thinks)
+    const first = ensureHashed(images[0]!);
+    expect(ensureHashed(images[0]!)).toBe(first); // one hash per image, however many ask
+    expect(await Promise.all(images.map(ensureHashed))).toEqual([sha(big.data), sha(readFileSync(path.join(FIXTURES, 'small.png')))]);
     expect(images.map((i) => i.sha256)).toEqual([sha(big.data), sha(readFileSync(path.join(FIXTURES, 'small.png')))]);
     rmSync(dir, { recursive: true, force: true });
   });
