@@ -1,6 +1,7 @@
 // Node built-ins that cost start-up time and that many runs never use, loaded on first use: a dry
 // run on a few screenshots never hashes (node:crypto was ~4 ms of it), reads files synchronously
-// (node:fs/promises, ~2 ms) and sends nothing (node:stream, ~2 ms).
+// (node:fs/promises, ~2 ms) and sends nothing (node:stream, ~2 ms). For the modules a describe
+// loads; those of other commands (each, batch) import Node's modules directly.
 let crypto: typeof import('node:crypto') | undefined;
 let os: typeof import('node:os') | undefined;
 let stream: typeof import('node:stream') | undefined;

@@ -1,7 +1,7 @@
 // The local record of a submitted batch: which image each custom_id stands for, kept in the state
 // dir (…/batches/<batch_id>.json) so `batch fetch` can write results in input order and sidecars
 // next to the images. Holds paths and hashes only, never the key.
-import { fsPromises } from '../lazy.js';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { imageFile, type Image } from '../inputs/image.js';
@@ -68,7 +68,7 @@ export async function saveManifest(env: Record<string, string | undefined>, m: O
 export async function loadManifest(env: Record<string, string | undefined>, batchId: string): Promise<Manifest | undefined> {
   let text: string;
   try {
-    text = await fsPromises().readFile(manifestPath(env, batchId), 'utf8');
+    text = await readFile(manifestPath(env, batchId), 'utf8');
   } catch {
     return undefined;
   }

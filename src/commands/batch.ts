@@ -5,7 +5,7 @@
 import { terminalClient } from './client.js';
 import { commandInputs } from './inputs.js';
 import { createWriteStream, openAsBlob } from 'node:fs';
-import { fsPromises } from '../lazy.js';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -144,7 +144,7 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
   }
 
   const client = terminalClient(settings.baseUrl, key, io, term);
-  const tmp = await fsPromises().mkdtemp(path.join(tmpdir(), 'kimi-vision-batch-'));
+  const tmp = await mkdtemp(path.join(tmpdir(), 'kimi-vision-batch-'));
   let submitted = 0;
   try {
     for (const [i, group] of groups.entries()) {
@@ -154,7 +154,7 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
       const bytes = await writeJsonl(file, group.map((r) => r.line));
       await term.startSpinner(`Uploading batch ${part} (${plural(group.length, 'request')}, ${formatBytes(bytes)})…`);
       const fileId = await client.uploadFile(await openAsBlob(file, { type: 'application/jsonl' }), path.basename(file), 'batch');
-      await fsPromises().rm(file, { force: true });
+      await rm(file, { force: true });
       const metadata = { created_by: 'kimi-vision', part, requests: String(group.length) };
       const batch = readBatch(await client.postJson('/batches', { input_file_id: fileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata }), client.host);
       term.stopSpinner();
@@ -182,7 +182,7 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
     throw err;
   } finally {
     term.stopSpinner();
-    await fsPromises().rm(tmp, { recursive: true, force: true });
+    await rm(tmp, { recursive: true, force: true });
     await client.close();
   }
 }
@@ -358,7 +358,7 @@ async function writeJsonl(file: string, lines: BodyPlan[]): Promise<number> {
   await pipeline(async function* () {
     for (const line of lines) yield* bodyChunks(line);
   }, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
-  const bytes = (await fsPromises().stat(file)).size;
+  const bytes = (await stat(file)).size;
   const planned = sum(lines.map((l) => l.bytes));
   if (bytes !== planned) throw new KvError(EXIT.internal, `the batch file came out ${bytes} bytes, not the ${planned} planned.`);
   return bytes;

@@ -69,8 +69,8 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   const settings = resolveSettings(o, io.env, config);
   const continuing = o.continue === true || o.session !== undefined;
   const prior = continuing ? await loadSession(io.env, o.session) : undefined;
-  // Sent at once (not uploaded first): files are hashed as they are sent, and a dry run hashes only
-  // for the JSON it prints.
+  // Sent at once (not uploaded first): files are hashed once the body is sent (see send()), and a dry
+  // run hashes only for the JSON it prints.
   const { images, resizer } = await commandInputs(inputs, o, io, term, { optional: continuing, deferHash: !o.upload });
   await resizer?.resize(images, term);
   if (o.toolResult?.length && !continuing) throw new UsageError('--tool-result needs --continue or --session.', 'Tool results answer the calls of a saved conversation.');
@@ -184,14 +184,14 @@ async function send(client: MoonshotClient, plan: Plan, response: ResponsePlan, 
   const streamText = streams(o, response);
   let printed = false;
   let thinkingShown = false;
-  const media = plan.body.segments.filter((s) => !Buffer.isBuffer(s)).length;
-  await term.startSpinner(`Sending ${plural(media, 'image')} (${formatBytes(plan.body.bytes)}) to ${plan.model}…`);
+  const media = plan.body.segments.filter((s): s is Image => !Buffer.isBuffer(s));
+  await term.startSpinner(`Sending ${plural(media.length, 'image')} (${formatBytes(plan.body.bytes)}) to ${plan.model}…`);
   return client.chat(plan.body, o.stream, {
     onSent: () => {
       term.setSpinnerText(`Waiting for ${plan.model}…`);
       // Files not hashed yet are hashed while the model thinks, off the send's path (the session
       // and the JSON output need their sha256; the save waits for these same hashes).
-      void Promise.all(plan.body.segments.filter((s): s is Image => !Buffer.isBuffer(s)).map(ensureHashed)).catch(() => undefined);
+      void Promise.all(media.map(ensureHashed)).catch(() => undefined);
     },
     onResponse: () => term.setSpinnerText(`${plan.model} is answering…`),
     onDelta: (d) => {

@@ -1,5 +1,5 @@
 // Sidecars of --write: `shot.png` -> `shot.png.txt|json|md`, next to the image, written atomically.
-import { fsPromises } from '../lazy.js';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../session/atomic.js';
 import { markdownSection, relativeLink } from './formats.js';
@@ -18,7 +18,7 @@ export function looksLikeSidecar(name: string): boolean {
 }
 
 export async function hasSidecar(imageFile: string, ext: SidecarExt): Promise<boolean> {
-  return fsPromises().access(sidecarPath(imageFile, ext)).then(
+  return access(sidecarPath(imageFile, ext)).then(
     () => true,
     () => false,
   );

@@ -27,8 +27,8 @@ const spare: Buffer[] = [];
 export async function readFileOnce(file: string, shownAs: string, size?: number, o: { deferHash?: boolean } = {}): Promise<ReadResult> {
   const buffer = spare.pop() ?? Buffer.allocUnsafe(READ_BUFFER);
   const small = size !== undefined && size < buffer.length;
-  // Deferred: only the head is read now (a small file is all head); the one full read is the send,
-  // which hashes (body.ts). A dry run that prints no hash never loads node:crypto.
+  // Deferred: only the head is read now (a small file is all head); ensureHashed() hashes later if
+  // something needs the sha256 (describe: while the model thinks). A text dry run never loads node:crypto.
   const hash = o.deferHash && size !== undefined ? undefined : nodeCrypto().createHash('sha256');
   let head: Uint8Array = new Uint8Array(0);
   let bytes = 0;

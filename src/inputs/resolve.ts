@@ -20,7 +20,7 @@ export interface ResolveOptions {
   expected?: (shownAs: string) => boolean;
   /** Also take images the API refuses but resize.ts converts (TIFF, AVIF): resize options were given. */
   convert?: boolean;
-  /** Files are hashed when sent, not now (see Image.sha256): for one request, or a dry run of one. */
+  /** Files are not hashed now (see Image.sha256): for one request, or a dry run of one. */
   deferHash?: boolean;
 }
 

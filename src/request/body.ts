@@ -108,8 +108,8 @@ async function* base64Chunks(img: Image): AsyncGenerator<string> {
   }
   let total = 0;
   // A file smaller than a read gets a buffer of its own size (a byte more, to see it grow), read
-  // synchronously: --each sends thousands of small images, 16 at a time, and a 720 KiB read buffer each was
-  // megabytes of garbage per round (a soak's peak RSS grew with the number of images).
+  // synchronously: --each sends thousands of small images, 16 at a time, and a 720 KiB read buffer
+  // each was megabytes of garbage per round (a soak's peak RSS grew with the number of images).
   const small = img.bytes < READ;
   const buffer = small ? Buffer.allocUnsafe(img.bytes + 1) : (spare.pop() ?? Buffer.allocUnsafe(READ));
   try {
