@@ -278,7 +278,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, argv?: rea
 
 /** The version and every command's help, as `--help` prints them (80 columns): dist/help.json. */
 export function renderHelp(): { version: string; help: Record<string, string> } {
-  const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: {}, cwd: '.', now: () => 0, signal: new AbortController().signal } as unknown as Io;
+  const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: {}, cwd: '.', monotonicMs: () => 0, epochMs: () => 0, signal: new AbortController().signal } as unknown as Io;
   const help: Record<string, string> = {};
   const walk = (cmd: Command, path: string[]) => {
     cmd.configureOutput({ getOutHelpWidth: () => 80 });
@@ -360,7 +360,8 @@ export async function main(): Promise<void> {
     },
     env: process.env,
     cwd: process.cwd(),
-    now: () => performance.now(),
+    monotonicMs: () => performance.now(),
+    epochMs: () => Date.now(),
     signal: controller.signal,
   };
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {

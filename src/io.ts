@@ -17,7 +17,10 @@ export interface Io {
   stdin: Readable & Tty;
   env: Record<string, string | undefined>;
   cwd: string;
-  now: () => number;
+  /** Monotonic milliseconds (performance.now): for elapsed time and pacing, never compared with dates. */
+  monotonicMs: () => number;
+  /** Wall-clock milliseconds since the epoch (Date.now): for what is compared with dates (Retry-After). */
+  epochMs: () => number;
   /** Aborted on Ctrl-C / SIGTERM; commands pass it to every request. */
   signal: AbortSignal;
 }

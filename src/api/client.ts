@@ -20,7 +20,10 @@ export interface ClientOptions {
   debug?: ((line: string) => void) | undefined;
   onRetry?: ((info: { attempt: number; delayMs: number; error: KvError }) => void) | undefined;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  now?: () => number;
+  /** Monotonic ms, for timings (default performance.now). */
+  monotonicMs?: () => number;
+  /** Wall-clock ms since the epoch, for Retry-After dates (default Date.now). */
+  epochMs?: () => number;
 }
 
 export interface ChatHandlers {
@@ -132,7 +135,8 @@ export class MoonshotClient {
   }
 
   private async send(method: 'GET' | 'POST', path: string, body?: string | AsyncIterable<Uint8Array | string> | FormData, type?: string, length?: number) {
-    const started = (this.o.now ?? Date.now)();
+    const elapsed = this.o.monotonicMs ?? (() => performance.now());
+    const started = elapsed();
     const headers: Record<string, string> = { authorization: `Bearer ${this.o.apiKey}`, accept: 'application/json, text/event-stream' };
     if (type) headers['content-type'] = type;
     if (length !== undefined) headers['content-length'] = String(length);
@@ -148,8 +152,8 @@ export class MoonshotClient {
         signal: this.o.signal ?? null,
       });
       const id = header(res.headers, 'msh-request-id') ?? header(res.headers, 'x-trace-id');
-      this.o.debug?.(`${method} ${path} -> ${res.statusCode} in ${Math.round((this.o.now ?? Date.now)() - started)} ms${id ? ` (request id ${id})` : ''}`);
-      if (res.statusCode >= 400) throw await apiErrorFrom(res, this.o.now ?? Date.now);
+      this.o.debug?.(`${method} ${path} -> ${res.statusCode} in ${Math.round(elapsed() - started)} ms${id ? ` (request id ${id})` : ''}`);
+      if (res.statusCode >= 400) throw await apiErrorFrom(res, (this.o.epochMs ?? Date.now)());
       return res;
     } catch (err) {
       if (err instanceof KvError) throw err;
@@ -253,7 +257,7 @@ async function readJson(res: Dispatcher.ResponseData, host: string): Promise<unk
 }
 
 /** Moonshot's error body `{"error":{"type","message"}}` as an ApiError (any body tolerated). */
-async function apiErrorFrom(res: Dispatcher.ResponseData, now: () => number): Promise<ApiError> {
+async function apiErrorFrom(res: Dispatcher.ResponseData, epochMs: number): Promise<ApiError> {
   const text = await res.body.text().catch(() => '');
   let type = '';
   let message = '';
@@ -269,7 +273,7 @@ async function apiErrorFrom(res: Dispatcher.ResponseData, now: () => number): Pr
     type,
     message: message || `HTTP ${res.statusCode}${text ? `: ${text.slice(0, 120).trim()}` : ''}`,
     requestId: header(res.headers, 'msh-request-id') ?? header(res.headers, 'x-trace-id'),
-    retryAfterMs: parseRetryAfter(header(res.headers, 'retry-after'), now()),
+    retryAfterMs: parseRetryAfter(header(res.headers, 'retry-after'), epochMs),
   });
 }
 

@@ -14,8 +14,7 @@ export interface Timeouts {
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 120_000, idleMs: 120_000 };
 
 /** undici, loaded on first use: it costs more start-up time than the rest of the CLI together.
- *  (Bundled, a lazily loaded CommonJS module arrives as its `default` export.) bin/kimi-vision.js
- *  also sets V8 flags around it: see runFlags there. */
+ *  (Bundled, a lazily loaded CommonJS module arrives as its `default` export.) */
 export function loadUndici(): Promise<typeof import('undici')> {
   // Kept: in the bundle each import() builds a fresh namespace object (a getter per export), and
   // --each calls this per request: megabytes of garbage a run, promoted before it died.
@@ -23,13 +22,6 @@ export function loadUndici(): Promise<typeof import('undici')> {
   return undici;
 }
 let undici: Promise<typeof import('undici')> | undefined;
-
-/** Asks bin/kimi-vision.js to turn its run flags on now rather than when undici loads (see runFlags
- *  there): for a run that plans, then sends, many requests. Nothing happens without the shim. */
-export function manyRequestsAhead(): void {
-  const hook = (globalThis as Record<symbol, unknown>)[Symbol.for('kimi-vision.runFlags')];
-  if (typeof hook === 'function') hook();
-}
 
 /** Proxies from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case), as curl reads them. */
 export async function makeDispatcher(t: Timeouts, env: Record<string, string | undefined>): Promise<Dispatcher> {

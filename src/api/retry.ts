@@ -18,13 +18,13 @@ export function shouldRetry(err: unknown): boolean {
   return false;
 }
 
-/** Parses a Retry-After header (seconds or an HTTP date) into ms. */
-export function parseRetryAfter(header: string | undefined, now: number): number | undefined {
+/** Parses a Retry-After header (seconds, or an HTTP date compared with the wall clock `epochMs`) into ms. */
+export function parseRetryAfter(header: string | undefined, epochMs: number): number | undefined {
   if (!header) return undefined;
   const trimmed = header.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
   const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - epochMs);
 }
 
 /** Moonshot's rate-limit messages end "... please try again after 3 seconds". */

@@ -215,7 +215,7 @@ export async function batchFetch(given: string[], o: BatchFetchOptions, io: Io):
     if (notFile) throw new UsageError(`--write ${o.write} puts a sidecar next to each image file; ${notFile.path} is not a file.`, 'Drop --write for batches of stdin or URL inputs.');
   }
   const client = terminalClient(settings.baseUrl, apiKey(io.env, config), io, term);
-  const started = io.now();
+  const started = io.monotonicMs();
   try {
     let batches = await Promise.all(ids.map(async (id) => readBatch(await getBatch(client, id), client.host)));
     const unfinished = () => batches.filter((b) => !FINISHED.has(b.status));
@@ -256,7 +256,7 @@ export async function batchFetch(given: string[], o: BatchFetchOptions, io: Io):
         if (!r.record.error) shown += 1;
       }
     }
-    const elapsed = batchElapsed(batches) ?? io.now() - started;
+    const elapsed = batchElapsed(batches) ?? io.monotonicMs() - started;
     if (format === 'markdown') io.stdout.write(markdownFooter(totals.summary(elapsed)));
     term.note(totals.summary(elapsed));
     return records.find((r) => r.error)?.error?.code ?? EXIT.ok;

@@ -25,6 +25,7 @@ export function terminalClient(baseUrl: string, apiKey: string, io: Io, term: Te
       : {}),
     debug: io.env.KIMI_VISION_DEBUG === '1' ? (line) => term.line(term.color.dim(`debug: ${line}`)) : undefined,
     onRetry: ({ attempt, delayMs, error }) => term.warn(`attempt ${attempt} failed (${error.message}); retrying in ${formatSeconds(delayMs)}…`),
-    now: io.now,
+    monotonicMs: io.monotonicMs,
+    epochMs: io.epochMs,
   });
 }

@@ -110,7 +110,7 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   const key = apiKey(io.env, config);
   announce(plan, images, o, term);
 
-  const started = io.now();
+  const started = io.monotonicMs();
   const client = terminalClient(settings.baseUrl, key, io, term, o);
   try {
     if (o.upload) {
@@ -137,7 +137,7 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
     const session = prior?.session ?? newSession(plan.model);
     await save(session, plan, response, result, io, term);
     o.onSession?.(session.id);
-    return printResult(result, { format: o.format, streamed: streams(o, response), maxTokens: o.maxTokens, currency: settings.currency, elapsedMs: io.now() - started, sessionId: session.id }, io, term);
+    return printResult(result, { format: o.format, streamed: streams(o, response), maxTokens: o.maxTokens, currency: settings.currency, elapsedMs: io.monotonicMs() - started, sessionId: session.id }, io, term);
   } catch (err) {
     if (io.signal.aborted) throw new InterruptedError(io.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
     if (err instanceof ApiError) throw explainApiError(err, { model: plan.model, attempts: client.attempts });

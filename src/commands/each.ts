@@ -6,7 +6,6 @@ import { sleep } from '../api/client.js';
 import { terminalClient } from './client.js';
 import type { Completion } from '../api/completion.js';
 import { explainApiError } from '../api/explain.js';
-import { manyRequestsAhead } from '../api/http.js';
 import { pickFallback, readModelList } from '../api/fallback.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../api/retry.js';
 import { loadConfig } from '../config.js';
@@ -47,7 +46,6 @@ interface Run {
 }
 
 export async function eachCommand(inputs: string[], o: DescribeOptions, io: Io): Promise<number> {
-  if (!o.dryRun) manyRequestsAhead();
   const term = await Terminal.open(io, o.quiet);
   const config = loadConfig(io.env, (line) => term.warn(line));
   const s = eachSettings(o, io.env, config.format);
@@ -138,12 +136,12 @@ async function lookup(run: Run, img: Image, plan: Plan): Promise<CachedAnswer | 
 
 async function execute(run: Run, work: Image[], hits: (CachedAnswer | undefined)[], skippedCount: number, key: string): Promise<number> {
   const { o, s, io, term, settings } = run;
-  const started = io.now();
+  const started = io.monotonicMs();
   const stop = new AbortController();
   const onAbort = () => stop.abort(io.signal.reason);
   if (io.signal.aborted) onAbort();
   else io.signal.addEventListener('abort', onAbort, { once: true });
-  const clock = { now: io.now, sleep };
+  const clock = { monotonicMs: io.monotonicMs, sleep };
   const pace = new Pace({ concurrency: s.concurrency, rpm: s.rpm, clock, signal: stop.signal });
   const totals = new Totals(work.length, skippedCount, settings.currency);
   // Only what the end needs is kept of each finished image (its exit code): a run of thousands of
@@ -295,11 +293,11 @@ async function execute(run: Run, work: Image[], hits: (CachedAnswer | undefined)
       const late = lateHits.get(i);
       if (!sent) return late ? succeed(i, img, plan(), cachedCompletion(late), 0, true) : undefined;
       try {
-        if (sent.ok) return await succeed(i, img, plan(), sent.completion, io.now() - sent.startedAt, false);
+        if (sent.ok) return await succeed(i, img, plan(), sent.completion, io.monotonicMs() - sent.startedAt, false);
         if (mayFallBack(sent.error) && (await fallbackFor(plan().model))) continue;
         if (mayFallBack(sent.error)) stopRun('this failure applies to every image');
         const e = sent.error instanceof ApiError ? explainApiError(sent.error, { model: plan().model, attempts: sent.attempts }) : sent.error;
-        return finish(i, failureRecord(img, e, { model: plan().model, currency: settings.currency, ms: io.now() - sent.startedAt }), undefined, e instanceof KvError ? e.hint : undefined);
+        return finish(i, failureRecord(img, e, { model: plan().model, currency: settings.currency, ms: io.monotonicMs() - sent.startedAt }), undefined, e instanceof KvError ? e.hint : undefined);
       } finally {
         sent.slot.release();
       }
@@ -327,8 +325,8 @@ async function execute(run: Run, work: Image[], hits: (CachedAnswer | undefined)
   }
   order.drain();
   if (stoppedBy && totals.done < work.length) term.warn(`stopped (${stoppedBy}): ${work.length - totals.done} of ${work.length} images not described.`);
-  if (s.format === 'markdown') term.out(markdownFooter(totals.summary(io.now() - started)));
-  term.note(totals.summary(io.now() - started));
+  if (s.format === 'markdown') term.out(markdownFooter(totals.summary(io.monotonicMs() - started)));
+  term.note(totals.summary(io.monotonicMs() - started));
   if (io.signal.aborted) throw new InterruptedError(io.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
   return firstFailure?.code ?? EXIT.ok;
 }

@@ -3,7 +3,8 @@
 // No IO of its own: time comes from an injected clock, so tests drive it with a fake one.
 
 export interface Clock {
-  now(): number;
+  /** Monotonic ms: pacing never compares with dates. */
+  monotonicMs(): number;
   /** Resolves after ms; rejects when the signal aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
@@ -103,7 +104,7 @@ export class Pace {
    * answer began a new pause.
    */
   rateLimited(waitMs: number, hint: LimitHint = {}): boolean {
-    const now = this.clock.now();
+    const now = this.clock.monotonicMs();
     const fresh = now >= this.pausedUntil;
     this.pausedUntil = Math.max(this.pausedUntil, now + Math.max(0, waitMs));
     this.successes = 0;
@@ -140,7 +141,7 @@ export class Pace {
 
   private pump(): void {
     while (this.waiters.length > 0 && this.inFlight < this.limit && this.holds === 0) {
-      const now = this.clock.now();
+      const now = this.clock.monotonicMs();
       const at = Math.max(this.pausedUntil, this.lastStart + this.interval);
       if (now < at) {
         this.wakeAt(at - now);

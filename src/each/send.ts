@@ -102,7 +102,7 @@ export async function sendOne(body: () => BodyPlan | undefined, priority: number
   let startedAt: number | undefined;
   for (;;) {
     const slot = await ctx.pace.acquire(priority);
-    startedAt ??= ctx.clock.now();
+    startedAt ??= ctx.clock.monotonicMs();
     let step: Step;
     try {
       const plan = body();

@@ -16,7 +16,7 @@ describe('exit codes at the single exit point', () => {
       stdin: Object.assign(new PassThrough(), { isTTY: true }),
       env: {},
       cwd: process.cwd(),
-      now: () => 0,
+      monotonicMs: () => 0, epochMs: () => 0,
       signal: new AbortController().signal,
     };
     const code = await run(['describe', 'fixtures/small.png', '--dry-run'], io);

@@ -149,6 +149,19 @@ describe('retry policy', () => {
     expect(r.stderr).toMatch(/retrying in 2\.00 s/);
   });
 
+  it('Retry-After as an HTTP date is a wall-clock time: a date 3 s ahead waits about 3 s', async () => {
+    // HTTP dates have whole seconds: 3 s ahead is between 2 and 3 s from now.
+    const date = new Date(Date.now() + 3000).toUTCString();
+    emu.queueFault({ kind: 'error', status: 503, type: 'server_error', message: 'busy', headers: { 'retry-after': date } });
+    const r = await kv([]);
+    expect(r.code).toBe(0);
+    const waited = /retrying in (\d+\.\d+) s/.exec(r.stderr);
+    expect(Number(waited?.[1])).toBeGreaterThan(1.5);
+    expect(Number(waited?.[1])).toBeLessThanOrEqual(3);
+    const [a, b] = emu.chatRequests().map((q) => q.startedAt);
+    expect(b! - a!).toBeGreaterThanOrEqual(1500);
+  });
+
   it('a Retry-After of an hour: gives up at once with a clear message', async () => {
     emu.queueFault({ kind: 'error', status: 429, type: 'rate_limit_reached_error', message: 'slow down', headers: { 'retry-after': '3600' } });
     const started = Date.now();

@@ -87,7 +87,8 @@ export async function runInProcess(args: string[], o: InProcessOptions = {}): Pr
     stdin,
     env: { ...isolatedHome(), ...o.env },
     cwd: o.cwd ?? ROOT,
-    now: () => performance.now(),
+    monotonicMs: () => performance.now(),
+    epochMs: () => Date.now(),
     signal: o.signal ?? new AbortController().signal,
   };
   const code = await run(args, io);

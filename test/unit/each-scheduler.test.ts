@@ -11,7 +11,7 @@ import type { BodyPlan } from '../../src/request/body.js';
 class FakeClock implements Clock {
   t = 0;
   private timers: { at: number; resolve: () => void }[] = [];
-  now = () => this.t;
+  monotonicMs = () => this.t;
   sleep = (ms: number, signal?: AbortSignal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(new Error('aborted'));
@@ -98,7 +98,7 @@ describe('Pace: rate limits slow the whole run', () => {
     expect(p.limit).toBe(2);
     for (const slot of held) slot.release();
     const granted: number[] = [];
-    const later = [0, 1, 2].map((i) => p.acquire(i).then((slot) => (granted.push(clock.now()), slot)));
+    const later = [0, 1, 2].map((i) => p.acquire(i).then((slot) => (granted.push(clock.monotonicMs()), slot)));
     await clock.advance(999);
     expect(granted).toEqual([]); // nobody starts during the pause
     await clock.advance(1);
@@ -149,7 +149,7 @@ describe('Pace: rate limits slow the whole run', () => {
     (await p.acquire()).release();
     p.rateLimited(0, { rpm: 120 });
     const starts: number[] = [];
-    const tasks = [0, 1, 2].map(() => p.acquire().then((slot) => (starts.push(clock.now()), slot.release())));
+    const tasks = [0, 1, 2].map(() => p.acquire().then((slot) => (starts.push(clock.monotonicMs()), slot.release())));
     await clock.advance(2000);
     await Promise.all(tasks);
     expect(starts).toEqual([500, 1000, 1500]); // the last start was at 0
@@ -184,7 +184,7 @@ describe('Pace: --rpm', () => {
   it('spaces request starts 60,000 / rpm ms apart, whatever the concurrency', async () => {
     const { clock, pace: p } = pace(8, 60);
     const starts: number[] = [];
-    const tasks = [0, 1, 2, 3].map((i) => p.acquire(i).then((slot) => (starts.push(clock.now()), slot.release())));
+    const tasks = [0, 1, 2, 3].map((i) => p.acquire(i).then((slot) => (starts.push(clock.monotonicMs()), slot.release())));
     await clock.advance(5000);
     await Promise.all(tasks);
     expect(starts).toEqual([0, 1000, 2000, 3000]);
@@ -224,7 +224,7 @@ function scripted(clock: FakeClock, script: (Error | string)[], ms = 10) {
   const calls: { at: number; buffered: boolean | undefined }[] = [];
   const client: Chat = {
     chat: async (_body, _stream, handlers) => {
-      calls.push({ at: clock.now(), buffered: handlers?.buffered });
+      calls.push({ at: clock.monotonicMs(), buffered: handlers?.buffered });
       const next = script.shift();
       await clock.sleep(ms);
       if (next instanceof Error) throw next;

@@ -37,7 +37,7 @@ describe('README', () => {
   });
 
   it('documents every command and every long option', () => {
-    const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: {}, cwd: '.', now: () => 0, signal: new AbortController().signal } as unknown as Io;
+    const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: {}, cwd: '.', monotonicMs: () => 0, epochMs: () => 0, signal: new AbortController().signal } as unknown as Io;
     const walk = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(walk)];
     for (const cmd of walk(buildProgram(io, () => {}))) {
       if (cmd.name() !== 'kimi-vision' && cmd.name() !== 'help') expect(readme, `command ${cmd.name()}`).toContain(cmd.name());
