@@ -78,7 +78,7 @@ const COMMANDS: Record<string, (program: Command, io: Io, setExit: (code: number
       .option('--prefill <text>', 'Partial Mode: the answer starts with this text')
       .option('--prefill-name <name>', 'Partial Mode: the name of the assistant role')
       .option('--tools <file|json>', 'function definitions (OpenAI style); tool calls print as JSON lines')
-      .option('--tool-choice <choice>', 'auto, none, or the name of a tool to call')
+      .option('--tool-choice <choice>', 'auto, none, required (kimi-k3), or the name of a tool to call')
       .option('--tool-result <id=json>', 'answer a tool call of the conversation (repeat for each; with --continue)', collect, [])
       .option('--show-thinking', "print a thinking model's reasoning, dimmed, on stderr")
       .option('--upload', 'upload each image once to /v1/files and send it as ms://<id> (remembered by content)')

@@ -2,7 +2,7 @@
 // Sources: Moonshot's docs and changelog as collected in shared/kimi-api.md (third-party copies of
 // Moonshot's pricing pages, Oct-Nov 2026). Update MODEL_TABLE_DATE when any figure changes.
 
-export const MODEL_TABLE_DATE = '2026-11-25';
+export const MODEL_TABLE_DATE = '2026-12-01';
 
 export type Currency = 'CNY' | 'USD';
 
@@ -45,6 +45,14 @@ export interface ModelInfo {
   retired?: string;
   /** Marks a model whose `json_schema` response format is documented. */
   jsonSchema?: boolean;
+  /**
+   * Each earlier assistant turn's `reasoning_content` must be resent unchanged in the history
+   * (multi-turn, tool-call loops), else 400 (the 2026-12-01 update). Models without it are sent
+   * none: kimi-k2.6 keeps reasoning only with Preserved Thinking, which kimi-vision does not ask for.
+   */
+  resendsReasoning?: boolean;
+  /** Accepts `tool_choice: "required"` (others answer 400). */
+  toolChoiceRequired?: boolean;
 }
 
 /** Used only to fill a price the table lacks for one platform (marked derived). */
@@ -64,30 +72,30 @@ export const MODELS: readonly ModelInfo[] = [
   },
   {
     id: 'kimi-k2.7-code', images: true, video: true, context: 262144, imageTokens: K2_PATCHES,
-    thinking: { kind: 'always' },
+    thinking: { kind: 'always' }, resendsReasoning: true,
     price: { USD: { input: 0.95, cachedInput: 0.19, output: 4.0 } },
   },
   {
     id: 'kimi-k2.7-code-highspeed', images: true, video: true, context: 262144, imageTokens: K2_PATCHES,
-    thinking: { kind: 'always' },
+    thinking: { kind: 'always' }, resendsReasoning: true,
     price: { USD: { input: 1.9, output: 8.0 } },
   },
   {
     id: 'kimi-k3', images: true, video: true, context: 1048576, maxOutput: 131072, imageTokens: K3_PATCHES,
     thinking: { kind: 'effort', efforts: EFFORTS, default: 'max' },
-    pinnedTemperature: { thinking: 1 }, jsonSchema: true,
+    pinnedTemperature: { thinking: 1 }, jsonSchema: true, resendsReasoning: true, toolChoiceRequired: true,
     price: { USD: { input: 3.0, cachedInput: 0.3, output: 15.0 }, CNY: { input: 20, output: 100 } },
   },
   {
     id: 'kimi-k3.1-pro', images: true, video: false, context: 1048576, maxOutput: 131072, imageTokens: K3_PATCHES,
     thinking: { kind: 'effort', efforts: EFFORTS, default: 'max' },
-    pinnedTemperature: { thinking: 1 }, jsonSchema: true,
+    pinnedTemperature: { thinking: 1 }, jsonSchema: true, resendsReasoning: true,
     price: { USD: { input: 2.0, cachedInput: 0.2, output: 10.0 } },
   },
   {
     id: 'kimi-k3.1-pro-highspeed', images: true, video: false, context: 1048576, maxOutput: 131072, imageTokens: K3_PATCHES,
     thinking: { kind: 'effort', efforts: EFFORTS, default: 'max' },
-    pinnedTemperature: { thinking: 1 }, jsonSchema: true,
+    pinnedTemperature: { thinking: 1 }, jsonSchema: true, resendsReasoning: true,
     price: { USD: { input: 4.0, output: 20.0 } },
   },
   {

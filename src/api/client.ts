@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream';
 import { nodeStream } from '../lazy.js';
 import type { Dispatcher, FormData } from 'undici';
-import { ApiError, KvError, NetworkError } from '../errors.js';
+import { ApiError, KvError, NetworkError, UsageError } from '../errors.js';
 import { bodyChunks, type BodyPlan } from '../request/body.js';
 import { applyChunk, emptyCompletion, fromBody, type Completion, type Delta } from './completion.js';
 import { DEFAULT_TIMEOUTS, loadUndici, makeDispatcher, networkError, type Timeouts } from './http.js';
@@ -153,7 +153,10 @@ export class MoonshotClient {
       });
       const id = header(res.headers, 'msh-request-id') ?? header(res.headers, 'x-trace-id');
       this.o.debug?.(`${method} ${path} -> ${res.statusCode} in ${Math.round(elapsed() - started)} ms${id ? ` (request id ${id})` : ''}`);
-      if (res.statusCode >= 400) throw await apiErrorFrom(res, (this.o.epochMs ?? Date.now)());
+      if (res.statusCode >= 400) {
+        const err = await apiErrorFrom(res, (this.o.epochMs ?? Date.now)());
+        throw isPathNotFound(err, path) ? wrongBaseUrl(this.baseUrl, method, path) : err;
+      }
       return res;
     } catch (err) {
       if (err instanceof KvError) throw err;
@@ -254,6 +257,30 @@ async function readJson(res: Dispatcher.ResponseData, host: string): Promise<unk
     const type = header(res.headers, 'content-type') ?? 'unknown type';
     throw new NetworkError('bad_response', `${host} answered with ${type} that is not the API's JSON.`, 'Check --base-url: it should end in /v1 of a Moonshot-compatible API.');
   }
+}
+
+/**
+ * A 404 for the path itself, not for a model, batch or file: not Moonshot's resource_not_found_error
+ * (a gateway's page), or one naming the path. Every path kimi-vision calls exists under the right
+ * base URL, so this means the base URL is wrong (most often: it lacks /v1).
+ */
+function isPathNotFound(err: ApiError, path: string): boolean {
+  return err.status === 404 && (err.type !== 'resource_not_found_error' || err.message.includes(path));
+}
+
+function wrongBaseUrl(baseUrl: string, method: string, path: string): UsageError {
+  const url = new URL(baseUrl);
+  const lacksV1 = !/\/v1$/.test(url.pathname);
+  // Credentials in the URL are never shown.
+  if (url.username) url.username = '***';
+  if (url.password) url.password = '***';
+  const shown = url.href.replace(/\/+$/, '');
+  return new UsageError(
+    `${shown} does not look like the API's base URL: ${method} ${path} answered 404 Not Found.`,
+    lacksV1
+      ? `Moonshot's base URL ends in /v1: try ${shown}/v1 (--base-url, MOONSHOT_BASE_URL or \`kimi-vision config set base_url\`).`
+      : 'Check the host and path of --base-url / MOONSHOT_BASE_URL: e.g. https://api.moonshot.cn/v1 or https://api.moonshot.ai/v1.',
+  );
 }
 
 /** Moonshot's error body `{"error":{"type","message"}}` as an ApiError (any body tolerated). */

@@ -244,7 +244,7 @@ async function ensureJson(r: DescribeResult, client: MoonshotClient, response: R
   term.warn(`the answer does not satisfy the schema (${first.problem}); asking once more.`);
   const messages: Message[] = [
     ...r.plan.messages,
-    { role: 'assistant', content: r.text },
+    assistantMessage(r),
     { role: 'user', content: `That answer is wrong: ${first.problem}. Reply with only the corrected JSON object.` },
   ];
   const plan = makePlan(r.images, messages, { ...o, model: r.plan.model, extra: response.extra }, r.plan.estimate.cost.currency);

@@ -49,14 +49,25 @@ export async function planResponse(f: ResponseFlags, model: string, cwd: string,
   if (f.toolChoice !== undefined) {
     const tools = extra.tools as { function: { name: string } }[] | undefined;
     if (!tools) throw new UsageError('--tool-choice needs --tools.');
-    if (f.toolChoice === 'auto' || f.toolChoice === 'none') extra.tool_choice = f.toolChoice;
+    if (f.toolChoice === 'auto' || f.toolChoice === 'none' || f.toolChoice === 'required') extra.tool_choice = f.toolChoice;
     else if (tools.some((t) => t.function.name === f.toolChoice)) extra.tool_choice = { type: 'function', function: { name: f.toolChoice } };
-    else throw new UsageError(`--tool-choice ${f.toolChoice}: no such tool in --tools.`, `Use auto, none, or one of: ${tools.map((t) => t.function.name).join(', ')}.`);
+    else throw new UsageError(`--tool-choice ${f.toolChoice}: no such tool in --tools.`, `Use auto, none, required, or one of: ${tools.map((t) => t.function.name).join(', ')}.`);
   }
+  checkToolChoice(extra.tool_choice, model);
   const prefill: Message | undefined =
     f.prefill === undefined ? undefined : { role: 'assistant', content: f.prefill, partial: true, ...(f.prefillName ? { name: f.prefillName } : {}) };
   const format = (extra.response_format as { type?: string } | undefined)?.type;
   return { extra, schema, promptSuffix, prefill, json: format === 'json_object' || format === 'json_schema' };
+}
+
+/** `tool_choice: "required"` only where the model table says the model takes it (unknown models: the API decides). */
+function checkToolChoice(choice: unknown, modelId: string): void {
+  const model = findModel(modelId);
+  if (choice !== 'required' || !model || model.toolChoiceRequired) return;
+  throw new UsageError(
+    `${modelId} does not accept --tool-choice required (the API answers 400).`,
+    'Use --tool-choice auto or the name of a tool, or pick kimi-k3 (-m kimi-k3), which takes required.',
+  );
 }
 
 /** Inline JSON (starting with { or [) or a file holding it. */

@@ -63,6 +63,7 @@ export function estimateMessages(modelId: string, messages: readonly Message[], 
   let text = 0;
   for (const m of messages) {
     text += MESSAGE_OVERHEAD_TOKENS;
+    if (typeof m.reasoning_content === 'string') text += textTokens(m.reasoning_content);
     if (typeof m.content === 'string') {
       text += textTokens(m.content);
       continue;

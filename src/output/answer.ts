@@ -6,6 +6,7 @@ import { imageSummary, type Image } from '../inputs/image.js';
 import type { Io } from '../io.js';
 import { findModel, type Currency } from '../models.js';
 import type { Plan } from '../plan/plan.js';
+import { assistantTurn } from '../request/history.js';
 import type { Message } from '../request/messages.js';
 import { formatBytes, formatInt, formatMoney, formatSeconds, plural } from './format.js';
 import type { Terminal } from './terminal.js';
@@ -40,15 +41,9 @@ export function printDryRun(plan: Plan, images: readonly Image[], format: string
   io.stdout.write(`${estimateLine(plan, images.length)}; request ${formatBytes(plan.body.bytes)}\n`);
 }
 
-/** The assistant turn as it goes into the saved conversation. */
+/** The assistant turn as it goes into the saved conversation (with its reasoning: see request/history.ts). */
 export function assistantMessage(r: DescribeResult): Message {
-  const calls = r.completion.toolCalls;
-  if (calls.length === 0) return { role: 'assistant', content: r.text };
-  return {
-    role: 'assistant',
-    content: r.text,
-    tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
-  };
+  return assistantTurn(r.text, r.completion.reasoning, r.completion.toolCalls);
 }
 
 export interface PrintOptions {

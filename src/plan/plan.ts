@@ -4,6 +4,7 @@ import { estimateMessages, type Estimate } from '../estimate/estimate.js';
 import type { Image } from '../inputs/image.js';
 import { findModel, type Currency } from '../models.js';
 import { planBody, type BodyPlan } from '../request/body.js';
+import { messagesForModel } from '../request/history.js';
 import type { Message } from '../request/messages.js';
 import { requestParams, type ParamOptions } from '../request/params.js';
 
@@ -23,12 +24,13 @@ export function makePlan(
 ): Plan {
   checkVideo(images, o.model);
   const params = { ...requestParams(o), ...o.extra };
+  const sent = messagesForModel(messages, o.model);
   return {
     model: o.model,
     messages,
     params,
-    body: planBody(params, messages),
-    estimate: estimateMessages(o.model, messages, currency),
+    body: planBody(params, sent),
+    estimate: estimateMessages(o.model, sent, currency),
   };
 }
 

@@ -60,7 +60,8 @@ export function requestParams(o: ParamOptions): Record<string, unknown> {
     if (o.temperature < 0 || o.temperature > 1) throw new UsageError(`--temperature must be between 0 and 1, not ${o.temperature}.`);
     p.temperature = o.temperature;
   }
-  if (o.maxTokens !== undefined) p.max_tokens = o.maxTokens;
+  // `max_tokens` is deprecated (and, one provider says, no longer honoured by the newest models).
+  if (o.maxTokens !== undefined) p.max_completion_tokens = o.maxTokens;
   p.stream = o.stream;
   if (o.stream) p.stream_options = { include_usage: true };
   return p;

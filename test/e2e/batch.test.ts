@@ -87,7 +87,7 @@ describe('batch submit', () => {
       const bytes = readFileSync(path.join(dir, names[i]!));
       expect(Object.keys(q)).toEqual(['custom_id', 'method', 'url', 'body']);
       expect(q).toMatchObject({ custom_id: `img-${i}-${sha(bytes).slice(0, 12)}`, method: 'POST', url: '/v1/chat/completions' });
-      expect(q.body).toMatchObject({ model: 'kimi-k2.6', stream: false, max_tokens: 60, thinking: { type: 'disabled' } });
+      expect(q.body).toMatchObject({ model: 'kimi-k2.6', stream: false, max_completion_tokens: 60, thinking: { type: 'disabled' } });
       expect(q.body.messages[0]).toEqual({ role: 'system', content: 'Be terse.' });
       const [image, text] = q.body.messages[1].content;
       expect(text).toEqual({ type: 'text', text: 'Alt text?' });

@@ -218,6 +218,73 @@ describe('thinking models', () => {
   });
 });
 
+describe('reasoning in the conversation (2026-12-01 rules)', () => {
+  type Turn = { role: string; content: unknown; reasoning_content?: string; tool_calls?: unknown };
+  const sessionMessages = () => {
+    const dir = path.join(home.XDG_STATE_HOME!, 'kimi-vision', 'sessions');
+    return (JSON.parse(readFileSync(path.join(dir, readdirSync(dir)[0]!), 'utf8')) as { messages: Turn[] }).messages;
+  };
+
+  it.each(['kimi-k3', 'kimi-k3.1-pro', 'kimi-k2.7-code'])('%s: --continue resends each earlier turn with its reasoning, unchanged; stdout never has it', async (model) => {
+    emu.set({ reply: () => 'An answer.' });
+    const first = await kv(['describe', fx('small.png'), '-m', model]);
+    expect(first).toMatchObject({ code: 0, stdout: 'An answer.\n' });
+    const kept = sessionMessages()[1]!;
+    expect(kept.role).toBe('assistant');
+    expect(kept.reasoning_content).toMatch(/\S/);
+    expect(first.stdout).not.toContain(kept.reasoning_content);
+    const second = await kv(['describe', '--continue', '-p', 'And the colours?']);
+    expect(second.code).toBe(0);
+    const sent = lastBody().messages as Turn[];
+    expect(sent.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(sent[1]!.reasoning_content).toBe(kept.reasoning_content);
+    // and the third turn resends both earlier ones
+    expect((await kv(['describe', '--continue', '-p', 'Third?'])).code).toBe(0);
+    const third = lastBody().messages as Turn[];
+    expect(third.filter((m) => m.role === 'assistant').every((m) => typeof m.reasoning_content === 'string' && m.reasoning_content !== '')).toBe(true);
+  });
+
+  it('kimi-k3 tool loop: the assistant turn with the tool call goes back with its reasoning', async () => {
+    const tools = JSON.stringify([{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }]);
+    emu.set({ toolArguments: { city: 'Paris' } });
+    const r = await kv(['describe', fx('photo.jpg'), '-m', 'kimi-k3', '--tools', tools, '-p', 'Weather there?']);
+    expect(r.code).toBe(0);
+    const id = (JSON.parse(r.stdout.trim()) as { id: string }).id;
+    const next = await kv(['describe', '--continue', '--tool-result', `${id}={"temp_c":21}`]);
+    expect(next.code).toBe(0);
+    const sent = lastBody().messages as Turn[];
+    expect(sent.map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
+    expect(sent[1]!.tool_calls).toBeDefined();
+    expect(sent[1]!.reasoning_content).toBe(sessionMessages()[1]!.reasoning_content);
+    expect(sent[1]!.reasoning_content).toMatch(/\S/);
+  });
+
+  it('kimi-k2.6 with thinking on: the reasoning is kept in the session but not resent', async () => {
+    expect((await kv(['describe', fx('small.png'), '--thinking', 'on'])).code).toBe(0);
+    expect(sessionMessages()[1]!.reasoning_content).toMatch(/\S/);
+    expect((await kv(['describe', '--continue', '-p', 'more?'])).code).toBe(0);
+    const sent = lastBody().messages as Turn[];
+    expect(sent[1]!.role).toBe('assistant');
+    expect('reasoning_content' in sent[1]!).toBe(false);
+  });
+});
+
+describe('--tool-choice required', () => {
+  const tools = JSON.stringify([{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }]);
+  it('is sent to kimi-k3, which takes it', async () => {
+    const r = await kv(['describe', fx('small.png'), '-m', 'kimi-k3', '--tools', tools, '--tool-choice', 'required']);
+    expect(r.code).toBe(0);
+    expect(lastBody().tool_choice).toBe('required');
+  });
+
+  it.each(['kimi-k2.6', 'kimi-k2.7-code', 'kimi-k3.1-pro'])('is refused locally for %s (exit 2, nothing sent)', async (model) => {
+    const r = await kv(['describe', fx('small.png'), '-m', model, '--tools', tools, '--tool-choice', 'required']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${model} does not accept --tool-choice required`);
+    expect(emu.requests).toHaveLength(0);
+  });
+});
+
 describe('video', () => {
   it('sends video files as video_url parts to models that take video, and refuses others locally', async () => {
     const ok = await kv(['describe', fx('video.mp4'), fx('small.png'), '-p', 'What happens?']);

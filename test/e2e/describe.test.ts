@@ -89,18 +89,19 @@ describe('describe: the happy path', () => {
     expect(r.stderr).toBe('');
   });
 
-  it('works without streaming, with usage in both placements, and sends max_tokens/temperature only when given', async () => {
+  it('works without streaming, with usage in both placements, and sends max_completion_tokens (not the deprecated max_tokens) and temperature only when given', async () => {
     emu.set({ usagePlacement: 'both', reply: () => 'Whole.' });
     const r = await kv([fx('small.png'), '--no-stream', '--max-tokens', '50', '--temperature', '0.6']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('Whole.\n');
     const body = emu.chatRequests()[0]!.body as Record<string, unknown>;
     expect(body.stream).toBe(false);
-    expect(body.max_tokens).toBe(50);
+    expect(body.max_completion_tokens).toBe(50);
+    expect('max_tokens' in body).toBe(false);
     expect(body.temperature).toBe(0.6);
     await kv([fx('small.png')]);
     const second = emu.chatRequests()[1]!.body as Record<string, unknown>;
-    expect('max_tokens' in second || 'temperature' in second).toBe(false);
+    expect('max_completion_tokens' in second || 'max_tokens' in second || 'temperature' in second).toBe(false);
   });
 
   it('prints a cut-off answer and says how to get more', async () => {

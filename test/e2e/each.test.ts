@@ -79,9 +79,9 @@ describe('describe --each: one request per image', () => {
     const { dir } = folder(2);
     const r = await kv(['.', '-p', 'Alt text?', '-s', 'Be terse.', '--max-tokens', '60', '--max-chars', '200'], { cwd: dir });
     expect(r.code).toBe(0);
-    const bodies = emu.chatRequests().map((q) => q.body as { max_tokens: number; messages: { role: string; content: any }[] });
+    const bodies = emu.chatRequests().map((q) => q.body as { max_completion_tokens: number; messages: { role: string; content: any }[] });
     for (const b of bodies) {
-      expect(b.max_tokens).toBe(60);
+      expect(b.max_completion_tokens).toBe(60);
       expect(b.messages[0]).toEqual({ role: 'system', content: 'Be terse.' });
       expect(b.messages[1]!.content.map((p: { type: string }) => p.type)).toEqual(['image_url', 'text']);
       expect(b.messages[1]!.content[1].text).toBe('Alt text?\n\nAnswer in at most 200 characters.');

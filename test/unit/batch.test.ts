@@ -58,7 +58,7 @@ describe('a batch line', () => {
       expect(Object.keys(parsed)).toEqual(['custom_id', 'method', 'url', 'body']);
       expect(parsed).toMatchObject({ custom_id: 'img-7-abc', method: 'POST', url: '/v1/chat/completions' });
       expect(parsed.body).toEqual(JSON.parse(await bodyToString(plan.body)));
-      expect(parsed.body).toMatchObject({ model: 'kimi-k2.6', stream: false, max_tokens: 80 });
+      expect(parsed.body).toMatchObject({ model: 'kimi-k2.6', stream: false, max_completion_tokens: 80 });
       expect(parsed.body).not.toHaveProperty('stream_options');
       const url: string = parsed.body.messages[1].content[0].image_url.url;
       expect(createHash('sha256').update(Buffer.from(url.replace(/^data:image\/png;base64,/, ''), 'base64')).digest('hex')).toBe(img.sha256);

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Image } from '../../src/inputs/image.js';
 import { bodyChunks, bodyToString, planBody } from '../../src/request/body.js';
-import { describeMessages } from '../../src/request/messages.js';
+import { describeMessages, type Message } from '../../src/request/messages.js';
+import { assistantTurn, messagesForModel } from '../../src/request/history.js';
+import { estimateMessages } from '../../src/estimate/estimate.js';
 import { requestParams } from '../../src/request/params.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -65,7 +67,7 @@ describe('requestParams', () => {
     [{ model: 'kimi-k3.1-pro', stream: false }, { model: 'kimi-k3.1-pro', reasoning_effort: 'low', stream: false }],
     [{ model: 'kimi-k3', stream: false, effort: 'max' }, { model: 'kimi-k3', reasoning_effort: 'max', stream: false }],
     [{ model: 'kimi-k2.7-code', stream: false }, { model: 'kimi-k2.7-code', stream: false }],
-    [{ model: 'moonshot-v1-8k-vision-preview', stream: false, temperature: 0.3, maxTokens: 100 }, { model: 'moonshot-v1-8k-vision-preview', temperature: 0.3, max_tokens: 100, stream: false }],
+    [{ model: 'moonshot-v1-8k-vision-preview', stream: false, temperature: 0.3, maxTokens: 100 }, { model: 'moonshot-v1-8k-vision-preview', temperature: 0.3, max_completion_tokens: 100, stream: false }],
     [{ model: 'kimi-k2.6', stream: false, temperature: 0.6 }, { model: 'kimi-k2.6', thinking: { type: 'disabled' }, temperature: 0.6, stream: false }],
     [{ model: 'future-model', stream: false }, { model: 'future-model', stream: false }],
   ])('%j', (o, expected) => {
@@ -84,5 +86,41 @@ describe('requestParams', () => {
   ])('refuses locally what the model rejects: %j', (o, msg) => {
     expect(() => requestParams(o)).toThrow(UsageError);
     expect(() => requestParams(o)).toThrow(msg);
+  });
+});
+
+describe('the history a model takes', () => {
+  const history: Message[] = [
+    { role: 'user', content: 'What is it?' },
+    { role: 'assistant', content: 'A dialog.', reasoning_content: 'The user asks what it is.' },
+    { role: 'user', content: 'Colours?' },
+  ];
+  it.each([
+    ['kimi-k3', true],
+    ['kimi-k3.1-pro', true],
+    ['kimi-k3.1-pro-highspeed', true],
+    ['kimi-k2.7-code', true],
+    ['kimi-k2.7-code-highspeed', true],
+    ['a-model-not-in-the-table', true],
+    ['kimi-k2.6', false],
+    ['moonshot-v1-8k-vision-preview', false],
+  ])('%s: reasoning resent = %s, and counted as input when it is', (model, resent) => {
+    const sent = messagesForModel(history, model);
+    expect(sent[1]!.reasoning_content).toBe(resent ? 'The user asks what it is.' : undefined);
+    expect(sent[1]!.content).toBe('A dialog.');
+    const withIt = estimateMessages(model, history, 'USD').text_tokens;
+    const without = estimateMessages(model, [history[0]!, { role: 'assistant', content: 'A dialog.' }, history[2]!], 'USD').text_tokens;
+    expect(withIt).toBeGreaterThan(without);
+    expect(history[1]!.reasoning_content).toBe('The user asks what it is.'); // the saved history is not changed
+  });
+
+  it('the assistant turn keeps its reasoning and tool calls, and leaves out empty reasoning', () => {
+    expect(assistantTurn('ok', '', [])).toEqual({ role: 'assistant', content: 'ok' });
+    expect(assistantTurn('', 'why', [{ id: 'c1', name: 'f', arguments: '{}' }])).toEqual({
+      role: 'assistant',
+      content: '',
+      reasoning_content: 'why',
+      tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+    });
   });
 });
