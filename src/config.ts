@@ -4,7 +4,7 @@ import { homeDir } from './lazy.js';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, KvError, UsageError } from './errors.js';
-import { writeFileAtomic } from './session/atomic.js';
+import { writeFileAtomic } from './store/atomic.js';
 import type { Config } from './settings.js';
 
 export type ConfigKey = keyof Config;

@@ -6,6 +6,12 @@ export const MODEL_TABLE_DATE = '2026-12-01';
 
 export type Currency = 'CNY' | 'USD';
 
+/** An amount of money in a platform's currency. */
+export interface Cost {
+  amount: number;
+  currency: Currency;
+}
+
 /** Price per million tokens. */
 export interface Price {
   input: number;

@@ -1,16 +1,6 @@
 // GET /v1/models merged with the model table: one row per model, for `kimi-vision models`. Pure.
+import type { ListedModel } from '../api/models-list.js';
 import { MODELS, findModel, priceFor, type Currency, type ModelInfo } from '../models.js';
-
-/** What GET /v1/models says of one model; the extended fields may be absent. */
-export interface ListedModel {
-  id: string;
-  context?: number;
-  images?: boolean;
-  video?: boolean;
-  reasoning?: boolean;
-  thinkingType?: string;
-  efforts?: string[];
-}
 
 export type Thinking = 'optional' | 'always' | 'effort' | 'none';
 
@@ -34,25 +24,6 @@ export interface ModelRow {
   retired: string | null;
   /** available (listed), retired, not_available (in the table, not listed); null with --offline. */
   status: 'available' | 'retired' | 'not_available' | null;
-}
-
-/** The items of GET /v1/models, or undefined when the body is not a model list. */
-export function readListedModels(body: unknown): ListedModel[] | undefined {
-  const data = (body as { data?: unknown } | null)?.data;
-  if (!Array.isArray(data)) return undefined;
-  return data.flatMap((item: unknown): ListedModel[] => {
-    const o = item as Record<string, unknown> | null;
-    if (!o || typeof o.id !== 'string') return [];
-    const m: ListedModel = { id: o.id };
-    if (typeof o.context_length === 'number' && o.context_length > 0) m.context = o.context_length;
-    if (typeof o.supports_image_in === 'boolean') m.images = o.supports_image_in;
-    if (typeof o.supports_video_in === 'boolean') m.video = o.supports_video_in;
-    if (typeof o.supports_reasoning === 'boolean') m.reasoning = o.supports_reasoning;
-    if (typeof o.supports_thinking_type === 'string') m.thinkingType = o.supports_thinking_type;
-    const efforts = (o.think_efforts as { support?: unknown; valid_efforts?: unknown } | undefined)?.valid_efforts;
-    if (Array.isArray(efforts) && efforts.every((e) => typeof e === 'string') && efforts.length > 0) m.efforts = efforts as string[];
-    return [m];
-  });
 }
 
 export interface RowOptions {

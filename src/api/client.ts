@@ -3,7 +3,6 @@ import type { Readable } from 'node:stream';
 import { nodeStream } from '../lazy.js';
 import type { Dispatcher, FormData } from 'undici';
 import { ApiError, KvError, NetworkError, UsageError } from '../errors.js';
-import { bodyChunks, type BodyPlan } from '../request/body.js';
 import { applyChunk, emptyCompletion, fromBody, type Completion, type Delta } from './completion.js';
 import { DEFAULT_TIMEOUTS, loadUndici, makeDispatcher, networkError, type Timeouts } from './http.js';
 import { DEFAULT_MAX_ATTEMPTS, MAX_RETRY_WAIT_MS, parseRetryAfter, retryDelay, shouldRetry } from './retry.js';
@@ -24,6 +23,16 @@ export interface ClientOptions {
   monotonicMs?: () => number;
   /** Wall-clock ms since the epoch, for Retry-After dates (default Date.now). */
   epochMs?: () => number;
+}
+
+/**
+ * A request body as the transport sees it: its exact size (sent as Content-Length) and a fresh
+ * stream of its bytes for each attempt. What the bytes are (JSON around images read from disk) is
+ * request/body.ts's business.
+ */
+export interface Body {
+  bytes: number;
+  chunks(): AsyncIterable<Uint8Array | string>;
 }
 
 export interface ChatHandlers {
@@ -56,14 +65,14 @@ export class MoonshotClient {
   }
 
   /** POST /chat/completions with a streamed body; retried while nothing has been shown. */
-  async chat(plan: BodyPlan, stream: boolean, handlers: ChatHandlers = {}): Promise<Completion> {
+  async chat(body: Body, stream: boolean, handlers: ChatHandlers = {}): Promise<Completion> {
     let shown = false;
     const onDelta = (d: Delta) => {
       if (d.text && !handlers.buffered) shown = true;
       handlers.onDelta?.(d);
     };
     return this.withRetries(
-      () => this.chatOnce(plan, stream, { ...handlers, onDelta }, () => shown),
+      () => this.chatOnce(body, stream, { ...handlers, onDelta }, () => shown),
       () => shown,
     );
   }
@@ -93,9 +102,9 @@ export class MoonshotClient {
   }
 
   /** POST a streamed body (images and all) and read a JSON answer: the token counter. */
-  async postBody(path: string, plan: BodyPlan): Promise<unknown> {
+  async postBody(path: string, body: Body): Promise<unknown> {
     return this.withRetries(async () => {
-      const res = await this.send('POST', path, bodyStream(plan), 'application/json', plan.bytes);
+      const res = await this.send('POST', path, bodyStream(body), 'application/json', body.bytes);
       return readJson(res, this.host);
     }, () => false);
   }
@@ -165,8 +174,8 @@ export class MoonshotClient {
     }
   }
 
-  private async chatOnce(plan: BodyPlan, stream: boolean, h: ChatHandlers, shown: () => boolean): Promise<Completion> {
-    const res = await this.send('POST', '/chat/completions', bodyStream(plan, h.onSent), 'application/json', plan.bytes);
+  private async chatOnce(body: Body, stream: boolean, h: ChatHandlers, shown: () => boolean): Promise<Completion> {
+    const res = await this.send('POST', '/chat/completions', bodyStream(body, h.onSent), 'application/json', body.bytes);
     h.onResponse?.();
     const type = header(res.headers, 'content-type') ?? '';
     const c = emptyCompletion();
@@ -204,9 +213,9 @@ export class MoonshotClient {
  * Readable: undici writes each chunk to the socket as it comes and asks for the next once the socket
  * takes more, and a Readable would turn the base64 strings back into Buffers (see request/body.ts).
  */
-function bodyStream(plan: BodyPlan, onSent?: () => void): AsyncIterable<Uint8Array | string> {
+function bodyStream(body: Body, onSent?: () => void): AsyncIterable<Uint8Array | string> {
   async function* chunks(): AsyncGenerator<Uint8Array | string> {
-    yield* bodyChunks(plan);
+    yield* body.chunks();
     onSent?.();
     setImmediate(warmAnswerPath);
   }

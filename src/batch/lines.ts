@@ -3,7 +3,7 @@
 // streamed, never built as a string; and the split of the lines into files of at most 100 MB. Pure.
 import { InputError } from '../errors.js';
 import { MAX_BODY_BYTES } from '../limits.js';
-import { formatBytes } from '../output/format.js';
+import { formatBytes } from '../format.js';
 import type { BodyPlan } from '../request/body.js';
 
 /** Moonshot takes batch input files of at most 100 MB (the /v1/files limit). */

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { imageFile, type Image } from '../inputs/image.js';
 import type { Currency } from '../models.js';
-import { writeFileAtomic } from '../session/atomic.js';
-import { stateDir } from '../session/paths.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { stateDir } from '../store/paths.js';
 
 const VERSION = 1;
 

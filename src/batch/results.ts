@@ -4,8 +4,8 @@ import { fromBody, type Completion } from '../api/completion.js';
 import { explainApiError } from '../api/explain.js';
 import { ApiError, EXIT, KvError } from '../errors.js';
 import { hasPrice } from '../estimate/estimate.js';
-import { checkAnswer } from '../each/check.js';
-import { answerCost, failureRecord, ImageFailure, successRecord, type ImageRecord, type RecordSubject } from '../each/record.js';
+import { checkAnswer } from '../results/check.js';
+import { answerCost, failureRecord, ImageFailure, successRecord, type ImageRecord, type RecordSubject } from '../results/record.js';
 import type { Currency } from '../models.js';
 
 /** Batches carry no JSON Mode (submit has no --json-object / --schema). */

@@ -1,6 +1,6 @@
 // The batch object of GET /v1/batches/{id}, read defensively, and how its status reads. Pure.
 import { NetworkError } from '../errors.js';
-import { formatInt } from '../output/format.js';
+import { formatInt } from '../format.js';
 
 export interface BatchInfo {
   id: string;

@@ -1,11 +1,11 @@
 // `kimi-vision balance`: the account's balance; exit 6 when nothing is left to spend.
 import { readBalance } from '../account/balance.js';
-import { callApi } from '../account/client.js';
+import { callApi } from '../client/call.js';
 import { loadConfig } from '../config.js';
 import { EXIT, NetworkError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Currency } from '../models.js';
-import { formatMoney } from '../output/format.js';
+import { formatMoney } from '../format.js';
 import { formatTable } from '../output/table.js';
 import { Terminal } from '../output/terminal.js';
 import { apiKey, resolveSettings } from '../settings.js';

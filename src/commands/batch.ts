@@ -2,7 +2,7 @@
 // one request per image into JSONL files of at most 100 MB (streamed from disk), uploads each with
 // purpose batch and creates a batch per file, printing the ids; fetch maps the output file back to
 // the images through the local manifest and writes what --each writes (JSONL, text, Markdown, sidecars).
-import { terminalClient } from './client.js';
+import { terminalClient } from '../client/terminal-client.js';
 import { commandInputs } from './inputs.js';
 import { createWriteStream, openAsBlob } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -16,23 +16,22 @@ import { loadManifest, manifestImage, saveManifest, type Manifest, type Manifest
 import { buildRecord, missingOutcome, parseResultLines, type Built, type Outcome, type RecordContext } from '../batch/results.js';
 import { FINISHED, nextPollDelay, progressLine, readBatch, statusText, type BatchInfo } from '../batch/status.js';
 import { loadConfig } from '../config.js';
-import { jsonlLine, markdownFooter, markdownSection, mediaLink, textSection } from '../each/formats.js';
-import { withMaxChars } from '../each/options.js';
-import { failureRecord, ImageFailure, type ImageRecord, type RecordSubject } from '../each/record.js';
-import { inShard, parseShard, shardName } from '../each/shard.js';
-import { looksLikeSidecar, writeSidecar, type SidecarExt } from '../each/sidecar.js';
-import { estimateLine, sumEstimates, Totals } from '../each/totals.js';
+import { jsonlLine, markdownFooter, markdownSection, mediaLink, textSection } from '../results/formats.js';
+import { failureRecord, ImageFailure, type ImageRecord, type RecordSubject } from '../results/record.js';
+import { inShard, parseShard, shardName } from '../inputs/shard.js';
+import { looksLikeSidecar, writeSidecar, type SidecarExt } from '../results/sidecar.js';
+import { estimateLine, sumEstimates, Totals } from '../results/totals.js';
 import { ApiError, EXIT, InterruptedError, KvError, MoneyError, UsageError } from '../errors.js';
 import { hasPrice } from '../estimate/estimate.js';
 import { imageSummary, type Image } from '../inputs/image.js';
 import { readPromptFile } from '../inputs/prompt-file.js';
 import type { ResizeOptions } from '../inputs/resize-plan.js';
 import type { Io } from '../io.js';
-import { formatBytes, formatInt, formatMoney, formatSeconds, plural } from '../output/format.js';
+import { formatBytes, formatInt, formatMoney, formatSeconds, plural } from '../format.js';
 import { Terminal } from '../output/terminal.js';
 import { makePlan, overContext, type Plan } from '../plan/plan.js';
 import { bodyChunks, checkBodySize, type BodyPlan } from '../request/body.js';
-import { defaultPrompt, describeMessages } from '../request/messages.js';
+import { defaultPrompt, describeMessages, withMaxChars } from '../request/messages.js';
 import { apiKey, resolveSettings, type Config, type Settings } from '../settings.js';
 
 interface Common {

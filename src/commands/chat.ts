@@ -163,7 +163,7 @@ async function saveCommand(file: string, session: string | undefined, io: Io): P
   }
   const { loadSessionFile } = await import('../session/session.js');
   const { transcriptMarkdown } = await import('../session/transcript.js');
-  const { writeFileAtomic } = await import('../session/atomic.js');
+  const { writeFileAtomic } = await import('../store/atomic.js');
   const target = path.resolve(io.cwd, file);
   try {
     await writeFileAtomic(target, transcriptMarkdown(await loadSessionFile(io.env, session)));

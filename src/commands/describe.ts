@@ -4,29 +4,29 @@ import { commandInputs } from './inputs.js';
 import { ApiError, EXIT, InterruptedError, KvError, UsageError } from '../errors.js';
 import { explainApiError } from '../api/explain.js';
 import type { MoonshotClient } from '../api/client.js';
-import { terminalClient } from './client.js';
+import { terminalClient } from '../client/terminal-client.js';
 import { loadUndici } from '../api/http.js';
 import type { Completion } from '../api/completion.js';
-import { pickFallback, readModelList } from '../api/fallback.js';
-import { checkJsonAnswer } from '../conversation/check-json.js';
+import { findFallback, mayFallBack } from '../client/fallback.js';
+import { checkJsonAnswer } from '../results/json-check.js';
 import { uploadMedia } from '../conversation/upload.js';
-import { planResponse, toolMessages, type ResponseFlags, type ResponsePlan } from '../conversation/response.js';
+import { planResponse, toolMessages, type ResponseFlags, type ResponsePlan } from '../request/response.js';
 import type { Image } from '../inputs/image.js';
 import { readPromptFile } from '../inputs/prompt-file.js';
 import { ensureHashed } from '../inputs/read.js';
 import type { ResizeOptions } from '../inputs/resize-plan.js';
 import type { Io } from '../io.js';
 import { assistantMessage, printDryRun, printResult, estimateLine, type DescribeResult } from '../output/answer.js';
-import { formatBytes, formatInt, formatMoney, plural } from '../output/format.js';
+import { formatBytes, formatInt, formatMoney, plural } from '../format.js';
 import { Terminal } from '../output/terminal.js';
 import { makePlan, overContext, type Plan } from '../plan/plan.js';
-import { checkBodySize } from '../request/body.js';
+import { bodySource, checkBodySize } from '../request/body.js';
 import { refuseEachOnly, type EachFlags } from '../each/options.js';
 import { defaultPrompt, describeMessages, type Message } from '../request/messages.js';
 import { loadSession, newSession, saveSession, type Session } from '../session/session.js';
 import { apiKey, resolveSettings } from '../settings.js';
 import { loadConfig } from '../config.js';
-import { withExactEstimate } from '../estimate/exact.js';
+import { withExactEstimate } from '../client/exact.js';
 
 export interface DescribeOptions extends ResponseFlags, EachFlags, ResizeOptions {
   prompt?: string;
@@ -93,8 +93,7 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
       plan = await withExactEstimate(plan, settings, config, io, term);
     } catch (err) {
       // The key cannot use the default model: count (and later send) with the model describe falls back to.
-      const canFallBack = err instanceof ApiError && err.status === 404 && !settings.modelChosen && !prior;
-      const fallback = canFallBack ? await fallbackWithNewClient(err, settings.baseUrl, apiKey(io.env, config), io, term, plan.model) : undefined;
+      const fallback = mayFallBack(err, settings.modelChosen) && !prior ? await fallbackWithNewClient(err, settings.baseUrl, apiKey(io.env, config), io, term, plan.model) : undefined;
       if (!fallback) throw err;
       term.warn(`${plan.model} is not available to this key (404); using ${fallback} instead. Choose one with -m.`);
       response = await planResponse(o, fallback, io.cwd);
@@ -123,7 +122,7 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
     try {
       completion = await send(client, plan, response, o, io, term);
     } catch (err) {
-      const fallback = !settings.modelChosen && !prior ? await fallbackModel(err, client, plan.model) : undefined;
+      const fallback = prior ? undefined : await findFallback(err, settings.modelChosen, client, plan.model);
       if (!fallback) throw err;
       term.warn(`${plan.model} is not available to this key (404); using ${fallback} instead. Choose one with -m.`);
       response = await planResponse(o, fallback, io.cwd);
@@ -186,7 +185,7 @@ async function send(client: MoonshotClient, plan: Plan, response: ResponsePlan, 
   let thinkingShown = false;
   const media = plan.body.segments.filter((s): s is Image => !Buffer.isBuffer(s));
   await term.startSpinner(`Sending ${plural(media.length, 'image')} (${formatBytes(plan.body.bytes)}) to ${plan.model}…`);
-  return client.chat(plan.body, o.stream, {
+  return client.chat(bodySource(plan.body), o.stream, {
     onSent: () => {
       term.setSpinnerText(`Waiting for ${plan.model}…`);
       // Files not hashed yet are hashed while the model thinks, off the send's path (the session
@@ -221,16 +220,10 @@ async function send(client: MoonshotClient, plan: Plan, response: ResponsePlan, 
 async function fallbackWithNewClient(err: unknown, baseUrl: string, key: string, io: Io, term: Terminal, failed: string): Promise<string | undefined> {
   const client = terminalClient(baseUrl, key, io, term);
   try {
-    return await fallbackModel(err, client, failed);
+    return await findFallback(err, false, client, failed);
   } finally {
     await client.close();
   }
-}
-
-async function fallbackModel(err: unknown, client: MoonshotClient, failed: string): Promise<string | undefined> {
-  if (!(err instanceof ApiError) || err.status !== 404) return undefined;
-  const listed = readModelList(await client.getJson('/models').catch(() => undefined));
-  return pickFallback(listed, failed);
 }
 
 /** A JSON answer must parse (and satisfy --schema); one retry shows the model what was wrong. */

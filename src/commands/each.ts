@@ -3,33 +3,33 @@
 // content-addressed cache and stable shards. Every finished result is written, whatever fails later.
 import { commandInputs } from './inputs.js';
 import { sleep } from '../api/client.js';
-import { terminalClient } from './client.js';
+import { terminalClient } from '../client/terminal-client.js';
 import type { Completion } from '../api/completion.js';
 import { explainApiError } from '../api/explain.js';
-import { pickFallback, readModelList } from '../api/fallback.js';
+import { listedFallback, mayFallBack as mayFallBackFor } from '../client/fallback.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../api/retry.js';
 import { loadConfig } from '../config.js';
-import { planResponse, type ResponsePlan } from '../conversation/response.js';
-import { AnswerCache, cacheDir, cacheKey, type CachedAnswer } from '../each/cache.js';
-import { InOrder, jsonlLine, markdownFooter, markdownSection, mediaLink, textSection } from '../each/formats.js';
-import { checkAnswer } from '../each/check.js';
+import { planResponse, type ResponsePlan } from '../request/response.js';
+import { AnswerCache, cacheDir, cacheKey, type CachedAnswer } from '../store/answer-cache.js';
+import { InOrder, jsonlLine, markdownFooter, markdownSection, mediaLink, textSection } from '../results/formats.js';
+import { checkAnswer } from '../results/check.js';
 import { printDryRun } from '../each/dry-run.js';
-import { eachSettings, withMaxChars, type EachSettings } from '../each/options.js';
-import { answerCost, failureRecord, ImageFailure, successRecord, type ImageRecord } from '../each/record.js';
-import { Pace, Stopped } from '../each/scheduler.js';
-import { sendOne, type RetryInfo } from '../each/send.js';
-import { inShard, shardName } from '../each/shard.js';
-import { hasSidecar, looksLikeSidecar, writeSidecar } from '../each/sidecar.js';
-import { estimateLine, sumEstimates, Totals } from '../each/totals.js';
+import { eachSettings, type EachSettings } from '../each/options.js';
+import { answerCost, failureRecord, ImageFailure, successRecord, type ImageRecord } from '../results/record.js';
+import { Pace, Stopped } from '../pace/pace.js';
+import { sendOne, type RetryInfo } from '../pace/send-one.js';
+import { inShard, shardName } from '../inputs/shard.js';
+import { hasSidecar, looksLikeSidecar, writeSidecar } from '../results/sidecar.js';
+import { estimateLine, sumEstimates, Totals } from '../results/totals.js';
 import { ApiError, EXIT, InterruptedError, KvError, MoneyError, UsageError } from '../errors.js';
 import { hasPrice } from '../estimate/estimate.js';
 import { imageFile, type Image } from '../inputs/image.js';
 import type { Io } from '../io.js';
-import { formatInt, formatMoney, formatSeconds } from '../output/format.js';
+import { formatInt, formatMoney, formatSeconds } from '../format.js';
 import { Terminal } from '../output/terminal.js';
 import { makePlan, type Plan } from '../plan/plan.js';
 import { checkBodySize } from '../request/body.js';
-import { defaultPrompt, describeMessages } from '../request/messages.js';
+import { defaultPrompt, describeMessages, withMaxChars } from '../request/messages.js';
 import { apiKey, resolveSettings, type Settings } from '../settings.js';
 import type { DescribeOptions } from './describe.js';
 
@@ -224,7 +224,7 @@ async function execute(run: Run, work: Image[], hits: (CachedAnswer | undefined)
   };
 
   /** A 404 for the default model: the run may switch to another model (as describe does). */
-  const mayFallBack = (err: unknown) => err instanceof ApiError && err.status === 404 && !settings.modelChosen;
+  const mayFallBack = (err: unknown) => mayFallBackFor(err, settings.modelChosen);
   /** Answers found in the cache for the model switched to, by image index. */
   const lateHits = new Map<number, CachedAnswer>();
 
@@ -233,7 +233,7 @@ async function execute(run: Run, work: Image[], hits: (CachedAnswer | undefined)
     let p = fallbacks.get(failed);
     if (!p) {
       p = (async () => {
-        const next = pickFallback(readModelList(await client.getJson('/models').catch(() => undefined)), failed);
+        const next = await listedFallback(client, failed);
         if (!next) return undefined;
         const nextResponse = await planResponse(o, next, io.cwd);
         const left = work.map((img, i) => ({ img, i })).filter(({ i }) => finished[i] === 0 && hits[i] === undefined);

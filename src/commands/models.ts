@@ -1,12 +1,13 @@
 // `kimi-vision models`: what the key can use (GET /v1/models) merged with the model table.
-import { modelRows, readListedModels, unavailableModels, type ListedModel, type ModelRow } from '../account/models.js';
-import { callApi } from '../account/client.js';
-import { pickFallback, readModelList } from '../api/fallback.js';
+import { modelRows, unavailableModels, type ModelRow } from '../account/models.js';
+import { readListedModels, type ListedModel } from '../api/models-list.js';
+import { callApi } from '../client/call.js';
+import { pickFallback } from '../client/fallback.js';
 import { loadConfig } from '../config.js';
 import { EXIT, NetworkError } from '../errors.js';
 import type { Io } from '../io.js';
 import { CNY_PER_USD, MODEL_TABLE_DATE } from '../models.js';
-import { formatInt } from '../output/format.js';
+import { formatInt } from '../format.js';
 import { formatTable } from '../output/table.js';
 import { Terminal } from '../output/terminal.js';
 import { apiKey, resolveSettings } from '../settings.js';
@@ -48,7 +49,7 @@ export async function modelsCommand(o: ModelsOptions, io: Io): Promise<number> {
     const missing = unavailableModels(listed);
     if (missing.length > 0 && !o.all) term.note(`not available to this key: ${missing.join(', ')} (--all lists them)`);
     if (!listed.some((m) => m.id === settings.model)) {
-      const fallback = settings.modelChosen ? undefined : pickFallback(readModelList(body), settings.model);
+      const fallback = settings.modelChosen ? undefined : pickFallback(listed, settings.model);
       term.warn(
         settings.modelChosen
           ? `warning: your default model ${settings.model} is not available to this key; pick one above with -m or \`kimi-vision config set model\`.`

@@ -6,8 +6,8 @@ import path from 'node:path';
 import type { MoonshotClient } from '../api/client.js';
 import type { Image } from '../inputs/image.js';
 import type { Message, Part } from '../request/messages.js';
-import { writeFileAtomic } from '../session/atomic.js';
-import { stateDir } from '../session/paths.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { stateDir } from '../store/paths.js';
 
 type Uploads = Record<string, string>;
 

@@ -4,9 +4,9 @@ import { hasPrice } from '../estimate/estimate.js';
 import { imageSummary, type Image } from '../inputs/image.js';
 import type { Io } from '../io.js';
 import type { Currency } from '../models.js';
-import { formatBytes, formatInt } from '../output/format.js';
+import { formatBytes, formatInt } from '../format.js';
 import type { Plan } from '../plan/plan.js';
-import { estimateLine } from './totals.js';
+import { estimateLine } from '../results/totals.js';
 
 export interface DryRun {
   format: string;

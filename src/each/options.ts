@@ -1,9 +1,9 @@
 // The flags of per-image mode (describe --each): checked together, before anything is read or sent.
 import { UsageError } from '../errors.js';
-import { cacheWanted } from './cache.js';
-import type { EachFormat } from './formats.js';
-import { parseShard, type Shard } from './shard.js';
-import type { SidecarExt } from './sidecar.js';
+import { cacheWanted } from '../store/answer-cache.js';
+import type { EachFormat } from '../results/formats.js';
+import { parseShard, type Shard } from '../inputs/shard.js';
+import type { SidecarExt } from '../results/sidecar.js';
 
 export interface EachFlags {
   each?: boolean;
@@ -100,14 +100,4 @@ export function refuseEachOnly(o: EachFlags & { format?: string | undefined }): 
     `${used.join(', ')} ${used.length === 1 ? 'works' : 'work'} only with --each (one request per image).`,
     'Add --each to describe each image on its own, or drop the flag.',
   );
-}
-
-/** The prompt with the length instruction of --max-chars appended. */
-export function withMaxChars(prompt: string, maxChars: number | undefined): string {
-  return maxChars === undefined ? prompt : `${prompt}\n\nAnswer in at most ${maxChars} characters.`;
-}
-
-/** Characters as a reader counts them (code points), of the trimmed answer. */
-export function answerLength(text: string): number {
-  return [...text.trim()].length;
 }

@@ -2,12 +2,8 @@
 import type { Dimensions } from '../inputs/dimensions.js';
 import type { Image } from '../inputs/image.js';
 import type { Message } from '../request/messages.js';
-import { findModel, priceFor, UNKNOWN_IMAGE_RULE, type Currency, type ImageTokenRule } from '../models.js';
+import { findModel, priceFor, UNKNOWN_IMAGE_RULE, type Cost, type Currency, type ImageTokenRule } from '../models.js';
 
-export interface Cost {
-  amount: number;
-  currency: Currency;
-}
 
 export interface Estimate {
   image_tokens: number;

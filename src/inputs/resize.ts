@@ -5,7 +5,7 @@
 // each replacing its original as soon as it is ready.
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { InputError, KvError, UsageError } from '../errors.js';
-import { formatBytes, plural } from '../output/format.js';
+import { formatBytes, plural } from '../format.js';
 import type { Image } from './image.js';
 import { readMemoryOnce, toImage } from './read.js';
 import { nextEncoding, planResize, type Encoding, type Reason, type ResizeOptions } from './resize-plan.js';

@@ -1,14 +1,14 @@
 // What describe prints when it is done: the answer (or tool calls, or JSON), then the usage line.
 import type { Completion } from '../api/completion.js';
 import { EXIT, KvError } from '../errors.js';
-import { hasPrice, usageCost, type Cost } from '../estimate/estimate.js';
+import { hasPrice, usageCost } from '../estimate/estimate.js';
 import { imageSummary, type Image } from '../inputs/image.js';
 import type { Io } from '../io.js';
-import { findModel, type Currency } from '../models.js';
+import { findModel, type Cost, type Currency } from '../models.js';
 import type { Plan } from '../plan/plan.js';
 import { assistantTurn } from '../request/history.js';
 import type { Message } from '../request/messages.js';
-import { formatBytes, formatInt, formatMoney, formatSeconds, plural } from './format.js';
+import { formatBytes, formatInt, formatMoney, formatSeconds, plural } from '../format.js';
 import type { Terminal } from './terminal.js';
 
 export interface DescribeResult {

@@ -126,6 +126,11 @@ async function* base64Chunks(img: Image): AsyncGenerator<string> {
   }
 }
 
+/** The body as the transport takes it (api/client.ts Body): its size and a fresh stream per attempt. */
+export function bodySource(plan: BodyPlan): { bytes: number; chunks: () => AsyncIterable<Uint8Array | string> } {
+  return { bytes: plan.bytes, chunks: () => bodyChunks(plan) };
+}
+
 /** The whole body as one string: for small requests, tests and the estimate endpoint. */
 export async function bodyToString(plan: BodyPlan): Promise<string> {
   const parts: Uint8Array[] = [];

@@ -20,6 +20,11 @@ export function defaultPrompt(imageCount: number): string {
   return imageCount > 1 ? 'Describe the images.' : 'Describe the image.';
 }
 
+/** The prompt with the length instruction of --max-chars appended. */
+export function withMaxChars(prompt: string, maxChars: number | undefined): string {
+  return maxChars === undefined ? prompt : `${prompt}\n\nAnswer in at most ${maxChars} characters.`;
+}
+
 /** ONE user message: every image part in input order, then the text part; a system message first. */
 export function describeMessages(images: readonly Image[], prompt: string, system?: string): Message[] {
   const messages: Message[] = [];

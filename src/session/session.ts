@@ -8,8 +8,8 @@ import { InputError, UsageError } from '../errors.js';
 import type { Image } from '../inputs/image.js';
 import { ensureHashed, readFileOnce } from '../inputs/read.js';
 import type { Message, Part } from '../request/messages.js';
-import { writeFileAtomic } from './atomic.js';
-import { stateDir } from './paths.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { stateDir } from '../store/paths.js';
 
 type StoredMedia = {
   type: 'media';

@@ -1,8 +1,9 @@
 // The pure parts of models, balance and --exact: reading the API's bodies, merging with the table.
 import { describe, expect, it } from 'vitest';
 import { readBalance } from '../../src/account/balance.js';
-import { modelRows, readListedModels, unavailableModels } from '../../src/account/models.js';
-import { readTokenCount } from '../../src/estimate/exact.js';
+import { modelRows, unavailableModels } from '../../src/account/models.js';
+import { readListedModels } from '../../src/api/models-list.js';
+import { readTokenCount } from '../../src/client/exact.js';
 import { formatTable } from '../../src/output/table.js';
 
 const extended = {

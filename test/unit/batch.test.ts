@@ -10,8 +10,8 @@ import { batchLine, customId, indexOfCustomId, MAX_BATCH_FILE_BYTES, splitBySize
 import { loadManifest, manifestPath, saveManifest } from '../../src/batch/manifest.js';
 import { buildRecord, missingOutcome, parseResultLines, type Outcome } from '../../src/batch/results.js';
 import { nextPollDelay, readBatch, statusText } from '../../src/batch/status.js';
-import { jsonlLine } from '../../src/each/formats.js';
-import { successRecord } from '../../src/each/record.js';
+import { jsonlLine } from '../../src/results/formats.js';
+import { successRecord } from '../../src/results/record.js';
 import { EXIT, InputError, NetworkError, UsageError } from '../../src/errors.js';
 import type { Image } from '../../src/inputs/image.js';
 import { makePlan } from '../../src/plan/plan.js';

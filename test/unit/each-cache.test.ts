@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AnswerCache, cacheDir, cacheKey, cacheWanted, type KeyParts } from '../../src/each/cache.js';
+import { AnswerCache, cacheDir, cacheKey, cacheWanted, type KeyParts } from '../../src/store/answer-cache.js';
 
 const parts: KeyParts = {
   sha256: 'a'.repeat(64),

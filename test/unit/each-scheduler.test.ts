@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Completion } from '../../src/api/completion.js';
 import { ApiError, InputError, NetworkError } from '../../src/errors.js';
-import { Pace, Stopped, type Clock } from '../../src/each/scheduler.js';
-import { afterFailure, limitHint, RATE_LIMIT_ATTEMPTS, sendOne, type Chat } from '../../src/each/send.js';
+import { Pace, Stopped, type Clock } from '../../src/pace/pace.js';
+import { afterFailure, limitHint, RATE_LIMIT_ATTEMPTS, sendOne, type Chat } from '../../src/pace/send-one.js';
 import type { BodyPlan } from '../../src/request/body.js';
 
 /** Time moves only when advance() says so; sleeps resolve in time order. */

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { inShard, parseShard, shardName, shardOf } from '../../src/each/shard.js';
+import { inShard, parseShard, shardName, shardOf } from '../../src/inputs/shard.js';
 
 const names = Array.from({ length: 500 }, (_, i) => `docs/screens/${i % 7 === 0 ? 'sub dir/' : ''}shot-${i}.png`);
 

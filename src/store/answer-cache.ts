@@ -4,8 +4,7 @@
 // Never holds the API key: only the answer, its usage and the model that gave it.
 import { nodeCrypto, fsPromises, homeDir } from '../lazy.js';
 import path from 'node:path';
-import type { Usage } from '../api/completion.js';
-import { writeFileAtomic } from '../session/atomic.js';
+import { writeFileAtomic } from './atomic.js';
 
 const VERSION = 1;
 
@@ -56,7 +55,7 @@ export interface CachedAnswer {
   model: string;
   text: string;
   finish_reason: string;
-  usage: Pick<Usage, 'prompt_tokens' | 'completion_tokens' | 'total_tokens'>;
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 }
 
 export class AnswerCache {

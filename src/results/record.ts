@@ -2,8 +2,8 @@
 // results (build it from a Completion, whether streamed, whole, or read from a batch output file).
 import type { Completion, Usage } from '../api/completion.js';
 import { ApiError, errorType, KvError, type ExitCode } from '../errors.js';
-import { findModel, type Currency } from '../models.js';
-import { usageCost, type Cost } from '../estimate/estimate.js';
+import { findModel, type Cost, type Currency } from '../models.js';
+import { usageCost } from '../estimate/estimate.js';
 
 export interface RecordError {
   /** The exit code this failure alone would give (the table in src/errors.ts). */

@@ -1,7 +1,7 @@
 // Sidecars of --write: `shot.png` -> `shot.png.txt|json|md`, next to the image, written atomically.
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../session/atomic.js';
+import { writeFileAtomic } from '../store/atomic.js';
 import { markdownSection, relativeLink } from './formats.js';
 import type { ImageRecord } from './record.js';
 

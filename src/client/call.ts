@@ -1,7 +1,7 @@
 // A client for the small account endpoints (models, balance, token count), and what their errors mean.
 import { explainApiError } from '../api/explain.js';
 import type { MoonshotClient } from '../api/client.js';
-import { terminalClient } from '../commands/client.js';
+import { terminalClient } from './terminal-client.js';
 import { ApiError, InterruptedError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Terminal } from '../output/terminal.js';

@@ -1,5 +1,5 @@
 // How numbers, money and durations read on stderr. Pure.
-import type { Cost } from '../estimate/estimate.js';
+import type { Cost } from './models.js';
 
 const SYMBOL = { CNY: '¥', USD: '$' } as const;
 

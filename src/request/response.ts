@@ -3,7 +3,7 @@ import { fsPromises } from '../lazy.js';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { findModel } from '../models.js';
-import type { Message } from '../request/messages.js';
+import type { Message } from './messages.js';
 
 export interface ResponseFlags {
   jsonObject?: boolean;

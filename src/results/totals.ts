@@ -2,7 +2,7 @@
 import type { Estimate } from '../estimate/estimate.js';
 import { roundMoney } from '../estimate/estimate.js';
 import type { Currency } from '../models.js';
-import { formatInt, formatMoney, formatSeconds, plural } from '../output/format.js';
+import { formatInt, formatMoney, formatSeconds, plural } from '../format.js';
 import type { ImageRecord } from './record.js';
 
 export class Totals {

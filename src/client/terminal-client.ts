@@ -2,7 +2,7 @@
 // user's --timeout and --max-attempts, aborted with the run.
 import { MoonshotClient } from '../api/client.js';
 import type { Io } from '../io.js';
-import { formatSeconds } from '../output/format.js';
+import { formatSeconds } from '../format.js';
 import type { Terminal } from '../output/terminal.js';
 
 export interface ClientChoices {

@@ -4,18 +4,18 @@
 //
 // The client is made with maxAttempts 1: its own loop would sleep while holding a slot and could
 // not tell the other workers to slow down, so the one per-image retry loop is here.
-import type { ChatHandlers } from '../api/client.js';
+import type { Body, ChatHandlers } from '../api/client.js';
 import type { Completion } from '../api/completion.js';
 import { MAX_RETRY_WAIT_MS, retryDelay, shouldRetry } from '../api/retry.js';
-import type { BodyPlan } from '../request/body.js';
+import { bodySource, type BodyPlan } from '../request/body.js';
 import { ApiError, KvError } from '../errors.js';
-import type { Clock, LimitHint, Pace, Slot } from './scheduler.js';
+import type { Clock, LimitHint, Pace, Slot } from './pace.js';
 
 /** Rate-limit answers are waited out up to this many times per image (other failures: --max-attempts). */
 export const RATE_LIMIT_ATTEMPTS = 10;
 
 export interface Chat {
-  chat(plan: BodyPlan, stream: boolean, handlers?: ChatHandlers): Promise<Completion>;
+  chat(body: Body, stream: boolean, handlers?: ChatHandlers): Promise<Completion>;
 }
 
 export interface RetryInfo {
@@ -110,7 +110,7 @@ export async function sendOne(body: () => BodyPlan | undefined, priority: number
         slot.release();
         return undefined;
       }
-      const completion = await ctx.client.chat(plan, ctx.stream, { buffered: true });
+      const completion = await ctx.client.chat(bodySource(plan), ctx.stream, { buffered: true });
       slot.succeeded();
       return { ok: true, completion, attempts: tries.attempts + tries.rateLimited + 1, startedAt, slot };
     } catch (err) {

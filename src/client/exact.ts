@@ -1,13 +1,13 @@
 // --exact: the API's own count of the input tokens (POST /tokenizers/estimate-token-count), in place of
 // the local estimate. The same messages as the chat request, images as data URLs, streamed from disk.
-import { callApi } from '../account/client.js';
+import { callApi } from './call.js';
 import { EXIT, KvError, NetworkError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Terminal } from '../output/terminal.js';
 import type { Plan } from '../plan/plan.js';
-import { planBody } from '../request/body.js';
+import { bodySource, planBody } from '../request/body.js';
 import { apiKey, type Config, type Settings } from '../settings.js';
-import { inputCost } from './estimate.js';
+import { inputCost } from '../estimate/estimate.js';
 
 export const ESTIMATE_PATH = '/tokenizers/estimate-token-count';
 
@@ -27,7 +27,7 @@ export async function withExactEstimate(plan: Plan, settings: Settings, config: 
   await term.startSpinner(`Counting input tokens with ${plan.model}…`);
   let answer: unknown;
   try {
-    answer = await callApi(settings.baseUrl, key, io, term, `POST ${ESTIMATE_PATH}`, (c) => c.postBody(ESTIMATE_PATH, body), plan.model);
+    answer = await callApi(settings.baseUrl, key, io, term, `POST ${ESTIMATE_PATH}`, (c) => c.postBody(ESTIMATE_PATH, bodySource(body)), plan.model);
   } finally {
     term.stopSpinner();
   }

@@ -3,7 +3,7 @@
 import { nodeCrypto } from '../lazy.js';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import type { Image } from '../inputs/image.js';
+import type { Image } from './image.js';
 
 export interface Shard {
   /** 1-based. */

@@ -1,10 +1,9 @@
 // Why a finished answer still fails its image: the content filter, --max-chars, or JSON that is not.
 import type { Completion } from '../api/completion.js';
-import { checkJsonAnswer } from '../conversation/check-json.js';
-import type { ResponsePlan } from '../conversation/response.js';
+import { checkJsonAnswer } from './json-check.js';
+import type { ResponsePlan } from '../request/response.js';
 import { EXIT } from '../errors.js';
-import { formatInt } from '../output/format.js';
-import { answerLength } from './options.js';
+import { formatInt } from '../format.js';
 import { ImageFailure } from './record.js';
 
 export async function checkAnswer(
@@ -23,4 +22,9 @@ export async function checkAnswer(
     if (!check.ok) return new ImageFailure(EXIT.rejected, 'invalid_json', `the answer is not the JSON asked for: ${check.problem}.`, 'Describe the shape in the prompt, or raise --max-tokens if it was cut off.');
   }
   return undefined;
+}
+
+/** Characters as a reader counts them (code points), of the trimmed answer. */
+export function answerLength(text: string): number {
+  return [...text.trim()].length;
 }
