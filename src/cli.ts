@@ -222,7 +222,7 @@ const COMMANDS: Record<string, (program: Command, io: Io, setExit: (code: number
       .option('-q, --quiet', 'no estimate or progress lines (errors still go to stderr)')
       .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
       .action(async (inputs: string[], opts) => {
-        const { batchSubmit } = await import('./commands/batch.js');
+        const { batchSubmit } = await import('./commands/batch/submit.js');
         setExit(await batchSubmit(inputs, opts, io));
       });
     batch
@@ -233,7 +233,7 @@ const COMMANDS: Record<string, (program: Command, io: Io, setExit: (code: number
       .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
       .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
       .action(async (ids: string[], opts) => {
-        const { batchStatus } = await import('./commands/batch.js');
+        const { batchStatus } = await import('./commands/batch/status.js');
         setExit(await batchStatus(ids, opts, io));
       });
     batch
@@ -248,7 +248,7 @@ const COMMANDS: Record<string, (program: Command, io: Io, setExit: (code: number
       .option('--base-url <url>', 'API base URL [MOONSHOT_BASE_URL] (default https://api.moonshot.cn/v1)')
       .option('--insecure-http', 'allow a plain-http base URL that is not loopback (sends the key in clear)')
       .action(async (ids: string[], opts) => {
-        const { batchFetch } = await import('./commands/batch.js');
+        const { batchFetch } = await import('./commands/batch/fetch.js');
         setExit(await batchFetch(ids, opts, io));
       });
   },

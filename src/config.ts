@@ -5,7 +5,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, KvError, UsageError } from './errors.js';
 import { writeFileAtomic } from './store/atomic.js';
-import type { Config } from './settings.js';
+import { resolveSettings, type Config, type SettingFlags, type Settings } from './settings.js';
 
 export type ConfigKey = keyof Config;
 
@@ -120,4 +120,10 @@ export async function writeConfigFile(file: string, values: Config): Promise<voi
     const code = (err as NodeJS.ErrnoException).code;
     throw new KvError(EXIT.input, `cannot write the config file ${file} (${code ?? (err as Error).message}).`, 'Check that its folder is writable, or point KIMI_VISION_HOME elsewhere.');
   }
+}
+
+/** The config file and the settings a command runs with (flag > environment > config file > default). */
+export function commandSettings(flags: SettingFlags, env: Env, warn: (line: string) => void): { config: Config; settings: Settings } {
+  const config = loadConfig(env, warn);
+  return { config, settings: resolveSettings(flags, env, config) };
 }

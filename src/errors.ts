@@ -56,6 +56,11 @@ export class InterruptedError extends KvError {
   }
 }
 
+/** The interruption an aborted run signal stands for (Ctrl-C or SIGTERM). */
+export function interruptedBy(signal: AbortSignal): InterruptedError {
+  return new InterruptedError(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+}
+
 /** What Moonshot said, with the HTTP status and request id. */
 export class ApiError extends KvError {
   readonly status: number;

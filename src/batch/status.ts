@@ -47,7 +47,7 @@ export function progressLine(b: BatchInfo): string {
 }
 
 /** What `batch status` prints: the id, status and counts, then the files and times it has. */
-export function statusText(b: BatchInfo): string {
+export function batchStatusText(b: BatchInfo): string {
   const lines = [`${b.id}\t${progressLine(b)}`];
   const when = (s: number) => new Date(s * 1000).toISOString();
   if (b.createdAt !== undefined) lines.push(`  created ${when(b.createdAt)}`);
@@ -61,4 +61,12 @@ export function statusText(b: BatchInfo): string {
 /** --wait: the next pause between polls, growing by half each time up to `maxMs` (never below the first). */
 export function nextPollDelay(previousMs: number, maxMs: number): number {
   return Math.max(previousMs, Math.min(maxMs, Math.round(previousMs * 1.5)));
+}
+
+/** Wall time of the batches, from the first created to the last completed, when the API says. */
+export function batchElapsed(batches: BatchInfo[]): number | undefined {
+  const created = batches.map((b) => b.createdAt);
+  const completed = batches.map((b) => b.completedAt);
+  if (created.some((x) => x === undefined) || completed.some((x) => x === undefined)) return undefined;
+  return (Math.max(...(completed as number[])) - Math.min(...(created as number[]))) * 1000;
 }

@@ -2,7 +2,7 @@
 import { explainApiError } from '../api/explain.js';
 import type { MoonshotClient } from '../api/client.js';
 import { terminalClient } from './terminal-client.js';
-import { ApiError, InterruptedError } from '../errors.js';
+import { ApiError, InterruptedError, interruptedBy } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Terminal } from '../output/terminal.js';
 
@@ -23,7 +23,7 @@ export async function callApi<T>(
   try {
     return await call(client);
   } catch (err) {
-    if (io.signal.aborted) throw new InterruptedError(io.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+    if (io.signal.aborted) throw interruptedBy(io.signal);
     if (err instanceof ApiError) {
       throw model !== undefined ? explainApiError(err, { model, attempts: client.attempts }) : explainAccountError(err, path, client.baseUrl, client.attempts);
     }

@@ -1,14 +1,14 @@
 // `kimi-vision balance`: the account's balance; exit 6 when nothing is left to spend.
 import { readBalance } from '../account/balance.js';
 import { callApi } from '../client/call.js';
-import { loadConfig } from '../config.js';
+import { commandSettings } from '../config.js';
 import { EXIT, NetworkError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Currency } from '../models.js';
 import { formatMoney } from '../format.js';
 import { formatTable } from '../output/table.js';
 import { Terminal } from '../output/terminal.js';
-import { apiKey, resolveSettings } from '../settings.js';
+import { apiKey } from '../settings.js';
 
 export interface BalanceOptions {
   format: 'text' | 'json';
@@ -18,8 +18,7 @@ export interface BalanceOptions {
 
 export async function balanceCommand(o: BalanceOptions, io: Io): Promise<number> {
   const term = await Terminal.open(io);
-  const config = loadConfig(io.env, (l) => term.warn(l));
-  const settings = resolveSettings(o, io.env, config);
+  const { config, settings } = commandSettings(o, io.env, (l) => term.warn(l));
   const key = apiKey(io.env, config);
   const body = await callApi(settings.baseUrl, key, io, term, 'GET /users/me/balance', (c) => c.getJson('/users/me/balance'));
   const balance = readBalance(body);

@@ -1,7 +1,7 @@
 // `kimi-vision describe [inputs...]`: images -> one request -> the answer streamed to stdout.
 // Also the turn of a conversation (--continue / --session), with JSON Mode, Partial Mode and tools.
-import { commandInputs } from './inputs.js';
-import { ApiError, EXIT, InterruptedError, KvError, UsageError } from '../errors.js';
+import { commandInputs } from '../plan/inputs.js';
+import { ApiError, EXIT, InterruptedError, KvError, UsageError, interruptedBy } from '../errors.js';
 import { explainApiError } from '../api/explain.js';
 import type { MoonshotClient } from '../api/client.js';
 import { terminalClient } from '../client/terminal-client.js';
@@ -138,7 +138,7 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
     o.onSession?.(session.id);
     return printResult(result, { format: o.format, streamed: streams(o, response), maxTokens: o.maxTokens, currency: settings.currency, elapsedMs: io.monotonicMs() - started, sessionId: session.id }, io, term);
   } catch (err) {
-    if (io.signal.aborted) throw new InterruptedError(io.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+    if (io.signal.aborted) throw interruptedBy(io.signal);
     if (err instanceof ApiError) throw explainApiError(err, { model: plan.model, attempts: client.attempts });
     throw err;
   } finally {

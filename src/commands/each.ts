@@ -1,7 +1,7 @@
 // `kimi-vision describe --each [inputs...]`: one request per image under a shared pace (-j, --rpm,
 // rate limits), results in input order on stdout (text, JSONL, Markdown) and in sidecars, with a
 // content-addressed cache and stable shards. Every finished result is written, whatever fails later.
-import { commandInputs } from './inputs.js';
+import { commandInputs } from '../plan/inputs.js';
 import { sleep } from '../api/client.js';
 import { terminalClient } from '../client/terminal-client.js';
 import type { Completion } from '../api/completion.js';
@@ -21,7 +21,7 @@ import { sendOne, type RetryInfo } from '../pace/send-one.js';
 import { inShard, shardName } from '../inputs/shard.js';
 import { hasSidecar, looksLikeSidecar, writeSidecar } from '../results/sidecar.js';
 import { estimateLine, sumEstimates, Totals } from '../results/totals.js';
-import { ApiError, EXIT, InterruptedError, KvError, MoneyError, UsageError } from '../errors.js';
+import { ApiError, EXIT, InterruptedError, KvError, MoneyError, UsageError, interruptedBy } from '../errors.js';
 import { hasPrice } from '../estimate/estimate.js';
 import { imageFile, type Image } from '../inputs/image.js';
 import type { Io } from '../io.js';
@@ -327,7 +327,7 @@ async function execute(run: Run, work: Image[], hits: (CachedAnswer | undefined)
   if (stoppedBy && totals.done < work.length) term.warn(`stopped (${stoppedBy}): ${work.length - totals.done} of ${work.length} images not described.`);
   if (s.format === 'markdown') term.out(markdownFooter(totals.summary(io.monotonicMs() - started)));
   term.note(totals.summary(io.monotonicMs() - started));
-  if (io.signal.aborted) throw new InterruptedError(io.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+  if (io.signal.aborted) throw interruptedBy(io.signal);
   return firstFailure?.code ?? EXIT.ok;
 }
 

@@ -3,14 +3,14 @@ import { modelRows, unavailableModels, type ModelRow } from '../account/models.j
 import { readListedModels, type ListedModel } from '../api/models-list.js';
 import { callApi } from '../client/call.js';
 import { pickFallback } from '../client/fallback.js';
-import { loadConfig } from '../config.js';
+import { commandSettings } from '../config.js';
 import { EXIT, NetworkError } from '../errors.js';
 import type { Io } from '../io.js';
 import { CNY_PER_USD, MODEL_TABLE_DATE } from '../models.js';
 import { formatInt } from '../format.js';
 import { formatTable } from '../output/table.js';
 import { Terminal } from '../output/terminal.js';
-import { apiKey, resolveSettings } from '../settings.js';
+import { apiKey } from '../settings.js';
 
 export interface ModelsOptions {
   format: 'text' | 'json';
@@ -22,8 +22,7 @@ export interface ModelsOptions {
 
 export async function modelsCommand(o: ModelsOptions, io: Io): Promise<number> {
   const term = await Terminal.open(io);
-  const config = loadConfig(io.env, (l) => term.warn(l));
-  const settings = resolveSettings(o, io.env, config);
+  const { config, settings } = commandSettings(o, io.env, (l) => term.warn(l));
   let listed: ListedModel[] | undefined;
   let body: unknown;
   if (!o.offline) {
@@ -70,7 +69,7 @@ function table(rows: readonly ModelRow[], currency: string): string {
     r.context === null ? '?' : contextSize(r.context),
     thinkingText(r),
     r.price ? `${r.price.derived ? '≈' : ''}${r.price.input.toFixed(2)} / ${r.price.output.toFixed(2)}` : '?',
-    statusText(r),
+    modelStatusText(r),
   ]);
   return formatTable([['MODEL', 'IMAGES', 'VIDEO', 'CONTEXT', 'THINKING', `${symbol}/1M IN / OUT`, 'STATUS'], ...lines], [3, 5]);
 }
@@ -97,7 +96,7 @@ function thinkingText(r: ModelRow): string {
   }
 }
 
-function statusText(r: ModelRow): string {
+function modelStatusText(r: ModelRow): string {
   if (r.status === 'retired') return `retired ${r.retired ?? ''}`.trim();
   if (r.status === 'not_available') return 'not available to this key';
   if (r.status === 'available') return 'available';

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { batchLine, customId, indexOfCustomId, MAX_BATCH_FILE_BYTES, splitBySize } from '../../src/batch/lines.js';
 import { loadManifest, manifestPath, saveManifest } from '../../src/batch/manifest.js';
 import { buildRecord, missingOutcome, parseResultLines, type Outcome } from '../../src/batch/results.js';
-import { nextPollDelay, readBatch, statusText } from '../../src/batch/status.js';
+import { nextPollDelay, readBatch, batchStatusText } from '../../src/batch/status.js';
 import { jsonlLine } from '../../src/results/formats.js';
 import { successRecord } from '../../src/results/record.js';
 import { EXIT, InputError, NetworkError, UsageError } from '../../src/errors.js';
@@ -227,7 +227,7 @@ describe('the batch object', () => {
   });
 
   it('reads as the id, status and counts', () => {
-    expect(statusText(readBatch(obj, 'h'))).toBe('batch_1\tin_progress: 12 of 40 done, 1 failed\n  created 2023-11-14T22:13:20.000Z\n  error: line 3: bad\n');
+    expect(batchStatusText(readBatch(obj, 'h'))).toBe('batch_1\tin_progress: 12 of 40 done, 1 failed\n  created 2023-11-14T22:13:20.000Z\n  error: line 3: bad\n');
   });
 
   it('is polled less and less often, up to a ceiling, never below the first pause', () => {
