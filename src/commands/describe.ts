@@ -71,8 +71,8 @@ export async function describeCommand(inputs: string[], o: DescribeOptions, io: 
   const prior = continuing ? await loadSession(io.env, o.session) : undefined;
   // Sent at once (not uploaded first): files are hashed once the body is sent (see send()), and a dry
   // run hashes only for the JSON it prints.
-  const { images, resizer } = await commandInputs(inputs, o, io, term, { optional: continuing, deferHash: !o.upload });
-  await resizer?.resize(images, term);
+  const resolved = await commandInputs(inputs, o, io, term, { optional: continuing, deferHash: !o.upload });
+  const images = resolved.resizer ? await resolved.resizer.resize(resolved.images, term) : resolved.images;
   if (o.toolResult?.length && !continuing) throw new UsageError('--tool-result needs --continue or --session.', 'Tool results answer the calls of a saved conversation.');
   if (prior && o.system) term.warn('--system applies to new conversations only; it is ignored with --continue.');
   if (images.length > 0) o = { ...o, prompt: o.prompt ?? config.prompt }; // the config's prompt is the default question for new images

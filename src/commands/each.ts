@@ -60,8 +60,8 @@ export async function eachCommand(inputs: string[], o: DescribeOptions, io: Io):
   const write = s.skipExisting ? s.write : undefined;
   const has = await mapFew(mine, (img) => (write && img.source.kind === 'file' ? hasSidecar(img.source.file, write) : Promise.resolve(false)));
   const skipped = mine.filter((_, i) => has[i]);
-  const work = mine.filter((_, i) => !has[i]);
-  await resizer?.resize(work, term); // after shards and --skip-existing: only what is sent is resized
+  const selected = mine.filter((_, i) => !has[i]);
+  const work = resizer ? await resizer.resize(selected, term) : selected; // after shards and --skip-existing: only what is sent is resized
 
   const response = await planResponse(o, settings.model, io.cwd);
   const run: Run = {

@@ -2,11 +2,12 @@
 // with sharp, an optional dependency loaded only when one of those options is given. What to do is
 // decided in resize-plan.ts; this file runs sharp and builds the new Image: in memory, re-hashed and
 // re-measured, so the estimate and the request see what is sent. Images are done a few at a time,
-// each replacing its original as soon as it is ready.
+// each a new Image value (the originals are not changed).
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { InputError, KvError, UsageError } from '../errors.js';
 import { formatBytes, plural } from '../format.js';
 import type { Image } from './image.js';
+import { mapBounded } from '../concurrency.js';
 import { readMemoryOnce, toImage } from './read.js';
 import { nextEncoding, planResize, type Encoding, type Reason, type ResizeOptions } from './resize-plan.js';
 
@@ -19,8 +20,8 @@ export interface ResizeReport {
 }
 
 export interface Resizer {
-  /** Re-encodes the images that need it, replacing them in `images`; videos are left alone. */
-  resize(images: Image[], report: ResizeReport): Promise<void>;
+  /** The images as they will be sent: those that need it re-encoded (new values), the others and videos as they were. */
+  resize(images: readonly Image[], report: ResizeReport): Promise<Image[]>;
 }
 
 /** Images decoded at once: libvips already spreads one image over the cores. */
@@ -60,28 +61,24 @@ export async function loadSharp(o: ResizeOptions, env: Record<string, string | u
   );
 }
 
-async function resizeAll(images: Image[], o: ResizeOptions, sharp: SharpFn, report: ResizeReport): Promise<void> {
-  let next = 0;
+async function resizeAll(images: readonly Image[], o: ResizeOptions, sharp: SharpFn, report: ResizeReport): Promise<Image[]> {
   const total = { count: 0, before: 0, after: 0 }; // sums only: no original is kept once its copy exists
-  const worker = async () => {
-    while (next < images.length) {
-      const i = next++;
-      const img = images[i] as Image;
-      const out = await resizeOne(img, o, sharp, report);
-      if (out === img) continue;
-      images[i] = out;
+  const out = await mapBounded(images, RESIZE_PARALLEL, async (img) => {
+    const resized = await resizeOne(img, o, sharp, report);
+    if (resized !== img) {
       total.count += 1;
       total.before += img.bytes;
-      total.after += out.bytes;
+      total.after += resized.bytes;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(RESIZE_PARALLEL, images.length) }, worker));
-  const [only] = images;
-  if (images.length === 1 && only?.original) {
+    return resized;
+  });
+  const [only] = out;
+  if (out.length === 1 && only?.original) {
     report.note(`${only.path}: ${summary(only.original)} → ${summary(only)}`);
   } else if (total.count > 0) {
     report.note(`re-encoded ${total.count} of ${plural(images.length, 'image')}: ${formatBytes(total.before)} → ${formatBytes(total.after)}`);
   }
+  return out;
 }
 
 const summary = (img: Pick<Image, 'dimensions' | 'mime' | 'bytes'>): string =>

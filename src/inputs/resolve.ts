@@ -7,6 +7,7 @@ import { base64Length, MAX_BODY_BYTES } from '../limits.js';
 import type { Image } from './image.js';
 import { accepted, readFileOnce, readMemoryOnce, readError, toImage } from './read.js';
 import { sniffMime } from './sniff.js';
+import { mapBounded } from '../concurrency.js';
 
 export interface ResolveOptions {
   cwd: string;
@@ -31,36 +32,27 @@ const READ_PARALLEL = 4;
 
 export async function resolveInputs(args: readonly string[], opts: ResolveOptions): Promise<Image[]> {
   const planned = await expandArgs(args, opts.cwd);
-  const images: (Image | undefined)[] = new Array(planned.length);
   let stdinUsed = false;
   const skipped: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < planned.length) {
-      const i = next++;
-      const p = planned[i] as Planned;
-      if (p.kind === 'stdin') {
-        if (stdinUsed) throw new UsageError('`-` (stdin) given more than once.', 'Stdin holds one image.');
-        stdinUsed = true;
-        const data = await opts.readStdin();
-        images[i] = toImage('-', { kind: 'memory', data }, readMemoryOnce(data), opts.convert);
-        continue;
-      }
-      if (p.kind === 'url') {
-        if (!opts.download) throw new UsageError(`${p.url}: URLs are not taken here.`);
-        const data = await opts.download(p.url);
-        images[i] = toImage(p.url, { kind: 'memory', data }, readMemoryOnce(data), opts.convert);
-        continue;
-      }
-      const read = await readFileOnce(p.file, p.shownAs, p.size, { deferHash: opts.deferHash === true });
-      if (p.fromDir && !accepted(sniffMime(read.head), opts.convert === true)) {
-        if (!opts.expected?.(p.shownAs)) skipped.push(p.shownAs);
-        continue;
-      }
-      images[i] = toImage(p.shownAs, { kind: 'file', file: p.file }, read, opts.convert);
+  const images = await mapBounded(planned, READ_PARALLEL, async (p): Promise<Image | undefined> => {
+    if (p.kind === 'stdin') {
+      if (stdinUsed) throw new UsageError('`-` (stdin) given more than once.', 'Stdin holds one image.');
+      stdinUsed = true;
+      const data = await opts.readStdin();
+      return toImage('-', { kind: 'memory', data }, readMemoryOnce(data), opts.convert);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_PARALLEL, planned.length) }, worker));
+    if (p.kind === 'url') {
+      if (!opts.download) throw new UsageError(`${p.url}: URLs are not taken here.`);
+      const data = await opts.download(p.url);
+      return toImage(p.url, { kind: 'memory', data }, readMemoryOnce(data), opts.convert);
+    }
+    const read = await readFileOnce(p.file, p.shownAs, p.size, { deferHash: opts.deferHash === true });
+    if (p.fromDir && !accepted(sniffMime(read.head), opts.convert === true)) {
+      if (!opts.expected?.(p.shownAs)) skipped.push(p.shownAs);
+      return undefined;
+    }
+    return toImage(p.shownAs, { kind: 'file', file: p.file }, read, opts.convert);
+  });
   if (skipped.length > 0 && opts.warn) {
     const list = skipped.slice(0, 3).join(', ') + (skipped.length > 3 ? `, … (${skipped.length - 3} more)` : '');
     opts.warn(`skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} in directories that are not supported images: ${list}`);

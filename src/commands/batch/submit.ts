@@ -61,8 +61,8 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
   const { config, settings } = commandSettings(o, io.env, (line) => term.warn(line));
   const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
   const { images: resolved, resizer } = await commandInputs(inputs, o, io, term, { expected: looksLikeSidecar });
-  const images = shard ? resolved.filter((img) => inShard(shardName(img, io.cwd), shard)) : resolved;
-  await resizer?.resize(images, term);
+  const mine = shard ? resolved.filter((img) => inShard(shardName(img, io.cwd), shard)) : resolved;
+  const images = resizer ? await resizer.resize(mine, term) : mine;
   if (shard) term.note(`shard ${shard.index}/${shard.count}: ${formatInt(images.length)} of ${formatInt(resolved.length)} inputs`);
   if (images.length === 0) throw new UsageError(`shard ${shard?.index}/${shard?.count} has none of the ${resolved.length} inputs.`, 'Each image is in exactly one shard; this job has nothing to submit.');
 
