@@ -87,6 +87,10 @@ const COMMANDS: Record<string, (program: Command, io: Io, setExit: (code: number
       .option('-c, --continue', 'continue the last conversation (resends its history)')
       .option('--session <id>', 'continue the given conversation (see kimi-vision sessions)')
       .action(async (inputs: string[], opts) => {
+        if (opts.each) {
+          const { eachCommand } = await import('./commands/each.js');
+          return setExit(await eachCommand(inputs, opts, io));
+        }
         const { describeCommand } = await import('./commands/describe.js');
         setExit(await describeCommand(inputs, opts, io));
       });

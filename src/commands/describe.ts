@@ -12,7 +12,7 @@ import { checkJsonAnswer } from '../results/json-check.js';
 import { uploadMedia } from '../conversation/upload.js';
 import { planResponse, toolMessages, type ResponseFlags, type ResponsePlan } from '../request/response.js';
 import type { Image } from '../inputs/image.js';
-import { readPromptFile } from '../inputs/prompt-file.js';
+import { withPromptFile } from '../inputs/prompt-file.js';
 import { ensureHashed } from '../inputs/read.js';
 import type { ResizeOptions } from '../inputs/resize-plan.js';
 import type { Io } from '../io.js';
@@ -27,39 +27,16 @@ import { loadSession, newSession, saveSession, type Session } from '../session/s
 import { apiKey, resolveSettings } from '../settings.js';
 import { loadConfig } from '../config.js';
 import { withExactEstimate } from '../client/exact.js';
+import type { ConversationFlags, RequestOptions } from '../request/options.js';
 
-export interface DescribeOptions extends ResponseFlags, EachFlags, ResizeOptions {
-  prompt?: string;
-  system?: string;
-  model?: string;
-  baseUrl?: string;
-  maxTokens?: number;
-  temperature?: number;
-  stream: boolean;
-  dryRun?: boolean;
-  /** Ask the API for the exact input token count (needs a key). */
-  exact?: boolean;
-  quiet?: boolean;
+export interface DescribeOptions extends RequestOptions, ConversationFlags, EachFlags {
   format: 'text' | 'json' | 'jsonl' | 'markdown';
-  maxCost?: number;
-  timeout?: number;
-  maxAttempts?: number;
-  thinking?: 'on' | 'off';
-  effort?: string;
-  showThinking?: boolean;
-  insecureHttp?: boolean;
-  continue?: boolean;
-  session?: string;
-  toolResult?: string[];
-  upload?: boolean;
-  promptFile?: string;
   /** Told the id of the session the turn was saved in (chat continues it). */
   onSession?: (id: string) => void;
 }
 
 export async function describeCommand(inputs: string[], o: DescribeOptions, io: Io): Promise<number> {
-  if (o.promptFile !== undefined) o = { ...o, prompt: await readPromptFile(o.promptFile, io.cwd, o.prompt !== undefined) };
-  if (o.each) return (await import('./each.js')).eachCommand(inputs, o, io);
+  o = await withPromptFile(o, io.cwd);
   refuseEachOnly(o);
   // A request will follow: load the HTTP client while the images are read.
   if (!o.dryRun || o.exact) void loadUndici().catch(() => undefined);

@@ -101,3 +101,16 @@ export function usageCost(
 export function hasPrice(modelId: string, currency: Currency): boolean {
   return priceFor(findModel(modelId), currency) !== undefined;
 }
+
+/** The sum of per-image estimates (each request carries its own prompt). */
+export function sumEstimates(estimates: readonly Estimate[], currency: Currency): Estimate {
+  const total: Estimate = { image_tokens: 0, text_tokens: 0, input_tokens: 0, cost: { amount: 0, currency } };
+  for (const e of estimates) {
+    total.image_tokens += e.image_tokens;
+    total.text_tokens += e.text_tokens;
+    total.input_tokens += e.input_tokens;
+    total.cost.amount += e.cost.amount;
+  }
+  total.cost.amount = roundMoney(total.cost.amount);
+  return total;
+}

@@ -15,3 +15,8 @@ export async function readPromptFile(file: string, cwd: string, alsoPrompt: bool
     throw new InputError(`${file}: the prompt file is not UTF-8 text.`, 'Convert it, e.g. iconv -f latin1 -t utf-8 file > file.utf8.');
   }
 }
+
+/** The options with --prompt-file read into `prompt` (the two together are refused). */
+export async function withPromptFile<T extends { prompt?: string; promptFile?: string }>(o: T, cwd: string): Promise<T> {
+  return o.promptFile === undefined ? o : { ...o, prompt: await readPromptFile(o.promptFile, cwd, o.prompt !== undefined) };
+}

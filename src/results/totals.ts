@@ -1,6 +1,5 @@
 // What a --each run has done so far, and the lines that say it (progress, the closing summary). Pure.
-import type { Estimate } from '../estimate/estimate.js';
-import { roundMoney } from '../estimate/estimate.js';
+import { roundMoney, type Estimate } from '../estimate/estimate.js';
 import type { Currency } from '../models.js';
 import { formatInt, formatMoney, formatSeconds, plural } from '../format.js';
 import type { ImageRecord } from './record.js';
@@ -59,19 +58,6 @@ export class Totals {
     const tokens = `${formatInt(this.promptTokens)} prompt + ${formatInt(this.completionTokens)} completion tokens`;
     return `${parts.join(', ')} · ${tokens} · ${this.money()} · ${formatSeconds(elapsedMs)}`;
   }
-}
-
-/** The sum of per-image estimates (each request carries its own prompt). */
-export function sumEstimates(estimates: readonly Estimate[], currency: Currency): Estimate {
-  const total: Estimate = { image_tokens: 0, text_tokens: 0, input_tokens: 0, cost: { amount: 0, currency } };
-  for (const e of estimates) {
-    total.image_tokens += e.image_tokens;
-    total.text_tokens += e.text_tokens;
-    total.input_tokens += e.input_tokens;
-    total.cost.amount += e.cost.amount;
-  }
-  total.cost.amount = roundMoney(total.cost.amount);
-  return total;
 }
 
 /** "40 images to send (3 cached, 2 skipped) · ~52,000 input tokens (…) · kimi-k2.6 · est. ¥0.34 input" */

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, EXIT, NetworkError, UsageError } from '../../src/errors.js';
 import { escapeMarkdown, InOrder, jsonlLine, markdownSection, mediaLink, relativeLink, textSection } from '../../src/results/formats.js';
 import { failureRecord, ImageFailure, successRecord, type ImageRecord } from '../../src/results/record.js';
-import { estimateLine, sumEstimates, Totals } from '../../src/results/totals.js';
+import { estimateLine, Totals } from '../../src/results/totals.js';
+import { sumEstimates } from '../../src/estimate/estimate.js';
 
 const subject = { path: 'docs/shot.png', sha256: 'f'.repeat(64), mime: 'image/png' };
 const ok = (p = subject.path, text = 'A login form.'): ImageRecord =>

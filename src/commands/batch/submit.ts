@@ -12,10 +12,10 @@ import { readBatch } from '../../batch/status.js';
 import { terminalClient } from '../../client/terminal-client.js';
 import { commandSettings } from '../../config.js';
 import { EXIT, KvError, MoneyError, UsageError, interruptedBy } from '../../errors.js';
-import { hasPrice } from '../../estimate/estimate.js';
+import { hasPrice, sumEstimates } from '../../estimate/estimate.js';
 import { formatBytes, formatInt, formatMoney, plural } from '../../format.js';
 import { imageSummary } from '../../inputs/image.js';
-import { readPromptFile } from '../../inputs/prompt-file.js';
+import { withPromptFile } from '../../inputs/prompt-file.js';
 import type { ResizeOptions } from '../../inputs/resize-plan.js';
 import { inShard, parseShard, shardName } from '../../inputs/shard.js';
 import type { Io } from '../../io.js';
@@ -25,7 +25,7 @@ import { makePlan, overContext, type Plan } from '../../plan/plan.js';
 import { bodyChunks, checkBodySize, type BodyPlan } from '../../request/body.js';
 import { defaultPrompt, describeMessages, withMaxChars } from '../../request/messages.js';
 import { looksLikeSidecar } from '../../results/sidecar.js';
-import { estimateLine, sumEstimates } from '../../results/totals.js';
+import { estimateLine } from '../../results/totals.js';
 import { apiKey } from '../../settings.js';
 
 export interface BatchSubmitOptions extends ResizeOptions {
@@ -52,7 +52,7 @@ export interface BatchSubmitOptions extends ResizeOptions {
 const MB = 1024 * 1024;
 
 export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: Io): Promise<number> {
-  if (o.promptFile !== undefined) o = { ...o, prompt: await readPromptFile(o.promptFile, io.cwd, o.prompt !== undefined) };
+  o = await withPromptFile(o, io.cwd);
   if (o.format === 'json' && !o.dryRun) throw new UsageError('--format json is for --dry-run; batch submit prints the batch ids, one per line.');
   if (o.maxFileSize !== undefined && o.maxFileSize * MB > MAX_BATCH_FILE_BYTES) {
     throw new UsageError(`--max-file-size ${o.maxFileSize} is above the 100 MB a batch input file may have.`, 'Give at most 100; the default is 100.');

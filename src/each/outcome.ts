@@ -1,0 +1,78 @@
+// What becomes of one image's answer in a --each run: checked (content filter, --max-chars, JSON),
+// cached, written as a sidecar, and turned into its record; and how a record reads on stdout.
+import type { Completion } from '../api/completion.js';
+import { EXIT } from '../errors.js';
+import { hasPrice } from '../estimate/estimate.js';
+import { imageFile, type Image } from '../inputs/image.js';
+import type { Plan } from '../plan/plan.js';
+import type { ResponsePlan } from '../request/response.js';
+import { checkAnswer } from '../results/check.js';
+import { jsonlLine, markdownSection, mediaLink, textSection } from '../results/formats.js';
+import { answerCost, failureRecord, ImageFailure, successRecord, type ImageRecord } from '../results/record.js';
+import { writeSidecar } from '../results/sidecar.js';
+import { cacheKeyOf, type Job } from './job.js';
+
+export type Answer = Pick<Completion, 'model' | 'text' | 'finishReason' | 'usage'>;
+
+/** What an image's request was billed (a failed check still cost tokens). */
+export interface Spent {
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost: number;
+  priced: boolean;
+}
+
+export interface Outcome {
+  record: ImageRecord;
+  spent: Spent | undefined;
+  hint?: string | undefined;
+}
+
+export async function recordAnswer(job: Job, img: Image, plan: Plan, c: Answer, at: { ms: number; cached: boolean; response: ResponsePlan }): Promise<Outcome> {
+  const { s, settings, term } = job;
+  const { currency } = settings;
+  const prefix = at.response.prefill && !at.cached ? String(at.response.prefill.content) : '';
+  const answer = { ...c, text: prefix + c.text };
+  const spent = at.cached ? undefined : spentOn(answer, plan.model, currency);
+  const problem = await checkAnswer(answer, s.maxChars, at.response);
+  if (problem) return { record: failureRecord(img, problem, { model: answer.model ?? plan.model, currency, ms: at.ms }), spent, hint: problem.hint };
+  const record = successRecord(img, answer, { model: plan.model, currency, ms: at.ms, cached: at.cached });
+  if (job.cache && !at.cached) {
+    const entry = { model: record.model, text: record.text, finish_reason: record.finish_reason ?? 'stop', usage: record.usage };
+    await job.cache.put(cacheKeyOf(job, img, plan), entry).catch((err: Error) => warnOnce(job, 'cache', `the cache in ${job.cache?.dir} cannot be written (${err.message}); answers are not kept.`));
+  }
+  const file = imageFile(img); // a resized image's sidecar goes next to its original
+  if (s.write && file) {
+    try {
+      await writeSidecar(record, file, s.write);
+    } catch (err) {
+      const e = new ImageFailure(EXIT.input, 'sidecar_failed', `the sidecar ${img.path}.${s.write} cannot be written (${(err as Error).message}).`, 'Check that the folder is writable.');
+      return { record: failureRecord(img, e, { model: record.model, currency, ms: at.ms }), spent, hint: e.hint };
+    }
+  }
+  if (!at.cached && !record.text.trim()) term.warn(`${img.path}: the model returned an empty answer.`);
+  if (record.finish_reason === 'length') term.warn(`${img.path}: the answer was cut off at the output token limit (finish_reason length); raise --max-tokens to get more.`);
+  return { record, spent };
+}
+
+function spentOn(c: Answer, model: string, currency: Job['settings']['currency']): Spent {
+  return {
+    prompt_tokens: c.usage?.prompt_tokens ?? 0,
+    completion_tokens: c.usage?.completion_tokens ?? 0,
+    cost: answerCost(c, model, currency).amount,
+    priced: hasPrice(c.model ?? model, currency) || hasPrice(model, currency),
+  };
+}
+
+function warnOnce(job: Job, what: string, line: string): void {
+  if (job.warned.has(what)) return;
+  job.warned.add(what);
+  job.term.warn(line);
+}
+
+/** A record as stdout shows it in the run's format (text: nothing for a failure; stderr has it). */
+export function formatSection(job: Job, r: ImageRecord, img: Image, first: boolean): string {
+  if (job.s.format === 'jsonl') return jsonlLine(r);
+  if (job.s.format === 'markdown') return markdownSection(r, mediaLink(img, job.io.cwd));
+  return textSection(r, first);
+}
