@@ -5,7 +5,7 @@ import type { Dispatcher, FormData } from 'undici';
 import { ApiError, KvError, NetworkError, UsageError } from '../errors.js';
 import { applyChunk, emptyCompletion, fromBody, type Completion, type Delta } from './completion.js';
 import { DEFAULT_TIMEOUTS, loadUndici, makeDispatcher, networkError, type Timeouts } from './http.js';
-import { DEFAULT_MAX_ATTEMPTS, MAX_RETRY_WAIT_MS, parseRetryAfter, retryDelay, shouldRetry } from './retry.js';
+import { DEFAULT_MAX_ATTEMPTS, nextStep, parseRetryAfter } from './retry.js';
 import { parseSse } from './sse.js';
 
 export interface ClientOptions {
@@ -129,16 +129,11 @@ export class MoonshotClient {
       try {
         return await once();
       } catch (err) {
-        if (this.o.signal?.aborted) throw err;
-        if (shown() || !shouldRetry(err)) throw err;
-        if (attempt >= max) throw afterAttempts(err, attempt);
-        const delayMs = retryDelay(attempt, err);
-        if (delayMs > MAX_RETRY_WAIT_MS) {
-          const e = err as KvError;
-          throw new KvError(e.exitCode, `${e.message} (the API asks to wait ${Math.round(delayMs / 1000)} s; not waiting that long).`, 'Try again later.');
-        }
-        this.o.onRetry?.({ attempt, delayMs, error: err as KvError });
-        await (this.o.sleep ?? sleep)(delayMs, this.o.signal);
+        // Nothing is retried once the run is stopped or answer text was shown.
+        const step = this.o.signal?.aborted || shown() ? { kind: 'fail' as const, error: err } : nextStep(err, attempt, max);
+        if (step.kind === 'fail') throw step.error;
+        this.o.onRetry?.({ attempt, delayMs: step.delayMs, error: err as KvError });
+        await (this.o.sleep ?? sleep)(step.delayMs, this.o.signal);
       }
     }
   }
@@ -237,12 +232,6 @@ function warmAnswerPath(): void {
     const c = emptyCompletion();
     for await (const chunk of parseSse(nodeStream().Readable.from([event], { objectMode: false }))) applyChunk(c, chunk);
   })().catch(() => undefined);
-}
-
-/** A transport failure that outlasted its retries says how many attempts it had. */
-function afterAttempts(err: unknown, attempts: number): unknown {
-  if (!(err instanceof NetworkError) || attempts < 2) return err;
-  return new NetworkError(err.code, `${err.message.replace(/\.$/, '')} (after ${attempts} attempts).`, err.hint, err.partial, err.retryable);
 }
 
 function hostOf(url: string): string {

@@ -1,5 +1,5 @@
 // Retry decisions, pure and table-tested; the one loop that uses them is in client.ts.
-import { ApiError, NetworkError } from '../errors.js';
+import { ApiError, KvError, NetworkError } from '../errors.js';
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
 /** A wait the server asks for beyond this is not slept through: the run gives up and says so. */
@@ -42,4 +42,29 @@ export function retryDelay(attempt: number, err: unknown, random: () => number =
   if (asked !== undefined) return asked;
   const base = Math.min(500 * 2 ** (attempt - 1), 8000);
   return Math.round(base * (1 - 0.25 * random()));
+}
+
+export type Step = { kind: 'retry'; delayMs: number } | { kind: 'fail'; error: unknown };
+
+/**
+ * The one decision after a failed attempt, for the client's loop and for --each's per-image loop:
+ * `used` failed attempts so far (counting this one) of at most `maxAttempts`. Gives up on what a
+ * retry cannot fix, on the last attempt (a network failure then says how many there were), and on a
+ * wait above MAX_RETRY_WAIT_MS (saying so); else the wait before the next attempt.
+ */
+export function nextStep(err: unknown, used: number, maxAttempts: number, random: () => number = Math.random): Step {
+  if (!shouldRetry(err)) return { kind: 'fail', error: err };
+  if (used >= maxAttempts) return { kind: 'fail', error: afterAttempts(err, used) };
+  const delayMs = retryDelay(used, err, random);
+  if (delayMs > MAX_RETRY_WAIT_MS) {
+    const e = err as KvError;
+    return { kind: 'fail', error: new KvError(e.exitCode, `${e.message} (the API asks to wait ${Math.round(delayMs / 1000)} s; not waiting that long).`, 'Try again later.') };
+  }
+  return { kind: 'retry', delayMs };
+}
+
+/** A transport failure that outlasted its retries says how many attempts it had. */
+function afterAttempts(err: unknown, attempts: number): unknown {
+  if (!(err instanceof NetworkError) || attempts < 2) return err;
+  return new NetworkError(err.code, `${err.message.replace(/\.$/, '')} (after ${attempts} attempts).`, err.hint, err.partial, err.retryable);
 }

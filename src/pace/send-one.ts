@@ -6,7 +6,7 @@
 // not tell the other workers to slow down, so the one per-image retry loop is here.
 import type { Body, ChatHandlers } from '../api/client.js';
 import type { Completion } from '../api/completion.js';
-import { MAX_RETRY_WAIT_MS, retryDelay, shouldRetry } from '../api/retry.js';
+import { nextStep, shouldRetry } from '../api/retry.js';
 import { bodySource, type BodyPlan } from '../request/body.js';
 import { ApiError, KvError } from '../errors.js';
 import type { Clock, LimitHint, Pace, Slot } from './pace.js';
@@ -66,18 +66,14 @@ export interface Tries {
 
 export type Step = { kind: 'retry'; delayMs: number; shared: boolean } | { kind: 'fail'; error: unknown };
 
-/** What to do after a failed attempt (counted in `tries` already). Pure. */
+/**
+ * What to do after a failed attempt (counted in `tries` already): the client's decision
+ * (api/retry.ts nextStep), with rate limits counted apart, on a budget of their own. Pure.
+ */
 export function afterFailure(err: unknown, tries: Tries, maxAttempts: number, random: () => number = Math.random): Step {
-  if (!shouldRetry(err)) return { kind: 'fail', error: err };
   const shared = isSharedLimit(err);
-  const used = shared ? tries.rateLimited : tries.attempts;
-  if (used >= (shared ? RATE_LIMIT_ATTEMPTS : maxAttempts)) return { kind: 'fail', error: err };
-  const delayMs = retryDelay(used, err, random);
-  if (delayMs > MAX_RETRY_WAIT_MS) {
-    const e = err as KvError;
-    return { kind: 'fail', error: new KvError(e.exitCode, `${e.message} (the API asks to wait ${Math.round(delayMs / 1000)} s; not waiting that long).`, 'Try again later.') };
-  }
-  return { kind: 'retry', delayMs, shared };
+  const step = shared ? nextStep(err, tries.rateLimited, RATE_LIMIT_ATTEMPTS, random) : nextStep(err, tries.attempts, maxAttempts, random);
+  return step.kind === 'fail' ? step : { ...step, shared };
 }
 
 /** The outcome of one image's requests, its slot still held: the caller releases it once the result is recorded. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAfterSeconds, parseRetryAfter, retryDelay, shouldRetry } from '../../src/api/retry.js';
+import { nextStep, parseAfterSeconds, parseRetryAfter, retryDelay, shouldRetry } from '../../src/api/retry.js';
 import { ApiError, InputError, NetworkError } from '../../src/errors.js';
 
 const api = (status: number, type: string, message = 'x', retryAfterMs?: number) => new ApiError({ status, type, message, retryAfterMs });
@@ -59,5 +59,30 @@ describe('retry delays', () => {
     ['no number here', undefined],
   ])('%s', (m, ms) => {
     expect(parseAfterSeconds(m)).toBe(ms);
+  });
+});
+
+describe('nextStep: the one decision of both retry loops', () => {
+  const busy = new ApiError({ status: 503, type: 'server_error', message: 'busy' });
+  const reset = new NetworkError('ECONNRESET', 'the connection to h was closed unexpectedly.');
+  const fixed = () => 0;
+  it.each([
+    ['a retryable failure, attempts left: wait', busy, 1, 3, { kind: 'retry', delayMs: 500 }],
+    ['the last attempt: give up with the error', busy, 3, 3, { kind: 'fail', error: busy }],
+    ['a bad request is never retried', new ApiError({ status: 400, type: 'invalid_request_error', message: 'bad' }), 1, 3, { kind: 'fail' }],
+  ])('%s', (_what, err, used, max, expected) => {
+    expect(nextStep(err, used, max, fixed)).toMatchObject(expected);
+  });
+
+  it('a network failure that outlasts its attempts says how many there were', () => {
+    const step = nextStep(reset, 3, 3, fixed);
+    expect(step.kind).toBe('fail');
+    expect((step as { error: Error }).error.message).toBe('the connection to h was closed unexpectedly (after 3 attempts).');
+  });
+
+  it('a wait the API asks for beyond a minute is not slept through, and says so', () => {
+    const step = nextStep(new ApiError({ status: 429, type: 'rate_limit_reached_error', message: 'slow down', retryAfterMs: 3_600_000 }), 1, 3, fixed);
+    expect(step.kind).toBe('fail');
+    expect((step as { error: Error }).error.message).toBe('slow down (the API asks to wait 3600 s; not waiting that long).');
   });
 });
