@@ -199,7 +199,7 @@ async function send(client: MoonshotClient, plan: Plan, response: ResponsePlan, 
         if (o.showThinking) {
           if (!thinkingShown) term.stopSpinner();
           thinkingShown = true;
-          io.stderr.write(term.color.dim(d.reasoning));
+          term.reasoning(d.reasoning);
         } else {
           term.setSpinnerText(`${plan.model} is thinking…`);
         }

@@ -306,7 +306,7 @@ async function execute(run: Run, work: Image[], hits: (CachedAnswer | undefined)
     }
   };
 
-  await term.startSpinner(totals.progress());
+  await term.startProgress(totals.progress());
   try {
     // A bounded pool takes the images in input order: enough workers to keep every slot the pace
     // allows busy (images waiting to be retried give theirs back), never one task per image.
