@@ -45,6 +45,8 @@ afterAll(async () => {
 
 const lines = (screen: string) => screen.split('\n');
 
+// Skipped where tmux is missing, with the reason in the output; in CI (CI=true) that is a failure.
+if (ptyUnavailable && process.env.CI === 'true') throw new Error(`CI must run the terminal tests: ${ptyUnavailable}`);
 if (ptyUnavailable) console.warn(`test/e2e/terminal.test.ts: ${ptyUnavailable}`);
 const suite = ptyUnavailable ? describe.skip : describe;
 const title = (name: string) => (ptyUnavailable ? `${name} (skipped: ${ptyUnavailable})` : name);
@@ -89,6 +91,27 @@ suite(title('a real terminal: JSON and the spinner'), () => {
     expect(r.screen).not.toMatch(SPINNER_FRAME);
     expect(r.screen).not.toMatch(SPINNER_TEXT);
     expect(shown.at(-1)).toMatch(/^3 described, 1 failed · /);
+  });
+});
+
+suite(title('a real terminal: chat'), () => {
+  it('each answer starts on its own line below the prompt, neutralised, with no spinner left', async () => {
+    emu.set({ reply: () => '{"a":1} \u001b[2J done', firstByteDelayMs: 500 });
+    const run = await start(['chat', 'fixtures/small.png']);
+    await run.waitForScreen(/^you>$/m);
+    await run.type('what is it?', 'Enter');
+    await run.waitForScreen((s) => SPINNER_FRAME.test(s) && /Waiting for/.test(s));
+    await run.waitForScreen(/done[\s\S]*\nyou>$/);
+    await run.type('', 'C-d');
+    const r = await run.exited();
+    expect(r.code).toBe(0);
+    const shown = lines(r.screen);
+    expect(shown[1]).toBe('you> what is it?');
+    expect(shown[2]).toMatch(/^1 image · /);
+    expect(shown[3]).toBe('{"a":1} ^[[2J done');
+    expect(shown[4]).toMatch(/completion tokens/);
+    expect(r.screen).not.toMatch(SPINNER_FRAME);
+    expect(r.screen).not.toMatch(SPINNER_TEXT);
   });
 });
 

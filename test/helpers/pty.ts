@@ -116,6 +116,12 @@ export class PtyRun {
     }
   }
 
+  /** Types `text` as it is, then the keys named (tmux key names: Enter, C-c, C-d). */
+  async type(text: string, ...keys: string[]): Promise<void> {
+    if (text) await tmux(this.dir, this.socket, ['send-keys', '-t', 'kv', '-l', text]);
+    if (keys.length > 0) await tmux(this.dir, this.socket, ['send-keys', '-t', 'kv', ...keys]);
+  }
+
   /** Makes the terminal this wide (and high), as a user dragging the window would. */
   async resize(width: number, height?: number): Promise<void> {
     await tmux(this.dir, this.socket, ['resize-window', '-t', 'kv', '-x', String(width), ...(height ? ['-y', String(height)] : [])]);
