@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { useEmulator } from '../helpers/emulator.js';
-import { FIXTURES, isolatedHome, runBin } from '../helpers/cli.js';
+import { FIXTURES, isolatedHome, runBin, runInProcess } from '../helpers/cli.js';
 import { PtyRun, ptyUnavailable, withoutColors, type PtyOptions } from '../helpers/pty.js';
 
 const emu = useEmulator();
@@ -206,6 +206,18 @@ describe('stderr off a terminal', () => {
     emu.set({ reply: () => ESCAPES });
     const ok = await runBin(['describe', 'fixtures/small.png'], { env });
     expect(ok.stdout).toBe(`${ESCAPES}\n`);
+  });
+
+  it('FORCE_COLOR=1 colours stderr off a terminal; FORCE_COLOR=0 and NO_COLOR keep a terminal plain', async () => {
+    const bad = ['describe', 'fixtures/bad/empty.png'];
+    const forced = await runInProcess(bad, { stderrTTY: false, rawStderr: true, env: { FORCE_COLOR: '1' } });
+    expect(forced.stderr).toMatch(/^\u001b\[31merror:\u001b\[39m fixtures\/bad\/empty\.png/);
+    expect(forced.stderr).toContain('\u001b[2m'); // the dim hint
+    for (const env of [{ FORCE_COLOR: '0' }, { NO_COLOR: '1', FORCE_COLOR: '1' }]) {
+      const plain = await runInProcess(bad, { stderrTTY: true, rawStderr: true, env });
+      expect(plain.stderr).toMatch(/^error: fixtures\/bad\/empty\.png/);
+      expect(plain.stderr).not.toContain('\u001b[');
+    }
   });
 });
 
