@@ -153,16 +153,6 @@ export class PtyRun {
   }
 }
 
-/** Runs `kimi-vision <args>` in a terminal to the end: exit code and final screen. */
-export async function runInPty(args: readonly string[], o: PtyOptions & ScreenOptions): Promise<PtyExit> {
-  const run = await PtyRun.start(args, o);
-  try {
-    return await run.exited(o);
-  } finally {
-    await run.close();
-  }
-}
-
 /** What a coloured screen shows once its colours are removed. */
 export const withoutColors = (screen: string) => screen.replace(ESC_SGR, '');
 
