@@ -5,7 +5,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { EXIT, KvError } from './errors.js';
 import type { Io } from './io.js';
 import { parseByteSize } from './inputs/resize-plan.js';
+import { colorEnabled, palette } from './output/colors.js';
 import { FdWriter } from './output/fd-writer.js';
+import { neutralize } from './output/sanitize.js';
+import { Stdout } from './output/stdout.js';
 
 /** Set in dist/ by scripts/build.mjs, so a run reads no package.json. */
 declare const KV_VERSION: string | undefined;
@@ -271,7 +274,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, argv?: rea
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
+      writeErr: (s) => io.stderr.write(neutralize(s)),
     });
 
   const first = argv?.[0];
@@ -294,7 +297,8 @@ export function renderHelp(): { version: string; help: Record<string, string> } 
 }
 
 /** Runs the CLI; resolves to the exit code. Never throws. */
-export async function run(argv: string[], io: Io): Promise<number> {
+export async function run(argv: string[], given: Io): Promise<number> {
+  const io = withStdout(given);
   let code: number = EXIT.ok;
   const program = buildProgram(
     io,
@@ -311,25 +315,38 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 }
 
+/**
+ * The io commands get: stdout wrapped once (output/stdout.ts: neutralised on a terminal, and the
+ * spinner cleared before anything reaches it). Its other properties are kept as they are, getters
+ * included (main's stdin is made on first use).
+ */
+function withStdout(io: Io): Io {
+  if (io.stdout instanceof Stdout) return io;
+  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(io)) as Io;
+  copy.stdout = new Stdout(io.stdout);
+  return copy;
+}
+
+/** Prints an error (neutralised: its message may come from a server or name a file) and gives its exit code. */
 export function reportError(err: unknown, io: Io): number {
   if (err instanceof CommanderError) {
     // commander already printed its message; help and version end here too.
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
     return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  const color = io.stderr.isTTY && (io.env.NO_COLOR ?? '') === '';
-  const red = (s: string) => (color ? `\u001b[31m${s}\u001b[39m` : s);
-  const dim = (s: string) => (color ? `\u001b[2m${s}\u001b[22m` : s);
+  const color = palette(colorEnabled(io.env, io.stderr.isTTY === true));
+  const red = color.red;
+  const dim = (s: string) => color.dim(neutralize(s));
   if (err instanceof KvError) {
     if (err.exitCode === EXIT.interrupted || err.exitCode === EXIT.terminated) {
       io.stderr.write(`${dim('interrupted')}\n`);
       return err.exitCode;
     }
-    io.stderr.write(`${red('error:')} ${err.message}\n`);
+    io.stderr.write(`${red('error:')} ${neutralize(err.message)}\n`);
     if (err.hint) io.stderr.write(`${dim(err.hint)}\n`);
     return err.exitCode;
   }
-  io.stderr.write(`${red('internal error:')} ${(err as Error)?.message ?? String(err)}\n`);
+  io.stderr.write(`${red('internal error:')} ${neutralize((err as Error)?.message ?? String(err))}\n`);
   io.stderr.write(`${dim('This is a bug in kimi-vision; please report it with the command you ran (KIMI_VISION_DEBUG=1 shows more).')}\n`);
   if (io.env.KIMI_VISION_DEBUG === '1' && err instanceof Error && err.stack) io.stderr.write(`${dim(err.stack)}\n`);
   return EXIT.internal;

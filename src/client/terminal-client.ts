@@ -23,7 +23,7 @@ export function terminalClient(baseUrl: string, apiKey: string, io: Io, term: Te
     ...(c.timeout !== undefined
       ? { timeouts: { connectMs: Math.min(c.timeout * 1000, 10_000), headersMs: c.timeout * 1000, idleMs: c.timeout * 1000 } }
       : {}),
-    debug: io.env.KIMI_VISION_DEBUG === '1' ? (line) => term.line(term.color.dim(`debug: ${line}`)) : undefined,
+    debug: io.env.KIMI_VISION_DEBUG === '1' ? (line) => term.line(`debug: ${line}`, 'dim') : undefined,
     onRetry: ({ attempt, delayMs, error }) => term.warn(`attempt ${attempt} failed (${error.message}); retrying in ${formatSeconds(delayMs)}…`),
     monotonicMs: io.monotonicMs,
     epochMs: io.epochMs,

@@ -103,7 +103,7 @@ export async function configList(o: { format: 'text' | 'json' }, io: Io): Promis
     io.stdout.write(`${JSON.stringify({ path: file.path, exists: file.exists, settings })}\n`);
     return EXIT.ok;
   }
-  term.note(term.color.dim(`config file: ${file.path}${file.exists ? '' : ' (not created yet)'}`));
+  term.note(`config file: ${file.path}${file.exists ? '' : ' (not created yet)'}`, 'dim');
   io.stdout.write(formatTable(rows.map((r) => [r.key, r.value ?? '-', r.source])));
   return EXIT.ok;
 }

@@ -175,7 +175,7 @@ async function send(client: MoonshotClient, plan: Plan, response: ResponsePlan, 
         if (o.showThinking) {
           if (!thinkingShown) term.stopSpinner();
           thinkingShown = true;
-          io.stderr.write(term.color.dim(d.reasoning));
+          term.reasoning(d.reasoning);
         } else {
           term.setSpinnerText(`${plan.model} is thinking…`);
         }
@@ -183,10 +183,8 @@ async function send(client: MoonshotClient, plan: Plan, response: ResponsePlan, 
       if (!d.text) return;
       if (!printed) {
         if (thinkingShown) io.stderr.write('\n');
-        if (streamText) {
-          term.stopSpinner();
-          if (response.prefill) io.stdout.write(String(response.prefill.content));
-        }
+        // (the first write to stdout stops the spinner: output/terminal.ts)
+        if (streamText && response.prefill) io.stdout.write(String(response.prefill.content));
       }
       printed = true;
       if (streamText) io.stdout.write(d.text);

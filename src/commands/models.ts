@@ -39,7 +39,7 @@ export async function modelsCommand(o: ModelsOptions, io: Io): Promise<number> {
     return EXIT.ok;
   }
   io.stdout.write(table(rows, settings.currency));
-  const dim = (s: string) => term.note(term.color.dim(s));
+  const dim = (s: string) => term.note(s, 'dim');
   dim(`* the model describe uses (${settings.model}${settings.modelChosen ? '' : ', built-in default'}); change it with \`kimi-vision config set model <id>\` or KIMI_VISION_MODEL, or per run with -m`);
   if (rows.some((r) => r.price?.derived)) dim(`≈ converted from the other platform's price at ${CNY_PER_USD} CNY per USD`);
   dim(`prices from kimi-vision's model table of ${MODEL_TABLE_DATE}; ? = not known`);

@@ -70,7 +70,7 @@ export class EachRun {
     const onAbort = () => this.stop.abort(io.signal.reason);
     if (io.signal.aborted) onAbort();
     else io.signal.addEventListener('abort', onAbort, { once: true });
-    await term.startSpinner(this.totals.progress());
+    await term.startProgress(this.totals.progress());
     try {
       // Enough workers to keep every slot the pace allows busy (images waiting to be retried give
       // theirs back), never one task per image.

@@ -86,7 +86,7 @@ export function printResult(r: DescribeResult, p: PrintOptions, io: Io, term: Te
   const usage = c.usage
     ? `${formatInt(c.usage.prompt_tokens)} prompt + ${formatInt(c.usage.completion_tokens)} completion tokens · ${hasPrice(model, cost.currency) ? formatMoney(cost) : 'price unknown'}`
     : 'usage not reported';
-  term.note(term.color.dim(`${usage} · ${formatSeconds(p.elapsedMs)} · session ${p.sessionId}`));
+  term.note(`${usage} · ${formatSeconds(p.elapsedMs)} · session ${p.sessionId}`, 'dim');
   if (c.toolCalls.length > 0) {
     term.note(`the model called ${plural(c.toolCalls.length, 'tool')}; answer with: kimi-vision describe --continue --tool-result '<id>=<json>'`);
   }

@@ -1,108 +1,120 @@
 // Everything that is not the answer: spinner, colours, notes, on stderr only.
-// Colour and spinner only when stderr is a TTY; NO_COLOR (any non-empty value) and TERM=dumb honoured.
+//
+// Every line goes out through `write` below, neutralised first and styled after (sanitize.ts): text
+// from outside (server messages, file names, model ids from the API) never reaches stderr with its
+// control characters, on a terminal or off one, while our own colours still work. Colour follows one
+// decision (colors.ts); the spinner needs a terminal on stderr of known width, never with --quiet
+// or TERM=dumb, and gets out of the way of stdout (stdout.ts).
 import type { Io } from '../io.js';
-import { streamOf } from './fd-writer.js';
+import { colorEnabled, palette, type Palette } from './colors.js';
+import { neutralize } from './sanitize.js';
+import { ASCII_FRAMES, BRAILLE_FRAMES, Spinner } from './spinner.js';
+import { endsLine, Stdout, type StdoutWatcher } from './stdout.js';
 
-/** The colours stderr uses. Plain (identity) unless colour is on, so chalk loads only for a terminal. */
-export interface Palette {
-  red(s: string): string;
-  yellow(s: string): string;
-  dim(s: string): string;
-}
-
-const PLAIN: Palette = { red: (s) => s, yellow: (s) => s, dim: (s) => s };
-
-interface Spinner {
-  text(t: string): void;
-  stop(): void;
-  /** Erase the spinner line / draw it again, around a line printed while it spins. */
-  clear(): void;
-  render(): void;
-}
-
-const NO_SPINNER: Spinner = { text: () => {}, stop: () => {}, clear: () => {}, render: () => {} };
+/** How a line may be styled: callers name a style, and the text is neutralised before it is applied. */
+export type Style = 'dim';
 
 export class Terminal {
   readonly interactive: boolean;
-  private spinner: Spinner = NO_SPINNER;
-  private spinning = false;
+  private spinner: Spinner | undefined;
+  private watcher: StdoutWatcher | undefined;
 
   private constructor(
     private readonly io: Io,
     private readonly quiet: boolean,
-    readonly color: Palette,
+    private readonly color: Palette,
   ) {
     this.interactive = isInteractive(io);
   }
 
-  /** Colour when stderr is a terminal (or FORCE_COLOR), never with NO_COLOR. */
   static async open(io: Io, quiet = false): Promise<Terminal> {
-    const noColor = (io.env.NO_COLOR ?? '') !== '';
-    const forced = io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0';
-    if (noColor || !(isInteractive(io) || forced)) return new Terminal(io, quiet, PLAIN);
-    const { Chalk } = await import('chalk');
-    return new Terminal(io, quiet, new Chalk({ level: 1 }));
+    return new Terminal(io, quiet, palette(colorEnabled(io.env, io.stderr.isTTY === true)));
   }
 
   /** A note for people (estimate, usage): hidden by --quiet. */
-  note(line: string): void {
+  note(line: string, style?: Style): void {
     if (this.quiet) return;
-    this.line(line);
+    this.line(line, style);
   }
 
   warn(line: string): void {
-    this.line(this.color.yellow(line));
+    this.write(`${this.color.yellow(neutralize(line))}\n`);
   }
 
   error(message: string, hint?: string): void {
-    this.line(`${this.color.red('error:')} ${message}`);
-    if (hint) this.line(this.color.dim(hint));
+    this.write(`${this.color.red('error:')} ${neutralize(message)}\n${hint ? `${this.color.dim(neutralize(hint))}\n` : ''}`);
   }
 
   /** Prints a stderr line, clearing the spinner around it. */
-  line(text: string): void {
-    this.spinner.clear();
-    this.io.stderr.write(`${text}\n`);
-    this.spinner.render();
+  line(text: string, style?: Style): void {
+    const safe = neutralize(text);
+    this.write(`${style === 'dim' ? this.color.dim(safe) : safe}\n`);
   }
 
-  /** Writes to stdout with the spinner line erased around it (stdout and stderr may share a terminal). */
+  /** A piece of a thinking model's reasoning, dimmed, as it streams (no spinner runs meanwhile). */
+  reasoning(text: string): void {
+    this.io.stderr.write(this.color.dim(neutralize(text)));
+  }
+
+  /** Writes to stdout (the spinner steps aside by itself: see watchStdout). */
   out(text: string): void {
-    this.spinner.clear();
     this.io.stdout.write(text);
-    this.spinner.render();
   }
 
-  /** Starts (or retitles) the spinner: a TTY on stderr only, never with --quiet. ora loads lazily. */
+  /**
+   * Starts (or retitles) a spinner for a wait: it stops for good as soon as anything is written to
+   * stdout, since the answer is what it was waiting for.
+   */
   async startSpinner(text: string): Promise<void> {
-    if (!this.interactive || this.quiet) return;
-    // A terminal of unknown width (a pty nobody sized: `script`, some CI runners) reports 0 columns,
-    // and a spinner cannot be laid out on it (ora would erase an endless number of lines).
-    const columns = (this.io.stderr as { columns?: number }).columns ?? 0;
-    if (columns <= 0) return;
-    if (this.spinning) return this.spinner.text(text);
-    this.spinning = true;
-    const { default: ora } = await import('ora');
-    if (!this.spinning) return; // stopped while ora was loading
-    const s = ora({ text, stream: streamOf(this.io.stderr), discardStdin: false, isEnabled: true, color: 'cyan' }).start();
-    this.spinner = {
-      text: (t) => {
-        s.text = t;
-      },
-      stop: () => s.stop(),
-      clear: () => s.clear(),
-      render: () => s.render(),
-    };
+    this.spin(text, false);
+  }
+
+  /** Starts (or retitles) a progress line that stays below what is written to stdout (--each). */
+  async startProgress(text: string): Promise<void> {
+    this.spin(text, true);
   }
 
   setSpinnerText(text: string): void {
-    this.spinner.text(text);
+    this.spinner?.update(neutralize(text));
   }
 
   stopSpinner(): void {
-    this.spinning = false;
-    this.spinner.stop();
-    this.spinner = NO_SPINNER;
+    this.spinner?.stop();
+    this.spinner = undefined;
+    if (this.io.stdout instanceof Stdout && this.io.stdout.watching === this.watcher) this.io.stdout.watch(undefined);
+    this.watcher = undefined;
+  }
+
+  private spin(text: string, progress: boolean): void {
+    if (!this.interactive || this.quiet) return;
+    if (this.spinner) return this.setSpinnerText(text);
+    // A terminal of unknown width (a pty nobody sized: `script`, some CI runners) reports 0 columns,
+    // and no line can be fitted to it.
+    if ((this.io.stderr.columns ?? 0) <= 0) return;
+    this.spinner = new Spinner(this.io.stderr, this.color.cyan, this.io.env.TERM === 'linux' ? ASCII_FRAMES : BRAILLE_FRAMES);
+    this.watchStdout(progress);
+    this.spinner.start(neutralize(text));
+  }
+
+  /** Before anything reaches stdout the spinner's line is erased: stdout and stderr share the screen. */
+  private watchStdout(progress: boolean): void {
+    if (!(this.io.stdout instanceof Stdout)) return;
+    this.watcher = progress
+      ? {
+          before: () => this.spinner?.hold(),
+          // drawn again below a finished line; after a partial one, not until a line is finished
+          after: (chunk) => {
+            if (endsLine(chunk)) this.spinner?.release();
+          },
+        }
+      : { before: () => this.stopSpinner(), after: () => {} };
+    this.io.stdout.watch(this.watcher);
+  }
+
+  private write(lines: string): void {
+    this.spinner?.clear();
+    this.io.stderr.write(lines);
+    this.spinner?.render();
   }
 }
 
