@@ -118,9 +118,11 @@ function channelRow(a: Rgba, b: Rgba, tolerance: number): RowCompare {
       const i = (y * a.width + x) * 4;
       const j = (y * b.width + x) * 4;
       if (da[i + 3] === 0 && db[j + 3] === 0) continue;
-      let differs = false;
-      for (let c = 0; c < 4 && !differs; c++) differs = Math.abs((da[i + c] as number) - (db[j + c] as number)) > tolerance;
-      if (!differs) continue;
+      const r = (da[i] as number) - (db[j] as number);
+      const g = (da[i + 1] as number) - (db[j + 1] as number);
+      const bl = (da[i + 2] as number) - (db[j + 2] as number);
+      const al = (da[i + 3] as number) - (db[j + 3] as number);
+      if (r <= tolerance && r >= -tolerance && g <= tolerance && g >= -tolerance && bl <= tolerance && bl >= -tolerance && al <= tolerance && al >= -tolerance) continue;
       if (first < 0) first = x;
       last = x;
       count++;
