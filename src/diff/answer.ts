@@ -2,7 +2,7 @@
 // table entry documents it, else JSON Mode with the shape in the prompt), and a local check that
 // says what is wrong in words the retry message can quote. Pure.
 //
-// The check is written by hand rather than run through ajv (conversation/check-json.ts): the shape
+// The check is written by hand rather than run through ajv (results/json-check.ts): the shape
 // is small, the words are clearer ("changes[1].kind is "colour": it must be one of …"), it is
 // synchronous, and it holds rules a strict schema cannot (as_expected must be null without
 // --expect; no changes listed when changed is false). test/unit/diff-answer.test.ts runs both

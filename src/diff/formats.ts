@@ -2,7 +2,7 @@
 // comment or $GITHUB_STEP_SUMMARY (before/after side by side, unchanged pairs folded into a count).
 // Sections come one record at a time, in pair order, so output can stream; the footer needs all.
 // Pure. Terminal neutralising of the model's text is the presenter's job, as for --each.
-import { escapeMarkdown, mediaLink } from '../each/formats.js';
+import { escapeMarkdown, mediaLink } from '../results/formats.js';
 import type { Image } from '../inputs/image.js';
 import type { PairEntry } from './pairs.js';
 import { percentWords } from './prompt.js';

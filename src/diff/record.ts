@@ -2,9 +2,8 @@
 // the documented order (JSON keeps insertion order); paths as the user gave them, null for the side
 // an added or removed file does not have. Pure.
 import type { Completion } from '../api/completion.js';
-import { answerCost, recordError, usageOf, type RecordError } from '../each/record.js';
-import type { Cost } from '../estimate/estimate.js';
-import type { Currency } from '../models.js';
+import { answerCost, recordError, usageOf, type RecordError } from '../results/record.js';
+import type { Cost, Currency } from '../models.js';
 import type { DiffAnswer, DiffChange } from './answer.js';
 import type { Bbox } from './compare.js';
 import type { PairEntry } from './pairs.js';

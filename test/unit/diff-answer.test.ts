@@ -3,7 +3,7 @@
 // each model gets.
 import { describe, expect, it } from 'vitest';
 import { checkDiffAnswer, diffAnswerSchema, diffResponseFormat } from '../../src/diff/answer.js';
-import { compileSchema } from '../../src/conversation/check-json.js';
+import { compileSchema } from '../../src/results/json-check.js';
 
 const good = { changed: true, summary: 'The Save button turned blue.', changes: [{ where: 'the Save button', what: 'grey to blue', kind: 'color' }], as_expected: null };
 const json = (v: unknown) => JSON.stringify(v);
