@@ -1,5 +1,6 @@
 // What the emulated model answers: deterministic reasoning, text or one tool call, and usage.
 
+import { diffAnswer } from './diff-answer.js';
 import { exampleFor, spacedJson } from './schema.js';
 import { cutToTokens, textTokens } from './tokens.js';
 import type { ReplyContext } from './types.js';
@@ -63,7 +64,7 @@ function reasoningFor(plan: ChatPlan): string {
 }
 
 function contentFor(plan: ChatPlan, opts: AnswerOptions, ctx: ReplyContext): string {
-  const override = opts.reply?.(ctx);
+  const override = opts.reply?.(ctx) ?? diffAnswer(ctx);
   if (override !== undefined) return override;
   if (plan.toolResult !== undefined) return `Based on the tool result: ${clip(plan.toolResult, 40)}`;
   if (plan.format === 'json_object') return JSON.stringify({ description: describe(plan), image_count: plan.media.length });
