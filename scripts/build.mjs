@@ -116,9 +116,9 @@ await Promise.all([
   ),
 ]);
 
-// help.json: render the help of the program the bundle carries, from a throwaway bundle of cli.ts.
+// help.json: render the help of the program the bundle carries, from a throwaway bundle of cli/program.ts.
 const renderer = path.join(DIST, '.render-help.cjs');
-await build({ ...common, entryPoints: [path.join(ROOT, 'src/cli.ts')], outfile: renderer, plugins: [lazyChildProcess, lazyRequire] });
+await build({ ...common, entryPoints: [path.join(ROOT, 'src/cli/program.ts')], outfile: renderer, plugins: [lazyChildProcess, lazyRequire] });
 try {
   const { renderHelp } = createRequire(import.meta.url)(renderer);
   writeFileSync(path.join(DIST, 'help.json'), JSON.stringify(renderHelp()));

@@ -36,4 +36,4 @@ const asksHelp = ['--help', '-h', '--version', '-V'].includes(args[args.length -
 const answer = asksHelp ? fastAnswer(args, readHelpFile()) : undefined; // other runs never read the file
 // (Written to the descriptor: process.stdout would cost more than the rest of the run.)
 if (answer !== undefined) writeAnswer(answer);
-else void import('./cli.js').then((cli) => cli.main());
+else void import('./cli/run.js').then((cli) => cli.main());

@@ -11,7 +11,7 @@ import { ApiError, EXIT, KvError, UsageError } from '../errors.js';
 import { resolveInputs } from '../inputs/resolve.js';
 import type { Io } from '../io.js';
 import { describeCommand, type DescribeOptions } from './describe.js';
-import { reportError } from '../cli.js';
+import { reportError } from '../output/report.js';
 import { streamOf } from '../output/fd-writer.js';
 
 const HELP = [

@@ -3,7 +3,7 @@
 // content-addressed cache and stable shards. The steps: inputs, selection, survey (estimate and
 // cache), the dry run or the cost check, then the run (src/each/run.ts).
 import { commandSettings } from '../config.js';
-import { printDryRun } from '../each/dry-run.js';
+import { printEachDryRun } from '../each/dry-run.js';
 import type { EachOptions, Job } from '../each/job.js';
 import { planImage } from '../each/job.js';
 import { eachSettings } from '../each/options.js';
@@ -18,7 +18,7 @@ import { Terminal } from '../output/terminal.js';
 import { commandInputs } from '../plan/inputs.js';
 import { defaultPrompt, withMaxChars } from '../request/messages.js';
 import { planResponse } from '../request/response.js';
-import { estimateLine } from '../results/totals.js';
+import { estimateLine } from '../output/estimate-line.js';
 import { looksLikeSidecar } from '../results/sidecar.js';
 import { apiKey } from '../settings.js';
 import { AnswerCache, cacheDir } from '../store/answer-cache.js';
@@ -54,11 +54,11 @@ export async function eachCommand(inputs: string[], options: EachOptions, io: Io
   if (o.dryRun) {
     const sending = work.filter((_, i) => !plan.hits.has(i)).map((img) => ({ img, plan: planImage(job, img, settings.model) }));
     const cached = work.filter((_, i) => plan.hits.has(i)).map((img) => img.path);
-    printDryRun({ format: s.format, model: settings.model, currency: settings.currency, sending, total: plan.estimate, cached, skipped }, io);
+    printEachDryRun({ format: s.format, model: settings.model, currency: settings.currency, sending, total: plan.estimate, cached, skipped }, io);
     return EXIT.ok;
   }
   const key = plan.toSend > 0 ? apiKey(io.env, config) : '';
-  term.note(estimateLine(plan.toSend, plan.estimate, settings.model, hasPrice(settings.model, settings.currency), { cached: plan.hits.size, skipped: skipped.length }));
+  term.note(estimateLine(plan.estimate, { images: plan.toSend, model: settings.model, priced: hasPrice(settings.model, settings.currency), perImage: { cached: plan.hits.size, skipped: skipped.length } }));
   if (o.maxCost !== undefined && plan.estimate.cost.amount > o.maxCost) {
     throw new MoneyError(
       `the estimated cost ${formatMoney(plan.estimate.cost)} of ${plan.toSend} images is above --max-cost ${formatMoney({ amount: o.maxCost, currency: settings.currency })}; nothing was sent.`,

@@ -6,7 +6,7 @@ import type { Io } from '../io.js';
 import type { Currency } from '../models.js';
 import { formatBytes, formatInt } from '../format.js';
 import type { Plan } from '../plan/plan.js';
-import { estimateLine } from '../results/totals.js';
+import { estimateLine } from '../output/estimate-line.js';
 
 export interface DryRun {
   format: string;
@@ -23,7 +23,7 @@ export interface DryRun {
  * json: `{"model","images":[{path,mime,bytes,sha256,estimate}],"estimate":{…},"cached":[paths],"skipped":[paths]}`;
  * jsonl: one `{path,mime,bytes,sha256,estimate}` line per image; otherwise a table and the estimate line.
  */
-export function printDryRun(d: DryRun, io: Io): void {
+export function printEachDryRun(d: DryRun, io: Io): void {
   const entry = ({ img, plan }: { img: Image; plan: Plan }) => ({ ...imageSummary(img), estimate: plan.estimate });
   if (d.format === 'json') {
     const out = { model: d.model, images: d.sending.map(entry), estimate: d.total, cached: d.cached, skipped: d.skipped };
@@ -39,5 +39,5 @@ export function printDryRun(d: DryRun, io: Io): void {
     io.stdout.write(`${img.path}\t${img.mime}\t${formatBytes(img.bytes)}\t${size}\t~${formatInt(plan.estimate.input_tokens)} tokens\n`);
   }
   const priced = hasPrice(d.model, d.currency);
-  io.stdout.write(`${estimateLine(d.sending.length, d.total, d.model, priced, { cached: d.cached.length, skipped: d.skipped.length })}\n`);
+  io.stdout.write(`${estimateLine(d.total, { images: d.sending.length, model: d.model, priced, perImage: { cached: d.cached.length, skipped: d.skipped.length } })}\n`);
 }

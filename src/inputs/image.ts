@@ -6,22 +6,23 @@ export type ImageSource =
   | { kind: 'file'; file: string }
   | { kind: 'memory'; data: Uint8Array };
 
+/** A value: made once by inputs/, never changed (a resized image is a new Image). */
 export interface Image {
   /** As the user gave it (relative to cwd), or `-` for stdin. */
-  path: string;
-  mime: string;
-  kind: MediaKind;
-  bytes: number;
+  readonly path: string;
+  readonly mime: string;
+  readonly kind: MediaKind;
+  readonly bytes: number;
   /**
    * Hex sha256 of the bytes. '' while deferred: a file resolved for one request (resolveInputs with
    * deferHash) is hashed by ensureHashed() (inputs/read.ts) when something needs it: describe starts
    * that once the body is sent, while the model thinks, so hashing is not on the send's path.
    */
-  sha256: string;
-  dimensions: Dimensions | undefined;
-  source: ImageSource;
+  readonly sha256: string;
+  readonly dimensions: Dimensions | undefined;
+  readonly source: ImageSource;
   /** What the input was before --max-edge / --max-bytes re-encoded it; absent when sent as read. */
-  original?: Original;
+  readonly original?: Original;
 }
 
 export interface Original {
@@ -38,7 +39,8 @@ export function imageFile(img: Pick<Image, 'source' | 'original'>): string | und
   return img.source.kind === 'file' ? img.source.file : img.original?.file;
 }
 
-/** The public part of an image, as printed in JSON output (bytes as sent; original_bytes when resized). */
-export function imageSummary(img: Image): { path: string; mime: string; bytes: number; sha256: string; original_bytes?: number } {
-  return { path: img.path, mime: img.mime, bytes: img.bytes, sha256: img.sha256, ...(img.original ? { original_bytes: img.original.bytes } : {}) };
+/** The public part of an image, as JSON output prints it (bytes as sent; original_bytes when resized);
+ *  `sha256` for an image whose hash was deferred (see Image.sha256 and ensureHashed). */
+export function imageSummary(img: Image, sha256 = img.sha256): { path: string; mime: string; bytes: number; sha256: string; original_bytes?: number } {
+  return { path: img.path, mime: img.mime, bytes: img.bytes, sha256, ...(img.original ? { original_bytes: img.original.bytes } : {}) };
 }

@@ -59,7 +59,8 @@ const hashing = new WeakMap<Image, Promise<string>>();
 
 /**
  * The image's sha256, hashing its file now if that was deferred (see Image.sha256); one hash per
- * image however many ask. Refuses a file that changed size since it was first read.
+ * image however many ask (kept beside the image: the Image value itself is not changed). Refuses a
+ * file that changed size since it was first read.
  */
 export function ensureHashed(img: Image): Promise<string> {
   if (img.sha256 !== '' || img.source.kind !== 'file') return Promise.resolve(img.sha256);
@@ -76,8 +77,7 @@ async function hashFile(img: Image, file: string): Promise<string> {
   if (read.bytes !== img.bytes) {
     throw new InputError(`${img.path}: changed since it was read (${img.bytes} bytes then, ${read.bytes} now).`, 'Run again once the file is stable.');
   }
-  img.sha256 = read.sha256;
-  return img.sha256;
+  return read.sha256;
 }
 
 export function readMemoryOnce(data: Uint8Array): ReadResult {

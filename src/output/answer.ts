@@ -1,49 +1,35 @@
-// What describe prints when it is done: the answer (or tool calls, or JSON), then the usage line.
-import type { Completion } from '../api/completion.js';
-import { EXIT, KvError } from '../errors.js';
-import { hasPrice, usageCost } from '../estimate/estimate.js';
-import { imageSummary, type Image } from '../inputs/image.js';
-import type { Io } from '../io.js';
-import { findModel, type Cost, type Currency } from '../models.js';
-import type { Plan } from '../plan/plan.js';
-import { assistantTurn } from '../request/history.js';
-import type { Message } from '../request/messages.js';
+// What describe prints when it is done: the answer (or tool calls, or JSON), then the usage line;
+// and what a dry run of one request prints. A presenter: it takes plain values and prints them.
 import { formatBytes, formatInt, formatMoney, formatSeconds, plural } from '../format.js';
+import type { Io } from '../io.js';
+import type { Cost } from '../models.js';
+import { estimateLine, type EstimateView } from './estimate-line.js';
 import type { Terminal } from './terminal.js';
 
-export interface DescribeResult {
-  completion: Completion;
-  /** The whole answer text (with a Partial Mode prefix in front). */
+/** An image as JSON output shows it (bytes as sent; original_bytes when resized). */
+export interface ImageSummary {
+  path: string;
+  mime: string;
+  bytes: number;
+  sha256: string;
+  original_bytes?: number;
+}
+
+export interface ImageRow extends ImageSummary {
+  dimensions: { width: number; height: number } | undefined;
+}
+
+export interface AnswerView {
+  /** The model that answered (as it said), else the one asked. */
+  model: string;
+  /** The whole answer (a Partial Mode prefix in front). */
   text: string;
-  plan: Plan;
-  images: readonly Image[];
-}
-
-export function estimateLine(plan: Plan, imageCount: number): string {
-  const e = plan.estimate;
-  const price = hasPrice(plan.model, e.cost.currency) ? `est. ${formatMoney(e.cost)} input` : 'price unknown';
-  const tokens = e.exact
-    ? `${formatInt(e.input_tokens)} input tokens (exact)`
-    : `~${formatInt(e.input_tokens)} input tokens (${formatInt(e.image_tokens)} image + ${formatInt(e.text_tokens)} text)`;
-  return `${plural(imageCount, 'image')} · ${tokens} · ${plan.model} · ${price}`;
-}
-
-export function printDryRun(plan: Plan, images: readonly Image[], format: string, io: Io): void {
-  if (format === 'json') {
-    const out = { model: plan.model, images: images.map(imageSummary), estimate: plan.estimate, request_bytes: plan.body.bytes };
-    io.stdout.write(`${JSON.stringify(out)}\n`);
-    return;
-  }
-  for (const img of images) {
-    const size = img.dimensions ? `${img.dimensions.width}x${img.dimensions.height}` : 'size unknown';
-    io.stdout.write(`${img.path}\t${img.mime}\t${formatBytes(img.bytes)}\t${size}\n`);
-  }
-  io.stdout.write(`${estimateLine(plan, images.length)}; request ${formatBytes(plan.body.bytes)}\n`);
-}
-
-/** The assistant turn as it goes into the saved conversation (with its reasoning: see request/history.ts). */
-export function assistantMessage(r: DescribeResult): Message {
-  return assistantTurn(r.text, r.completion.reasoning, r.completion.toolCalls);
+  finishReason: string | undefined;
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | undefined;
+  cost: Cost;
+  priced: boolean;
+  images: readonly ImageSummary[];
+  toolCalls: readonly { id: string; name: string; arguments: string }[];
 }
 
 export interface PrintOptions {
@@ -51,57 +37,69 @@ export interface PrintOptions {
   /** The text already went to stdout as it arrived. */
   streamed: boolean;
   maxTokens: number | undefined;
-  currency: Currency;
   elapsedMs: number;
   sessionId: string;
 }
 
-export function printResult(r: DescribeResult, p: PrintOptions, io: Io, term: Terminal): number {
-  const c = r.completion;
-  const model = c.model ?? r.plan.model;
-  const cost: Cost = c.usage ? usageCost(findModel(model) ? model : r.plan.model, c.usage, p.currency) : { amount: 0, currency: p.currency };
+export interface RequestDryRun {
+  model: string;
+  images: readonly ImageRow[];
+  estimate: EstimateView;
+  priced: boolean;
+  requestBytes: number;
+}
+
+/** json: `{"model","images":[{path,mime,bytes,sha256}],"estimate":{…},"request_bytes"}`; text: a line per image and the estimate. */
+export function printRequestDryRun(d: RequestDryRun, format: string, io: Io): void {
+  if (format === 'json') {
+    const images = d.images.map(({ dimensions: _d, ...summary }) => summary);
+    io.stdout.write(`${JSON.stringify({ model: d.model, images, estimate: d.estimate, request_bytes: d.requestBytes })}\n`);
+    return;
+  }
+  for (const img of d.images) {
+    const size = img.dimensions ? `${img.dimensions.width}x${img.dimensions.height}` : 'size unknown';
+    io.stdout.write(`${img.path}\t${img.mime}\t${formatBytes(img.bytes)}\t${size}\n`);
+  }
+  io.stdout.write(`${estimateLine(d.estimate, { images: d.images.length, model: d.model, priced: d.priced })}; request ${formatBytes(d.requestBytes)}\n`);
+}
+
+export function printAnswer(a: AnswerView, p: PrintOptions, io: Io, term: Terminal): void {
   if (p.format === 'json') {
+    const usage = { prompt_tokens: a.usage?.prompt_tokens ?? 0, completion_tokens: a.usage?.completion_tokens ?? 0, total_tokens: a.usage?.total_tokens ?? 0 };
     const out = {
-      model,
-      text: r.text,
-      finish_reason: c.finishReason ?? 'stop',
-      usage: {
-        prompt_tokens: c.usage?.prompt_tokens ?? 0,
-        completion_tokens: c.usage?.completion_tokens ?? 0,
-        total_tokens: c.usage?.total_tokens ?? 0,
-      },
-      cost,
-      images: r.images.map(imageSummary),
-      ...(c.toolCalls.length ? { tool_calls: c.toolCalls.map(toolCallJson) } : {}),
+      model: a.model,
+      text: a.text,
+      finish_reason: a.finishReason ?? 'stop',
+      usage,
+      cost: a.cost,
+      images: a.images,
+      ...(a.toolCalls.length ? { tool_calls: a.toolCalls.map(toolCallJson) } : {}),
     };
     io.stdout.write(`${JSON.stringify(out)}\n`);
-  } else if (c.toolCalls.length > 0) {
-    for (const call of c.toolCalls) io.stdout.write(`${JSON.stringify(toolCallJson(call))}\n`);
+  } else if (a.toolCalls.length > 0) {
+    for (const call of a.toolCalls) io.stdout.write(`${JSON.stringify(toolCallJson(call))}\n`);
   } else if (!p.streamed) {
-    io.stdout.write(jsonText(r.text, io) + (r.text.endsWith('\n') ? '' : '\n'));
-  } else if (r.text && !r.text.endsWith('\n')) {
+    io.stdout.write(jsonText(a.text, io) + (a.text.endsWith('\n') ? '' : '\n'));
+  } else if (a.text && !a.text.endsWith('\n')) {
     io.stdout.write('\n');
   }
-  if (!r.text && c.toolCalls.length === 0) term.warn('the model returned an empty answer.');
-  const usage = c.usage
-    ? `${formatInt(c.usage.prompt_tokens)} prompt + ${formatInt(c.usage.completion_tokens)} completion tokens · ${hasPrice(model, cost.currency) ? formatMoney(cost) : 'price unknown'}`
+  if (!a.text && a.toolCalls.length === 0) term.warn('the model returned an empty answer.');
+  const usage = a.usage
+    ? `${formatInt(a.usage.prompt_tokens)} prompt + ${formatInt(a.usage.completion_tokens)} completion tokens · ${a.priced ? formatMoney(a.cost) : 'price unknown'}`
     : 'usage not reported';
   term.note(`${usage} · ${formatSeconds(p.elapsedMs)} · session ${p.sessionId}`, 'dim');
-  if (c.toolCalls.length > 0) {
-    term.note(`the model called ${plural(c.toolCalls.length, 'tool')}; answer with: kimi-vision describe --continue --tool-result '<id>=<json>'`);
+  if (a.toolCalls.length > 0) {
+    term.note(`the model called ${plural(a.toolCalls.length, 'tool')}; answer with: kimi-vision describe --continue --tool-result '<id>=<json>'`);
   }
-  if (c.finishReason === 'length') {
+  if (a.finishReason === 'length') {
     term.warn(`the answer was cut off at the output token limit (finish_reason length). Raise --max-tokens${p.maxTokens ? ` (now ${p.maxTokens})` : ''} to get more.`);
-  } else if (c.finishReason === 'content_filter') {
-    throw new KvError(EXIT.rejected, "the answer was stopped by Moonshot's content filter (finish_reason content_filter).", 'Change the prompt or the images.');
-  } else if (c.finishReason && !['stop', 'tool_calls'].includes(c.finishReason)) {
-    term.warn(`the answer ended unusually (finish_reason ${c.finishReason}).`);
+  } else if (a.finishReason && !['stop', 'tool_calls', 'content_filter'].includes(a.finishReason)) {
+    term.warn(`the answer ended unusually (finish_reason ${a.finishReason}).`);
   }
-  return EXIT.ok;
 }
 
 /** A tool call as one JSON line: id, name, and the arguments parsed (kept as a string if they are not JSON). */
-function toolCallJson(call: Completion['toolCalls'][number]): { id: string; name: string; arguments: unknown } {
+function toolCallJson(call: AnswerView['toolCalls'][number]): { id: string; name: string; arguments: unknown } {
   let args: unknown = call.arguments;
   try {
     args = call.arguments ? JSON.parse(call.arguments) : {};

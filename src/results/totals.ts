@@ -1,7 +1,7 @@
 // What a --each run has done so far, and the lines that say it (progress, the closing summary). Pure.
-import { roundMoney, type Estimate } from '../estimate/estimate.js';
+import { roundMoney } from '../estimate/estimate.js';
 import type { Currency } from '../models.js';
-import { formatInt, formatMoney, formatSeconds, plural } from '../format.js';
+import { formatInt, formatMoney, formatSeconds } from '../format.js';
 import type { ImageRecord } from './record.js';
 
 export class Totals {
@@ -58,12 +58,4 @@ export class Totals {
     const tokens = `${formatInt(this.promptTokens)} prompt + ${formatInt(this.completionTokens)} completion tokens`;
     return `${parts.join(', ')} · ${tokens} · ${this.money()} · ${formatSeconds(elapsedMs)}`;
   }
-}
-
-/** "40 images to send (3 cached, 2 skipped) · ~52,000 input tokens (…) · kimi-k2.6 · est. ¥0.34 input" */
-export function estimateLine(count: number, e: Estimate, model: string, priced: boolean, extra: { cached: number; skipped: number }): string {
-  const aside = [extra.cached && `${formatInt(extra.cached)} cached`, extra.skipped && `${formatInt(extra.skipped)} skipped`].filter(Boolean).join(', ');
-  const price = priced ? `est. ${formatMoney(e.cost)} input` : 'price unknown';
-  if (count === 0) return `nothing to send${aside ? ` (${aside})` : ''}`;
-  return `${plural(count, 'image')} to send${aside ? ` (${aside})` : ''} · ~${formatInt(e.input_tokens)} input tokens (${formatInt(e.image_tokens)} image + ${formatInt(e.text_tokens)} text) · ${model} · ${price}`;
 }

@@ -3,7 +3,7 @@
 // the server got.
 import { PassThrough, Writable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli.js';
+import { run } from '../../src/cli/run.js';
 import type { Io } from '../../src/io.js';
 import { useEmulator } from '../helpers/emulator.js';
 import { isolatedHome, stripAnsi } from '../helpers/cli.js';

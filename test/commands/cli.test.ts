@@ -1,7 +1,7 @@
 // In-process: the one exit point maps every kind of failure, and the terminal decisions hold.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/cli.js';
+import { run } from '../../src/cli/run.js';
 import type { Io } from '../../src/io.js';
 import { runBin, runInProcess } from '../helpers/cli.js';
 import { PassThrough } from 'node:stream';
@@ -48,7 +48,7 @@ describe('the terminal', () => {
 
 describe('the fast path for --version and --help', () => {
   it('the built bin prints exactly what commander prints, for the program and each command', async () => {
-    const { renderHelp } = await import('../../src/cli.js');
+    const { renderHelp } = await import('../../src/cli/program.js');
     const { help, version } = renderHelp();
     expect(Object.keys(help)).toEqual(expect.arrayContaining(['', 'describe', 'chat', 'config set', 'batch fetch']));
     for (const args of [['--help'], ['describe', '--help'], ['config', 'set', '-h']]) {

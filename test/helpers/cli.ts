@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { run } from '../../src/cli.js';
+import { run } from '../../src/cli/run.js';
 import type { Io } from '../../src/io.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, EXIT, NetworkError, UsageError } from '../../src/errors.js';
 import { escapeMarkdown, InOrder, jsonlLine, markdownSection, mediaLink, relativeLink, textSection } from '../../src/results/formats.js';
 import { failureRecord, ImageFailure, successRecord, type ImageRecord } from '../../src/results/record.js';
-import { estimateLine, Totals } from '../../src/results/totals.js';
+import { Totals } from '../../src/results/totals.js';
+import { estimateLine } from '../../src/output/estimate-line.js';
 import { sumEstimates } from '../../src/estimate/estimate.js';
 
 const subject = { path: 'docs/shot.png', sha256: 'f'.repeat(64), mime: 'image/png' };
@@ -122,7 +123,7 @@ describe('the progress and closing lines', () => {
 
   it('the estimate line says what will be sent, and when nothing will', () => {
     const e = sumEstimates([{ image_tokens: 361, text_tokens: 13, input_tokens: 374, cost: { amount: 0.002431, currency: 'CNY' } }, { image_tokens: 2, text_tokens: 13, input_tokens: 15, cost: { amount: 0.000098, currency: 'CNY' } }], 'CNY');
-    expect(estimateLine(2, e, 'kimi-k2.6', true, { cached: 1, skipped: 0 })).toBe('2 images to send (1 cached) · ~389 input tokens (363 image + 26 text) · kimi-k2.6 · est. ¥0.0025 input');
-    expect(estimateLine(0, sumEstimates([], 'CNY'), 'kimi-k2.6', true, { cached: 3, skipped: 1 })).toBe('nothing to send (3 cached, 1 skipped)');
+    expect(estimateLine(e, { images: 2, model: 'kimi-k2.6', priced: true, perImage: { cached: 1, skipped: 0 } })).toBe('2 images to send (1 cached) · ~389 input tokens (363 image + 26 text) · kimi-k2.6 · est. ¥0.0025 input');
+    expect(estimateLine(sumEstimates([], 'CNY'), { images: 0, model: 'kimi-k2.6', priced: true, perImage: { cached: 3, skipped: 1 } })).toBe('nothing to send (3 cached, 1 skipped)');
   });
 });

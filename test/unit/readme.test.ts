@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
-import { buildProgram } from '../../src/cli.js';
+import { buildProgram } from '../../src/cli/program.js';
 import { EXIT } from '../../src/errors.js';
 import { DEFAULT_MODEL, MODELS, priceFor } from '../../src/models.js';
 import type { Io } from '../../src/io.js';

@@ -25,7 +25,7 @@ import { makePlan, overContext, type Plan } from '../../plan/plan.js';
 import { bodyChunks, checkBodySize, type BodyPlan } from '../../request/body.js';
 import { defaultPrompt, describeMessages, withMaxChars } from '../../request/messages.js';
 import { looksLikeSidecar } from '../../results/sidecar.js';
-import { estimateLine } from '../../results/totals.js';
+import { estimateLine } from '../../output/estimate-line.js';
 import { apiKey } from '../../settings.js';
 
 export interface BatchSubmitOptions extends ResizeOptions {
@@ -104,12 +104,12 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
       io.stdout.write(`${r.id}\t${r.img.path}\t${r.img.mime}\t${formatBytes(r.img.bytes)}\t${size}\t~${formatInt(r.plan.estimate.input_tokens)} tokens\n`);
     }
     groups.forEach((g, i) => io.stdout.write(`batch ${i + 1} of ${groups.length}: ${plural(g.length, 'request')}, ${formatBytes(sum(g.map((r) => r.bytes)))}\n`));
-    io.stdout.write(`${estimateLine(images.length, estimate, settings.model, priced, { cached: 0, skipped: 0 })}\n`);
+    io.stdout.write(`${estimateLine(estimate, { images: images.length, model: settings.model, priced, perImage: { cached: 0, skipped: 0 } })}\n`);
     return EXIT.ok;
   }
 
   const key = apiKey(io.env, config);
-  term.note(`${estimateLine(images.length, estimate, settings.model, priced, { cached: 0, skipped: 0 })} · ${groups.length === 1 ? '1 batch' : `${formatInt(groups.length)} batches`}`);
+  term.note(`${estimateLine(estimate, { images: images.length, model: settings.model, priced, perImage: { cached: 0, skipped: 0 } })} · ${groups.length === 1 ? '1 batch' : `${formatInt(groups.length)} batches`}`);
   if (over > 0) term.warn(`${plural(over, 'request')} ${over === 1 ? 'is' : 'are'} estimated over ${settings.model}'s context; the API will likely refuse ${over === 1 ? 'it' : 'them'}.`);
   if (o.maxCost !== undefined && estimate.cost.amount > o.maxCost) {
     throw new MoneyError(
