@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { EXIT, KvError } from '../../src/errors.js';
 import { checkApiKey, redactUrl } from '../../src/secrets.js';
 import { apiKey } from '../../src/settings.js';
+import { runInProcess } from '../helpers/cli.js';
+import { useEmulator } from '../helpers/emulator.js';
 
 const SECRET = 'sk-7c1d2e9f4a5b';
 
@@ -85,5 +87,18 @@ describe('redactUrl', () => {
     ['', ''],
   ])('%s -> %s', (url, shown) => {
     expect(redactUrl(url)).toBe(shown);
+  });
+});
+
+describe('a bad key, end to end (in process, against the emulator)', () => {
+  const emu = useEmulator();
+  it('describe refuses it before anything is sent: exit 4, not retried as a network error, the key never shown', async () => {
+    const key = 'sk-abc\ndef-0123456789';
+    const r = await runInProcess(['describe', 'fixtures/small.png'], { env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: key } });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('error: the API key (from MOONSHOT_API_KEY) contains a newline (at position 7 of 21).');
+    expect(r.stderr).not.toMatch(/retrying|network/);
+    expect(r.stdout + r.stderr).not.toContain('0123456789');
+    expect(emu.requests).toHaveLength(0);
   });
 });
