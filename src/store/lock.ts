@@ -83,7 +83,7 @@ async function acquire(lock: string, o: LockOptions, target: string): Promise<{ 
     const left = deadline - now();
     if (left <= 0) throw refusal(lock, target, info, o);
     await sleep(Math.min(left, delay * (0.75 + Math.random() / 2)));
-    delay = Math.min(delay * 2, 500);
+    delay = Math.min(delay * 2, 200);
   }
 }
 

@@ -91,7 +91,7 @@ describe('withLock', () => {
     const target = path.join(dir, 'counter.json');
     writeFileSync(target, JSON.stringify({ n: 0, log: [] }));
     staleLock(target, { pid: NO_SUCH_PID }); // left by a run that died: all three race to recover it
-    const ROUNDS = 60;
+    const ROUNDS = 50;
     const run = (id: string) =>
       child(`
         import fs from 'node:fs';
@@ -104,7 +104,8 @@ describe('withLock', () => {
             await new Promise((r) => setImmediate(r)); // let the others try meanwhile
             fs.unlinkSync(inside);
             return JSON.stringify({ n: c.n + 1, log: [...c.log, '${id}' + i] });
-          }, { waitMs: 15000 });
+          }, { waitMs: 60000 });
+          await new Promise((r) => setTimeout(r, 1)); // separate runs, not one tight loop that starves the others
         }
         console.log('done');`);
     const runs = ['a', 'b', 'c'].map(run);
@@ -114,7 +115,7 @@ describe('withLock', () => {
     expect(final.n).toBe(3 * ROUNDS);
     for (const id of ['a', 'b', 'c']) expect(final.log.filter((x) => x.startsWith(id))).toEqual(Array.from({ length: ROUNDS }, (_, i) => `${id}${i}`));
     expect(readdirSync(dir)).toEqual(['counter.json']);
-  });
+  }, 60_000); // three node processes on a loaded machine
 
   it('a lock left by a killed run (SIGKILL: no exit hook ran) is recovered at once, not waited out', async () => {
     const target = path.join(fresh(), 'session.json');
