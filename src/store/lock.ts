@@ -160,6 +160,8 @@ function breakStale(lock: string, seen: LockInfo): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw storeError(err, lock, 'lock');
     // Another recoverer is at it (for microseconds), or died there: only a breaker that old is removed.
+    // (Two runs removing one dead breaker at once could then both recover: a crash inside a
+    // microsecond window, followed by a race within another; accepted.)
     const st = statOrUndefined(breaker);
     if (st && Date.now() - st.mtimeMs > BREAK_STALE_MS) unlinkQuietly(breaker);
     return;
