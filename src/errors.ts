@@ -9,6 +9,8 @@ export const EXIT = {
   auth: 4,
   rejected: 5,
   money: 6,
+  /** EX_IOERR of sysexits.h: a file the tool keeps (state, config, cache, an output file) cannot be written or read. */
+  io: 74,
   temporary: 75,
   interrupted: 130,
   terminated: 143,
@@ -97,6 +99,38 @@ export class NetworkError extends KvError {
     this.code = code;
     this.partial = partial;
     this.retryable = retryable;
+  }
+}
+
+/** A file the tool keeps could not be written (or read): the path and the errno code, and what to do. */
+export class StoreError extends KvError {
+  readonly code: string;
+  readonly path: string;
+  constructor(code: string, path: string, message: string, hint?: string) {
+    super(EXIT.io, message, hint);
+    this.name = 'StoreError';
+    this.code = code;
+    this.path = path;
+  }
+}
+
+/** A state file (session, config, manifest) that is not what the tool wrote: exit 2, never a TypeError. */
+export class DamagedStateError extends KvError {
+  readonly path: string;
+  constructor(path: string, detail: string, hint?: string) {
+    super(EXIT.usage, `damaged: ${path} (${detail}).`, hint ?? `Fix or remove it: rm ${path}`);
+    this.name = 'DamagedStateError';
+    this.path = path;
+  }
+}
+
+/** Another run holds the lock of a file, or changed the file while this run worked: try again. */
+export class LockedError extends KvError {
+  readonly path: string;
+  constructor(path: string, message: string, hint?: string) {
+    super(EXIT.temporary, message, hint);
+    this.name = 'LockedError';
+    this.path = path;
   }
 }
 

@@ -1,5 +1,6 @@
 // Where each setting comes from: flag, then environment, then the config file, then the default.
 import { KvError, EXIT, UsageError } from './errors.js';
+import { checkApiKey } from './secrets.js';
 import { currencyFor, DEFAULT_MODEL, type Currency } from './models.js';
 
 export const DEFAULT_BASE_URL = 'https://api.moonshot.cn/v1';
@@ -59,9 +60,12 @@ function checkBaseUrl(baseUrl: string, insecureHttp: boolean): void {
 
 /** The key, from MOONSHOT_API_KEY (or the config file); never from argv. */
 export function apiKey(env: Record<string, string | undefined>, config: Config = {}): string {
-  const key = nonEmpty(env.MOONSHOT_API_KEY) ?? config.api_key;
+  const fromEnv = nonEmpty(env.MOONSHOT_API_KEY);
+  const key = fromEnv ?? config.api_key;
   if (!key) {
     throw new KvError(EXIT.auth, 'MOONSHOT_API_KEY is not set.', 'Create a key at platform.moonshot.cn (or .ai) and export MOONSHOT_API_KEY=sk-...; --dry-run needs no key.');
   }
+  // Before anything is sent: a key a header cannot carry is the user's to fix, not a network error.
+  checkApiKey(key, fromEnv !== undefined ? 'MOONSHOT_API_KEY' : 'the config file');
   return key;
 }
