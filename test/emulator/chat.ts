@@ -87,7 +87,7 @@ export async function handleChat(c: Ctx): Promise<void> {
     }
     const err = e instanceof ApiError ? e : new ApiError(500, 'server_error', `emulator: ${String(e)}`);
     await sleep(delayMs, signal);
-    sendError(res, state.opts.retryAfterHeader ? withRetryAfter(err) : err);
+    sendError(res, state.opts.retryAfterHeader ? withRetryAfter(err, state.opts.retryAfterDate === true) : err);
   }
 }
 

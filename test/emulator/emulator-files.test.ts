@@ -112,17 +112,6 @@ describe('batches', () => {
   });
 });
 
-describe('routes', () => {
-  it('answers unknown paths with 404 resource_not_found_error and request ids', async () => {
-    const e = await emulator();
-    const res = await fetch(`${e.baseUrl.replace('/v1', '')}/chat/completions`, { method: 'POST', body: '{}' });
-    expect(res.status).toBe(404);
-    expect(((await res.json()) as any).error.type).toBe('resource_not_found_error');
-    expect(res.headers.get('msh-request-id')).toBeTruthy();
-    expect(res.headers.get('x-trace-id')).toBeTruthy();
-  });
-});
-
 describe('https', () => {
   it('serves HTTPS when given a key and certificate', async () => {
     const dir = join(import.meta.dirname, 'tls'); // made by tls/make-cert.sh

@@ -61,6 +61,15 @@ export interface EmulatorOptions {
   randomFailures?: { retryable: number; fatal: number; seed: number };
   /** Send Retry-After (seconds) with retryable 429 and 503 errors. */
   retryAfterHeader?: boolean;
+  /** With retryAfterHeader: Retry-After as an HTTP date (IMF-fixdate) that many seconds ahead. */
+  retryAfterDate?: boolean;
+  /**
+   * How a path outside the API (e.g. POST /chat/completions from a base URL without /v1) is
+   * answered: 404 `404 page not found` as text/plain (default), or a gateway's JSON
+   * `{"error":{"type":"resource_not_found_error","message":"no route matches POST /chat/completions"}}`.
+   * Neither carries Msh-Request-Id, and neither is the model-not-found error.
+   */
+  notFound?: 'text' | 'json';
   /** Whether GET /v1/models items carry context_length, supports_* fields. Default 'extended'. */
   modelFields?: 'extended' | 'minimal';
   /** GETs of a batch until it completes. Default 2. */
