@@ -49,7 +49,7 @@ export interface EmulatorOptions {
   chunkDelayMs?: number;
   /** Where a stream carries usage. Default 'choice'. */
   usagePlacement?: 'choice' | 'top' | 'both';
-  lineEnding?: '\n' | '\r\n';
+  lineEnding?: LineEnding;
   /** Interleave `: keep-alive` comment lines. */
   comments?: boolean;
   /** Write the first SSE events in slices of 1..7 bytes. Default true. */
@@ -82,12 +82,25 @@ export interface EmulatorOptions {
   port?: number;
   /** Folder that `replay` faults read relative file names from. */
   capturesDir?: string;
+  /** A fault every chat request meets when none is queued (`npm run emulator --fault <kind>`). */
+  alwaysFault?: Fault;
   /** Called once per finished request (main.ts logs it). */
   onRequestEnd?: (r: LoggedRequest) => void;
   /** Called with each SSE `data:` payload just before its bytes are written (the bench times the first answer byte). */
   onSseEvent?: (payload: string) => void;
 }
 
+export type LineEnding = '\n' | '\r\n' | '\r';
+
+/** What `gzip` faults label the body with; x-weird is gzip bytes under a name nobody decodes. */
+export type HostileEncoding = 'gzip' | 'br' | 'x-weird';
+
+/**
+ * Faults, queued with queueFault() and met by the next chat requests in order (one each).
+ * Those that answer in place of the service act after auth and the rate limits; `redirect` acts
+ * before the request body is read. Wire faults (huge-headers, sse-odd-lines, content-type-case,
+ * gzip) change how the normal answer, or the error the request earns, travels.
+ */
 export type Fault =
   | { kind: 'error'; status: number; type: string; message: string; headers?: Record<string, string> }
   | { kind: 'reset' }
@@ -98,7 +111,27 @@ export type Fault =
   | { kind: 'error-event'; afterEvents: number; type: string; message: string }
   | { kind: 'non-sse' }
   | { kind: 'replay'; file: string }
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /** HTTP 200 with `{"error":{"message","type"}}` as application/json, streamed request or not (some gateways). */
+  | { kind: 'json-error-200'; type: string; message: string }
+  /** A 200 event stream of deltas (content, or reasoning) forever: no finish_reason, no [DONE], until the client closes. */
+  | { kind: 'endless-stream'; deltas?: 'content' | 'reasoning' }
+  /** A 400 or 500 whose JSON body starts `{"error":{"type":...,"message":"` and never ends, until the client closes. */
+  | { kind: 'endless-error-body'; status: 400 | 500 }
+  /** The normal answer with an `x-trace-detail` header of `bytes` (default 64 KiB): over undici's 16 KiB limit. */
+  | { kind: 'huge-headers'; bytes?: number }
+  /**
+   * The normal stream interleaved with what the SSE specification says to ignore or handle: `event: ping`
+   * and `retry:` blocks without data, `id: 7`, `foo: bar`, a bare `keepalive`, `retry: abc`, `: ping`;
+   * with LF (default), CRLF or CR-only line endings. A spec-following client reads the whole answer.
+   */
+  | { kind: 'sse-odd-lines'; lineEnding?: LineEnding }
+  /** `Content-Type: Text/Event-Stream; Charset=UTF-8` for streams, `Application/JSON; charset=UTF-8` for JSON. */
+  | { kind: 'content-type-case' }
+  /** The answer (stream or JSON, or its error) compressed although the client asked for identity; default gzip. */
+  | { kind: 'gzip'; encoding?: HostileEncoding }
+  /** A 3xx to the POST with a Location (default: this chat URL, absolute; give a path for the relative variant). */
+  | { kind: 'redirect'; status: 301 | 302 | 303 | 307 | 308; location?: string };
 
 /** Faults that act inside an answered stream. */
 export type StreamFault = Extract<
