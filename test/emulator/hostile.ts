@@ -32,7 +32,7 @@ function drained(res: ServerResponse): Promise<void> {
 }
 
 /** Writes `block` again and again until the client closes or the emulator stops. */
-async function writeForever(c: Ctx, block: Buffer): Promise<void> {
+export async function writeForever(c: Ctx, block: Buffer): Promise<void> {
   while (writable(c)) {
     if (c.res.write(block)) await nextTurn();
     else await drained(c.res);

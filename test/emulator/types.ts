@@ -139,6 +139,18 @@ export type StreamFault = Extract<
   { kind: 'reset-mid-stream' | 'stall-mid-stream' | 'malformed-json' | 'error-event' }
 >;
 
+/** How GET /downloads/<mode>/<fixture> serves a file of fixtures/ (see downloads.ts). */
+export type DownloadMode = 'whole' | 'trickle' | 'endless';
+
+export interface DownloadPace {
+  /** Milliseconds between writes (default 200); 0 with endless: as fast as the socket drains. */
+  everyMs?: number;
+  /** trickle: the file is spread over this many seconds (default 60). */
+  seconds?: number;
+  /** endless: filler bytes per write after the file (default 16). */
+  bytes?: number;
+}
+
 export interface Emulator {
   baseUrl: string;
   port: number;
@@ -147,6 +159,11 @@ export interface Emulator {
   readonly inFlight: number;
   readonly peakInFlight: number;
   queueFault(f: Fault): void;
+  /**
+   * The URL of a fixture served for URL inputs: whole, trickled (a few bytes every `everyMs`, the
+   * total `seconds` long) or endless (the file, then filler forever). Served beside the API, no key.
+   */
+  downloadUrl(fixture: string, mode?: DownloadMode, pace?: DownloadPace): string;
   set(opts: Partial<EmulatorOptions>): void;
   reset(): void;
   close(): Promise<void>;
