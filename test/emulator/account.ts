@@ -5,6 +5,7 @@ import { balanceBody, modelsFor, type Caller } from './auth.js';
 import { modelListItem } from './catalog.js';
 import { inspectBody, parseJson } from './complete.js';
 import { checkMessages } from './messages.js';
+import { historyReasoningTokens, needsReasoningLoose } from './reasoning.js';
 import { ApiError, badRequest, BODY_LIMIT, readBody, sendError, sendJson } from './respond.js';
 import type { Ctx } from './state.js';
 import { textTokens } from './tokens.js';
@@ -38,7 +39,9 @@ export async function handleEstimate(c: Ctx, caller: Caller): Promise<void> {
     const model = resolveModel(body, caller.allowed);
     const facts = checkMessages(body.messages, model, input.seen, c.state.files.lookup);
     const tools = Array.isArray(body.tools) && body.tools.length > 0 ? textTokens(JSON.stringify(body.tools)) : 0;
-    sendJson(c.res, 200, { data: { total_tokens: facts.promptTokens + tools } });
+    // Counting is not answering: a history without reasoning is counted, not refused.
+    const reasoning = needsReasoningLoose(model, body) ? historyReasoningTokens(body.messages as unknown[]) : 0;
+    sendJson(c.res, 200, { data: { total_tokens: facts.promptTokens + tools + reasoning } });
   } catch (e) {
     sendError(c.res, e instanceof ApiError ? e : badRequest(String(e)));
   }

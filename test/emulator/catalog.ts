@@ -21,6 +21,15 @@ export interface LiveModel {
   jsonSchema: boolean;
   /** Style of completion ids: K2 uses 24 hex digits, K3 a UUID. */
   idStyle: 'hex' | 'uuid';
+  /**
+   * Whether earlier assistant turns must carry their reasoning_content (update of 2026-12-01):
+   * 'always' for K3 and K2.7-code; 'preserved' only with thinking {"type":"enabled","keep":"all"}.
+   */
+  keepsReasoning: 'always' | 'preserved';
+  /** The deprecated `max_tokens` is still honoured (K2); one provider says K3 ignores it (unconfirmed). */
+  honoursMaxTokens: boolean;
+  /** `tool_choice: "required"` accepted (kimi-k3 only). */
+  toolChoiceRequired: boolean;
 }
 
 const K2_CONTEXT = 262_144;
@@ -30,6 +39,7 @@ function k2(id: string, created: number, thinking: Thinking): LiveModel {
   return {
     id, created, context: K2_CONTEXT, maxOutput: 65_536, video: true, thinking,
     patchLimit: 16_384, jsonSchema: false, idStyle: 'hex',
+    keepsReasoning: thinking === 'optional' ? 'preserved' : 'always', honoursMaxTokens: true, toolChoiceRequired: false,
   };
 }
 
@@ -37,6 +47,7 @@ function k3(id: string, created: number, video: boolean, maxOutput: number): Liv
   return {
     id, created, context: K3_CONTEXT, maxOutput, video, thinking: 'effort',
     patchLimit: 65_536, jsonSchema: true, idStyle: 'uuid',
+    keepsReasoning: 'always', honoursMaxTokens: false, toolChoiceRequired: id === 'kimi-k3',
   };
 }
 

@@ -5,24 +5,32 @@ import { authenticate, type Caller } from './auth.js';
 import { completionBody, streamPayloads } from './chunks.js';
 import { complete, inspectBody, parseJson, type Completion, type Inspected } from './complete.js';
 import { concurrencyError, quotaError, rpmError, withRetryAfter } from './faults.js';
+import { endlessErrorBody, endlessStream, redirect } from './hostile.js';
 import { replayCapture } from './replay.js';
-import { ApiError, badRequest, BODY_LIMIT, readBody, sendError, sendJson, sleep } from './respond.js';
+import { ApiError, badRequest, BODY_LIMIT, readBody, sendError, sleep } from './respond.js';
 import { SseWriter, type SseStyle } from './sse.js';
 import { untilGone, type Ctx, type State } from './state.js';
 import type { Fault, StreamFault } from './types.js';
+import { sendErrorWire, sendJsonWire, wireFor, type Wire } from './wire.js';
 
 const HTML = '<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><h1>Please sign in to continue</h1></body></html>\n';
 
-function styleOf(state: State): SseStyle {
+function styleOf(state: State, fault?: Fault): SseStyle {
   const o = state.opts;
+  const odd = fault?.kind === 'sse-odd-lines';
   return {
-    lineEnding: o.lineEnding ?? '\n',
+    lineEnding: (odd ? fault.lineEnding : undefined) ?? o.lineEnding ?? '\n',
     comments: o.comments ?? false,
     splitWrites: o.splitWrites ?? true,
     chunkDelayMs: o.chunkDelayMs ?? 0,
     onEvent: o.onSseEvent,
+    oddLines: odd,
+    wire: wireFor(fault),
   };
 }
+
+/** Faults that answer in place of the service (the rest act inside or around its answer). */
+const REPLACING = new Set<Fault['kind']>(['error', 'reset', 'stall-headers', 'non-sse', 'replay', 'json-error-200', 'endless-stream', 'endless-error-body']);
 
 function isStreamFault(f: Fault | undefined): f is StreamFault {
   return f !== undefined && ['reset-mid-stream', 'stall-mid-stream', 'malformed-json', 'error-event'].includes(f.kind);
@@ -60,14 +68,17 @@ async function readChat(c: Ctx): Promise<Inspected | undefined | 'too-large'> {
 export async function handleChat(c: Ctx): Promise<void> {
   const { state, req, res } = c;
   const signal = state.closing.signal;
-  const fault = state.faults.shift();
+  const fault = state.faults.shift() ?? state.opts.alwaysFault;
+  if (fault?.kind === 'redirect') return redirect(c, fault.status, fault.location);
+  const wire = wireFor(fault);
   let input = await readChat(c);
   if (input === 'too-large') return;
+  const model = modelOf(input?.body);
   const delayMs = (state.opts.firstByteDelayMs ?? 0) + (fault?.kind === 'delay' ? fault.ms : 0);
   try {
     const caller = authenticate(req.headers, state.opts);
     admit(c, caller);
-    if (fault && (await applyFault(c, fault, delayMs, () => (input = undefined)))) return;
+    if (fault && (await applyFault(c, fault, delayMs, model, () => (input = undefined)))) return;
     if (caller.balance <= 0) throw quotaError(caller);
     const rf = state.opts.randomFailures;
     const failure = rf && state.random?.draw(rf.retryable, rf.fatal);
@@ -77,8 +88,8 @@ export async function handleChat(c: Ctx): Promise<void> {
     input = undefined; // let a 100 MB body go before the answer streams
     await sleep(delayMs, signal);
     const streamFault = isStreamFault(fault) ? fault : undefined;
-    if (done.plan.stream) await streamAnswer(c, done, streamFault);
-    else await sendAnswer(c, done, streamFault);
+    if (done.plan.stream) await streamAnswer(c, done, streamFault, fault);
+    else await sendAnswer(c, done, streamFault, wire);
   } catch (e) {
     input = undefined;
     if (res.headersSent) {
@@ -87,13 +98,21 @@ export async function handleChat(c: Ctx): Promise<void> {
     }
     const err = e instanceof ApiError ? e : new ApiError(500, 'server_error', `emulator: ${String(e)}`);
     await sleep(delayMs, signal);
-    sendError(res, state.opts.retryAfterHeader ? withRetryAfter(err) : err);
+    sendErrorWire(res, state.opts.retryAfterHeader ? withRetryAfter(err, state.opts.retryAfterDate === true) : err, wire);
   }
 }
 
+function modelOf(body: unknown): string {
+  const model = body && typeof body === 'object' ? (body as Record<string, unknown>).model : undefined;
+  return typeof model === 'string' ? model : 'kimi-k2.6';
+}
+
 /** Faults that replace the answer; true when the response is dealt with. */
-async function applyFault(c: Ctx, fault: Fault, delayMs: number, release: () => void): Promise<boolean> {
-  if (fault.kind !== 'delay' && !isStreamFault(fault)) release();
+async function applyFault(c: Ctx, fault: Fault, delayMs: number, model: string, release: () => void): Promise<boolean> {
+  if (!REPLACING.has(fault.kind)) return false;
+  release();
+  // Errors wait in handleChat's catch; a reset or a stall has no first byte to delay.
+  if (fault.kind !== 'error' && fault.kind !== 'reset' && fault.kind !== 'stall-headers') await sleep(delayMs, c.state.closing.signal);
   switch (fault.kind) {
     case 'error':
       throw new ApiError(fault.status, fault.type, fault.message, fault.headers);
@@ -104,25 +123,33 @@ async function applyFault(c: Ctx, fault: Fault, delayMs: number, release: () => 
       await untilGone(c);
       return true;
     case 'non-sse':
-      await sleep(delayMs, c.state.closing.signal);
       c.res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(HTML)) });
       c.res.end(HTML);
       return true;
     case 'replay':
-      await sleep(delayMs, c.state.closing.signal);
       await replayCapture(c, fault.file, styleOf(c.state));
+      return true;
+    case 'json-error-200':
+      // Some gateways answer errors with 200; JSON even when the client asked for a stream.
+      sendJsonWire(c.res, 200, { error: { message: fault.message, type: fault.type } }, {}, undefined);
+      return true;
+    case 'endless-stream':
+      await endlessStream(c, model, fault.deltas ?? 'content');
+      return true;
+    case 'endless-error-body':
+      await endlessErrorBody(c, fault.status);
       return true;
     default:
       return false;
   }
 }
 
-async function streamAnswer(c: Ctx, done: Completion, fault: StreamFault | undefined): Promise<void> {
+async function streamAnswer(c: Ctx, done: Completion, fault: StreamFault | undefined, any: Fault | undefined): Promise<void> {
   const { plan, answer, env } = done;
   const configured = c.state.opts.usagePlacement ?? 'choice';
   const placement = configured === 'choice' && plan.includeUsage ? 'both' : configured;
   const payloads = [...streamPayloads(env, answer, placement, plan.thinking), '[DONE]'];
-  const sse = new SseWriter(c.res, styleOf(c.state), c.state.closing.signal);
+  const sse = new SseWriter(c.res, styleOf(c.state, any), c.state.closing.signal);
   sse.start();
   for (let i = 0; i < payloads.length; i += 1) {
     // A fault "after N events" acts before the N+1th data event, at the latest before [DONE].
@@ -154,15 +181,15 @@ async function streamFault(c: Ctx, sse: SseWriter, fault: StreamFault): Promise<
 }
 
 /** The non-streaming answer; mid-stream faults cut or replace the JSON body. */
-async function sendAnswer(c: Ctx, done: Completion, fault: StreamFault | undefined): Promise<void> {
+async function sendAnswer(c: Ctx, done: Completion, fault: StreamFault | undefined, wire: Wire | undefined): Promise<void> {
   const { res } = c;
   const body = completionBody(done.env, done.answer, done.plan.thinking);
   if (!fault) {
-    sendJson(res, 200, body);
+    sendJsonWire(res, 200, body, {}, wire);
     return;
   }
   if (fault.kind === 'error-event') {
-    sendJson(res, 200, { error: { type: fault.type, message: fault.message } });
+    sendJsonWire(res, 200, { error: { type: fault.type, message: fault.message } }, {}, undefined);
     return;
   }
   const text = Buffer.from(JSON.stringify(body));

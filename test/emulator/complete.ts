@@ -40,7 +40,7 @@ export function parseJson(buf: Buffer): unknown {
 
 /** Validates and answers; throws the ApiError the service would answer. */
 export function complete(state: State, input: Inspected, caller: Caller): Completion {
-  const plan = validateChat(input.body, { allowed: caller.allowed, seen: input.seen, files: state.files.lookup });
+  const plan = validateChat(input.body, { allowed: caller.allowed, seen: input.seen, files: state.files.lookup, reasoning: state.reasoning });
   const logged = input.logged as Record<string, unknown>;
   const promptKey = createHash('sha256')
     .update(`${caller.key}\n${plan.model.id}\n${JSON.stringify(logged.messages)}`)
@@ -53,5 +53,6 @@ export function complete(state: State, input: Inspected, caller: Caller): Comple
     { body: input.logged, model: plan.model.id, images: input.images },
     cached,
   );
+  if (plan.thinking) state.reasoning.remember(answer.reasoning);
   return { plan, answer, env: envelopeFor(plan.model) };
 }

@@ -1,10 +1,8 @@
-// The emulator's files and batches, its HTTPS mode, and the `npm run emulator` entry point.
+// The emulator's files and batches, and its HTTPS mode.
 
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Emulator } from './types.js';
 import { chat, closeAll, emulator, get, KEY, png, post } from './testkit.js';
@@ -112,17 +110,6 @@ describe('batches', () => {
   });
 });
 
-describe('routes', () => {
-  it('answers unknown paths with 404 resource_not_found_error and request ids', async () => {
-    const e = await emulator();
-    const res = await fetch(`${e.baseUrl.replace('/v1', '')}/chat/completions`, { method: 'POST', body: '{}' });
-    expect(res.status).toBe(404);
-    expect(((await res.json()) as any).error.type).toBe('resource_not_found_error');
-    expect(res.headers.get('msh-request-id')).toBeTruthy();
-    expect(res.headers.get('x-trace-id')).toBeTruthy();
-  });
-});
-
 describe('https', () => {
   it('serves HTTPS when given a key and certificate', async () => {
     const dir = join(import.meta.dirname, 'tls'); // made by tls/make-cert.sh
@@ -138,33 +125,4 @@ describe('https', () => {
     });
     expect(JSON.parse(body).object).toBe('list');
   });
-});
-
-describe('npm run emulator', () => {
-  it('prints only the base URL, logs requests on stderr, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/emulator/main.ts', '--latency', '0'], {
-      cwd: join(import.meta.dirname, '..', '..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-    let stdout = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
-    const [firstLine] = await new Promise<string[]>((resolve) => {
-      createInterface({ input: child.stdout }).once('line', (l) => resolve([l]));
-    });
-    expect(firstLine).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
-    const res = await fetch(`${firstLine}/chat/completions`, {
-      method: 'POST', headers: { authorization: 'Bearer k' }, body: JSON.stringify({ model: 'kimi-k2.6', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] }),
-    });
-    expect(res.status).toBe(200);
-    await res.text();
-    const code = await new Promise<number | null>((resolve) => {
-      child.once('exit', (c) => resolve(c));
-      child.kill('SIGTERM');
-    });
-    expect(code).toBe(0);
-    expect(stdout).toBe(`${firstLine}\n`);
-    expect(stderr).toMatch(/POST \/v1\/chat\/completions 200 \d+ms model=kimi-k2\.6 images=0/);
-  }, 15_000);
 });

@@ -217,12 +217,12 @@ describe('tokens', () => {
 describe('answer modes', () => {
   const msgs = [userMessage('What is it?', imagePart(small))];
 
-  it('cuts the answer at max_tokens with finish_reason length', async () => {
-    const body = (await (await chat(emu, { model: 'kimi-k2.6', thinking: { type: 'disabled' }, max_tokens: 5, messages: msgs })).json()) as any;
+  it('cuts the answer at max_completion_tokens with finish_reason length', async () => {
+    const body = (await (await chat(emu, { model: 'kimi-k2.6', thinking: { type: 'disabled' }, max_completion_tokens: 5, messages: msgs })).json()) as any;
     expect(body.choices[0].finish_reason).toBe('length');
     expect(body.usage.completion_tokens).toBeLessThanOrEqual(5);
     expect(body.choices[0].message.content.length).toBeGreaterThan(0);
-    const streamed = sseChunks(await (await chat(emu, { model: 'kimi-k3', stream: true, max_tokens: 3, messages: msgs })).text());
+    const streamed = sseChunks(await (await chat(emu, { model: 'kimi-k3', stream: true, max_completion_tokens: 3, messages: msgs })).text());
     expect(streamed.at(-1).choices[0].finish_reason).toBe('length');
   });
 

@@ -95,10 +95,19 @@ export function quotaError(a: Account): ApiError {
   );
 }
 
-/** Adds Retry-After to retryable 429/503 errors (not to quota errors, which never clear by waiting). */
-export function withRetryAfter(err: ApiError): ApiError {
+/** An IMF-fixdate (RFC 9110) at least `seconds` ahead of `now`: whole seconds, rounded up. */
+export function httpDateAhead(seconds: number, now: number): string {
+  return new Date(Math.ceil(now / 1000) * 1000 + seconds * 1000).toUTCString();
+}
+
+/**
+ * Adds Retry-After to retryable 429/503 errors (not to quota errors, which never clear by waiting):
+ * the seconds of the message's "after N seconds" (else 1), or that moment as an HTTP date.
+ */
+export function withRetryAfter(err: ApiError, asDate = false, now = Date.now()): ApiError {
   const retryable = (err.status === 429 && err.type !== 'exceeded_current_quota_error') || err.status === 503;
   if (!retryable || Object.keys(err.headers).some((h) => h.toLowerCase() === 'retry-after')) return err;
-  const seconds = /after (\d+) seconds?/.exec(err.message)?.[1] ?? '1';
-  return new ApiError(err.status, err.type, err.message, { ...err.headers, 'retry-after': seconds });
+  const seconds = Number(/after (\d+) seconds?/.exec(err.message)?.[1] ?? '1');
+  const value = asDate ? httpDateAhead(seconds, now) : String(seconds);
+  return new ApiError(err.status, err.type, err.message, { ...err.headers, 'retry-after': value });
 }

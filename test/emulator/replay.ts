@@ -23,6 +23,20 @@ export function captureLines(data: Buffer): Buffer[] {
   return lines;
 }
 
+/** The reasoning a capture hands the client (its deltas joined, or its message's field). */
+export function captureReasoning(data: Buffer, jsonl: boolean): string {
+  const docs: any[] = [];
+  for (const line of jsonl ? captureLines(data) : [data]) {
+    try {
+      docs.push(JSON.parse(line.toString('utf8')));
+    } catch {
+      // not JSON: nothing to remember
+    }
+  }
+  const field = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return docs.map((d) => field(jsonl ? d?.choices?.[0]?.delta?.reasoning_content : d?.choices?.[0]?.message?.reasoning_content)).join('');
+}
+
 export async function replayCapture(c: Ctx, file: string, style: SseStyle): Promise<void> {
   const path = capturePath(file, capturesDir(c.state.opts));
   let data: Buffer;
@@ -31,6 +45,8 @@ export async function replayCapture(c: Ctx, file: string, style: SseStyle): Prom
   } catch {
     throw new ApiError(500, 'server_error', `emulator: cannot read capture ${path}`);
   }
+  // What a capture's model reasoned is the emulator's own output now: a client may send it back.
+  c.state.reasoning.remember(captureReasoning(data, path.endsWith('.jsonl')));
   if (path.endsWith('.jsonl')) {
     const sse = new SseWriter(c.res, style, c.state.closing.signal);
     sse.start();

@@ -54,6 +54,31 @@ export function sendError(res: ServerResponse, err: ApiError): void {
   sendJson(res, err.status, { error: { message: err.message, type: err.type } }, err.headers);
 }
 
+const GATEWAY_404 = '404 page not found\n';
+
+/**
+ * A path outside the API (a base URL without /v1, say) is answered by the gateway in front of the
+ * service, not by the service: no Moonshot request id, and never the service's model-not-found body.
+ * 'text' is Go's net/http default; 'json' a gateway that speaks JSON and names the path.
+ */
+export function sendGatewayNotFound(res: ServerResponse, method: string, path: string, style: 'text' | 'json'): void {
+  if (res.destroyed || res.headersSent) return;
+  res.removeHeader('Msh-Request-Id');
+  res.removeHeader('x-trace-id');
+  if (style === 'json') {
+    const text = JSON.stringify({ error: { type: 'resource_not_found_error', message: `no route matches ${method} ${path}` } });
+    res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
+    res.end(text);
+    return;
+  }
+  res.writeHead(404, {
+    'content-type': 'text/plain; charset=utf-8',
+    'x-content-type-options': 'nosniff',
+    'content-length': String(Buffer.byteLength(GATEWAY_404)),
+  });
+  res.end(GATEWAY_404);
+}
+
 export type BodyResult = { kind: 'ok'; buf: Buffer } | { kind: 'too-large'; bytes: number };
 
 /**

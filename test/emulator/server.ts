@@ -8,9 +8,11 @@ import { handleBalance, handleEstimate, handleModels } from './account.js';
 import { authenticate } from './auth.js';
 import { BatchStore, handleBatches } from './batches.js';
 import { handleChat } from './chat.js';
+import { handleDownload, paceQuery } from './downloads.js';
 import { RpmWindow } from './faults.js';
 import { FileStore, handleFiles } from './files.js';
-import { ApiError, hex, notFound, sendError } from './respond.js';
+import { ReasoningMemory } from './reasoning.js';
+import { ApiError, hex, sendError, sendGatewayNotFound } from './respond.js';
 import { randomFor, type Ctx, type State } from './state.js';
 import type { Emulator, EmulatorOptions, LoggedRequest } from './types.js';
 
@@ -31,6 +33,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     prompts: new Set(),
     files: new FileStore(),
     batches: new BatchStore(),
+    reasoning: new ReasoningMemory(),
     closing: new AbortController(),
   };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -64,6 +67,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return state.peakInFlight;
     },
     queueFault: (f) => void state.faults.push(f),
+    downloadUrl: (fixture, mode = 'whole', pace = {}) => `${scheme}://127.0.0.1:${port}/downloads/${mode}/${fixture}${paceQuery(pace)}`,
     set: (partial) => {
       Object.assign(state.opts, partial);
       if ('randomFailures' in partial) state.random = randomFor(state.opts);
@@ -138,7 +142,8 @@ const API_PATH = /^\/v1\/(models|users\/me\/balance|tokenizers\/estimate-token-c
 async function route(c: Ctx): Promise<void> {
   const { req, res, path } = c;
   if (req.method === 'POST' && path === CHAT_PATH) return handleChat(c);
-  const unknown = (): void => sendError(res, notFound(`Not found the resource ${req.method ?? ''} ${path}`));
+  if (await handleDownload(c)) return;
+  const unknown = (): void => sendGatewayNotFound(res, req.method ?? 'GET', path, c.state.opts.notFound ?? 'text');
   if (!API_PATH.test(path)) {
     await discard(c);
     return unknown();

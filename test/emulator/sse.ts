@@ -1,16 +1,27 @@
 // Writes server-sent events the way a real network delivers them: optionally in odd-sized slices
-// (so lines and UTF-8 characters split across reads), with keep-alive comments, LF or CRLF.
+// (so lines and UTF-8 characters split across reads), with keep-alive comments, LF, CRLF or CR,
+// and for hostile modes with odd SSE lines, odd header case or a compressed body.
 
 import type { ServerResponse } from 'node:http';
+import { encoderFor, type Wire } from './wire.js';
 import { sleep } from './respond.js';
+import { oddLines } from './sse-odd-lines.js';
+import type { LineEnding } from './types.js';
 
 export interface SseStyle {
-  lineEnding: '\n' | '\r\n';
+  lineEnding: LineEnding;
   comments: boolean;
   splitWrites: boolean;
   chunkDelayMs: number;
   onEvent?: ((payload: string) => void) | undefined;
+  /** Interleave the lines of the sse-odd-lines fault. */
+  oddLines?: boolean;
+  /** How the bytes travel (hostile modes); plain when absent. */
+  wire?: Wire | undefined;
 }
+
+/** A compressor between the writer and the response: flushed after each write so events still trickle. */
+type Encoder = ReturnType<typeof encoderFor>;
 
 /** Bytes written in 1..7-byte slices before whole events take over (keeps big answers fast). */
 const SPLIT_BUDGET = 4_096;
@@ -23,6 +34,7 @@ export class SseWriter {
   private sliced = 0;
   private slice = 0;
   private events = 0;
+  private encoder: Encoder | undefined;
 
   constructor(res: ServerResponse, style: SseStyle, signal: AbortSignal) {
     this.res = res;
@@ -32,12 +44,22 @@ export class SseWriter {
 
   /** Sends the headers of a 200 event stream. */
   start(headers: Record<string, string> = {}): void {
+    const wire = this.style.wire;
+    const contentType = wire?.oddCase ? 'Text/Event-Stream; Charset=UTF-8' : 'text/event-stream; charset=utf-8';
     this.res.writeHead(200, {
       ...headers,
-      'content-type': 'text/event-stream; charset=utf-8',
+      ...wire?.headers,
+      [wire?.oddCase ? 'Content-Type' : 'content-type']: contentType,
       'cache-control': 'no-cache',
+      ...(wire?.encoding ? { 'content-encoding': wire.encoding } : {}),
     });
     this.res.flushHeaders();
+    if (wire?.encoding) {
+      const encoder = encoderFor(wire.encoding);
+      encoder.pipe(this.res);
+      this.res.once('close', () => encoder.destroy());
+      this.encoder = encoder;
+    }
   }
 
   /** True while the client is still there. */
@@ -49,7 +71,8 @@ export class SseWriter {
   async data(payload: string): Promise<boolean> {
     if (this.events > 0) await sleep(this.style.chunkDelayMs, this.signal);
     const eol = this.style.lineEnding;
-    let text = `data: ${payload}${eol}${eol}`;
+    const odd = this.style.oddLines ? oddLines(this.events, eol) : { blocks: '', inside: '' };
+    let text = `${odd.blocks}${odd.inside}data: ${payload}${eol}${eol}`;
     if (this.style.comments && this.events % COMMENT_EVERY === 0) text = `: keep-alive${eol}${eol}${text}`;
     this.events += 1;
     this.style.onEvent?.(payload);
@@ -65,10 +88,13 @@ export class SseWriter {
 
   /** Ends the response normally. */
   end(): void {
-    if (!this.res.destroyed && !this.res.writableEnded) this.res.end();
+    if (this.res.destroyed || this.res.writableEnded) return;
+    if (this.encoder) this.encoder.end();
+    else this.res.end();
   }
 
   private async send(buf: Buffer): Promise<boolean> {
+    if (this.encoder) return this.writeEncoded(this.encoder, buf);
     if (!this.style.splitWrites || this.sliced >= SPLIT_BUDGET) return this.writeWhole(buf);
     for (let at = 0; at < buf.length; ) {
       const size = (this.slice % 7) + 1;
@@ -94,6 +120,15 @@ export class SseWriter {
       const onClose = (): void => done(false);
       this.res.once('drain', onDrain);
       this.res.once('close', onClose);
+    });
+  }
+
+  /** Compresses one event and flushes it, so the client can decode it before the next arrives. */
+  private writeEncoded(encoder: Encoder, buf: Buffer): Promise<boolean> {
+    if (!this.open) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      encoder.write(buf);
+      encoder.flush(() => resolve(this.open));
     });
   }
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { RandomFailures, RpmWindow } from './faults.js';
 import type { FileStore } from './files.js';
 import type { BatchStore } from './batches.js';
+import type { ReasoningMemory } from './reasoning.js';
 import type { EmulatorOptions, Fault, LoggedRequest } from './types.js';
 
 export interface State {
@@ -21,6 +22,8 @@ export interface State {
   prompts: Set<string>;
   files: FileStore;
   batches: BatchStore;
+  /** Reasoning emitted so far; kept across reset() (the service's memory, not a test's log). */
+  reasoning: ReasoningMemory;
   /** Aborted by close(): every wait and stall ends. */
   closing: AbortController;
 }

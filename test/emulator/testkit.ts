@@ -1,6 +1,6 @@
 // Helpers for the emulator's own tests: images of given sizes, requests, SSE parsing.
 
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { deflateSync, crc32 } from 'node:zlib';
 import { startEmulator } from './server.js';
 import { capturesDir } from './state.js';
@@ -142,6 +142,51 @@ export function rawPost(e: Emulator, path: string, body: unknown): Promise<{ sta
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Header names and values as sent (case kept). */
+  rawHeaders: string[];
+  body: Buffer;
+}
+
+/** Opens a chat request with node:http (no decoding, no redirects), resolving at the response head. */
+export function openChat(e: Emulator, body: unknown, headers: Record<string, string> = {}, maxHeaderSize?: number): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${e.baseUrl}/chat/completions`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'accept-encoding': 'identity', ...headers },
+        ...(maxHeaderSize ? { maxHeaderSize } : {}),
+      },
+      resolve,
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+/** A whole chat response, byte for byte. */
+export async function rawChat(e: Emulator, body: unknown, headers: Record<string, string> = {}, maxHeaderSize?: number): Promise<RawResponse> {
+  const res = await openChat(e, body, headers, maxHeaderSize);
+  const pieces: Buffer[] = [];
+  for await (const piece of res) pieces.push(piece as Buffer);
+  return { status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(pieces) };
+}
+
+/** Reads at least `bytes` of a response that may never end, then closes the connection. */
+export async function readSome(res: IncomingMessage, bytes: number): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  let got = 0;
+  for await (const piece of res) {
+    pieces.push(piece as Buffer);
+    got += (piece as Buffer).length;
+    if (got >= bytes) break; // leaving the loop destroys the response and its socket
+  }
+  return Buffer.concat(pieces);
 }
 
 /** Waits until `cond` holds (polling the emulator's counters), failing after `ms`. */

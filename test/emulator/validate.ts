@@ -3,6 +3,7 @@
 import { EFFORTS, findModel, type LiveModel } from './catalog.js';
 import type { DataUrlInfo, FileLookup } from './inspect.js';
 import { checkMessages, type PartMedia } from './messages.js';
+import { checkReasoningHistory, historyReasoningTokens, needsReasoning, type ReasoningMemory } from './reasoning.js';
 import { badRequest, modelNotFound, tokenLimit } from './respond.js';
 import { textTokens } from './tokens.js';
 
@@ -33,6 +34,8 @@ export interface ValidateCtx {
   allowed: (model: string) => boolean;
   seen: Map<string, DataUrlInfo>;
   files: FileLookup;
+  /** Reasoning the emulator emitted, which thinking models need back in the history. */
+  reasoning: ReasoningMemory;
 }
 
 type Obj = Record<string, unknown>;
@@ -51,15 +54,19 @@ export function validateChat(body: unknown, ctx: ValidateCtx): ChatPlan {
   if (!isObj(body)) throw badRequest('Invalid request: the body must be a JSON object');
   const model = resolveModel(body, ctx.allowed);
   const facts = checkMessages(body.messages, model, ctx.seen, ctx.files);
-  const { thinking, effort } = checkThinking(body, model);
+  const { thinking, effort, preserved } = checkThinking(body, model);
+  const keeps = needsReasoning(model, preserved);
+  if (keeps) checkReasoningHistory(body.messages as unknown[], ctx.reasoning);
   checkSampling(body, model, thinking);
-  const maxTokens = checkMaxTokens(body);
+  const maxTokens = checkMaxTokens(body, model);
   const { format, schema } = checkFormat(body, model);
   if (facts.partialPrefix !== undefined && format !== 'text') {
     throw badRequest('Invalid request: partial mode cannot be used together with response_format json_object');
   }
-  const { tools, call } = checkTools(body, facts.lastRole);
-  const promptTokens = facts.promptTokens + (tools.length > 0 ? textTokens(JSON.stringify(body.tools)) : 0);
+  const { tools, call } = checkTools(body, model, facts.lastRole);
+  // Reasoning a model keeps is read as input; K2.6 without Preserved Thinking drops it unread.
+  const reasoningTokens = keeps ? historyReasoningTokens(body.messages as unknown[]) : 0;
+  const promptTokens = facts.promptTokens + reasoningTokens + (tools.length > 0 ? textTokens(JSON.stringify(body.tools)) : 0);
   if (promptTokens + (maxTokens ?? 0) > model.context) throw tokenLimit(model.context);
   const streamOptions = isObj(body.stream_options) ? body.stream_options : {};
   return {
@@ -80,7 +87,14 @@ export function validateChat(body: unknown, ctx: ValidateCtx): ChatPlan {
   };
 }
 
-function checkThinking(body: Obj, model: LiveModel): { thinking: boolean; effort: string | undefined } {
+interface ThinkingChoice {
+  thinking: boolean;
+  effort: string | undefined;
+  /** Preserved Thinking: `thinking: {"type":"enabled","keep":"all"}`. */
+  preserved: boolean;
+}
+
+function checkThinking(body: Obj, model: LiveModel): ThinkingChoice {
   if (given(body.thinking) && given(body.reasoning_effort)) {
     throw badRequest('invalid request: thinking and reasoning_effort cannot be used together');
   }
@@ -93,7 +107,7 @@ function checkThinking(body: Obj, model: LiveModel): { thinking: boolean; effort
     effort = body.reasoning_effort as string;
   }
   if (model.thinking === 'effort') effort ??= 'max';
-  if (!given(body.thinking)) return { thinking: true, effort };
+  if (!given(body.thinking)) return { thinking: true, effort, preserved: false };
   if (model.thinking === 'effort') {
     throw badRequest('invalid thinking: this model always thinks; set reasoning_effort instead');
   }
@@ -102,7 +116,13 @@ function checkThinking(body: Obj, model: LiveModel): { thinking: boolean; effort
   if (type === 'disabled' && model.thinking !== 'optional') {
     throw badRequest('invalid thinking: only type=enabled is allowed for this model');
   }
-  return { thinking: type === 'enabled', effort };
+  const keep = (body.thinking as Obj).keep;
+  if (given(keep)) {
+    // Wording unconfirmed: the docs name only keep "all", and only with thinking enabled.
+    if (type !== 'enabled') throw badRequest('invalid thinking: keep is only allowed with type=enabled');
+    if (keep !== 'all') throw badRequest('invalid thinking: keep must be "all"');
+  }
+  return { thinking: type === 'enabled', effort, preserved: keep === 'all' };
 }
 
 function checkSampling(body: Obj, model: LiveModel, thinking: boolean): void {
@@ -132,10 +152,17 @@ function checkSampling(body: Obj, model: LiveModel, thinking: boolean): void {
   }
 }
 
-function checkMaxTokens(body: Obj): number | undefined {
-  const value = given(body.max_completion_tokens) ? body.max_completion_tokens : body.max_tokens;
-  if (!given(value)) return undefined;
-  if (!Number.isInteger(value) || (value as number) < 1) throw badRequest('invalid max_tokens: must be a positive integer');
+/**
+ * The output cap. `max_completion_tokens` is the name everywhere and wins over `max_tokens`; the
+ * deprecated `max_tokens` still counts on K2 but is ignored on K3 (one provider's word: unconfirmed).
+ */
+function checkMaxTokens(body: Obj, model: LiveModel): number | undefined {
+  let name: 'max_completion_tokens' | 'max_tokens' | undefined;
+  if (given(body.max_completion_tokens)) name = 'max_completion_tokens';
+  else if (given(body.max_tokens) && model.honoursMaxTokens) name = 'max_tokens';
+  if (!name) return undefined;
+  const value = body[name];
+  if (!Number.isInteger(value) || (value as number) < 1) throw badRequest(`invalid ${name}: must be a positive integer`);
   return value as number;
 }
 
@@ -151,7 +178,7 @@ function checkFormat(body: Obj, model: LiveModel): { format: ChatPlan['format'];
   return { format: 'json_schema', schema: js.schema };
 }
 
-function checkTools(body: Obj, lastRole: string): { tools: ToolDef[]; call: ToolDef | undefined } {
+function checkTools(body: Obj, model: LiveModel, lastRole: string): { tools: ToolDef[]; call: ToolDef | undefined } {
   if (!given(body.tools)) return { tools: [], call: undefined };
   if (!Array.isArray(body.tools) || body.tools.length > 128) {
     throw badRequest('Invalid request: tools must be an array of at most 128 functions');
@@ -171,6 +198,9 @@ function checkTools(body: Obj, lastRole: string): { tools: ToolDef[]; call: Tool
     if (!chosen) throw badRequest(`Invalid request: tool_choice names an unknown function ${String(name)}`);
   } else if (choice !== 'auto' && choice !== 'none' && choice !== 'required') {
     throw badRequest('Invalid request: tool_choice must be none, auto, required or a function');
+  } else if (choice === 'required' && !model.toolChoiceRequired) {
+    // Only kimi-k3 takes "required" (update of 2026-12-01); the wording of the refusal is a guess.
+    throw badRequest(`Invalid request: tool_choice "required" is not supported by model ${model.id}; use "auto" or name a function`);
   }
   const call = choice !== 'none' && lastRole === 'user' ? chosen : undefined;
   return { tools, call };
