@@ -41,11 +41,11 @@ fail() {
 
 # run <log name> <command...>: runs it with its output in a log, shown when it fails.
 run() {
-  local log="$WORK/logs/$1.log"
+  local name=$1 log="$WORK/logs/$1.log"
   shift
   if ! "$@" >"$log" 2>&1; then
     tail -n 40 "$log" >&2
-    fail "$* (exit code above; log $1)"
+    fail "$name: $* failed (its output above)"
   fi
 }
 
