@@ -39,7 +39,12 @@ function hasBuildTools() {
 const INHERITED = ['global', 'location', 'force', 'include', 'omit', 'production', 'only', 'save', 'audit', 'allow_scripts', 'dry_run', 'package_lock_only', 'install_links'];
 
 function installBuildTools() {
-  const env = { ...process.env };
+  if (process.env.KIMI_VISION_PREPARE_NPM_CI) {
+    process.stderr.write(`kimi-vision: npm ci did not install esbuild (a devDependency) in ${ROOT}: cannot build dist/\n`);
+    process.exit(1);
+  }
+  // The marker stops a loop: the prepare of that npm ci runs this script again.
+  const env = { ...process.env, KIMI_VISION_PREPARE_NPM_CI: '1' };
   for (const key of Object.keys(env)) {
     const setting = /^npm_config_(.+)$/i.exec(key)?.[1]?.toLowerCase();
     if (setting && INHERITED.includes(setting)) delete env[key];
