@@ -71,6 +71,7 @@ done_route() {
   printf '%5.1f s %s\n' "$(( ($(date +%s%N) - ROUTE_START) / 1000000 ))e-3" "${1:-ok}"
 }
 
+CHECK_START=$SECONDS
 echo "check-install: Node $NODE_VERSION, npm $NPM_VERSION, HEAD $(git -C "$REPO" rev-parse --short HEAD) of $REPO"
 [[ -z $(git -C "$REPO" status --porcelain --untracked-files=no) ]] || echo "  (uncommitted changes are not part of the check: it clones HEAD)"
 
@@ -148,4 +149,4 @@ PATH=$BASE_PATH
 CLI_CWD="$WORK" check_cli e npx --yes "./${TARBALL##*/}"
 done_route
 
-echo "check-install: every route passed on Node $NODE_VERSION"
+echo "check-install: every route passed on Node $NODE_VERSION in $(( SECONDS - CHECK_START )) s"
