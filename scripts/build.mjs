@@ -2,13 +2,11 @@
 //
 // Start-up is most of what a CLI run costs, so dist/ is laid out for it:
 // - dist/kimi-vision.cjs: the CLI itself (our code, commander, eventsource-parser) as one CommonJS
-//   file. CommonJS because Node 20's ESM loader costs more per run than the code it loads, and because
-//   a CommonJS file can be compiled with V8's code cache (bin/kimi-vision.js does that; Node 20 has no
-//   module.enableCompileCache).
+//   file, loaded by bin/kimi-vision.js once Node's own compile cache is on (module.enableCompileCache):
+//   one file to read and compile, cached by Node between runs.
 // - dist/vendor/<package>.cjs: the heavy dependencies the CLI loads only on some paths (undici to send,
-//   ora and chalk on a terminal, ajv for --schema, fast-glob for globs), each bundled on its own so
-//   a run that does not need one never reads it. The CLI's `import('undici')` becomes a require of
-//   './vendor/undici.cjs', which the shim also loads through the code cache.
+//   ajv for --schema, fast-glob for globs), each bundled on its own so a run that does not need one
+//   never reads it. The CLI's `import('undici')` becomes a require of './vendor/undici.cjs'.
 // - dist/help.json: `--help` and `--version` text rendered from the same commander program, so those
 //   answers load no command at all.
 import { build } from 'esbuild';
@@ -20,14 +18,12 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
-const VENDOR = ['undici', 'ajv', 'ora', 'chalk', 'fast-glob'];
-/** The ones published as ES modules only; the others are CommonJS. */
-const ESM_VENDOR = ['ora', 'chalk'];
+const VENDOR = ['undici', 'ajv', 'fast-glob'];
 
 const common = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   logLevel: 'warning',
   legalComments: 'none',
@@ -42,9 +38,9 @@ const common = {
 
 /**
  * What the CLI bundle loads lazily stays out of it and is required when first used: `import('undici')`
- * becomes `require('./vendor/undici.cjs')` (which the shim resolves), and `import('node:v8')` or
- * `import('sharp')` a require too. (esbuild keeps an external dynamic import as import(), which a
- * script compiled by the shim could only run through the ESM loader.)
+ * becomes `require('./vendor/undici.cjs')` (next to the bundle), and `import('sharp')` or a dynamic
+ * `import('node:…')` a require too. (esbuild keeps an external dynamic import as import(), which would
+ * go through the ESM loader: a second module system to start for one file.)
  */
 const lazyRequire = {
   name: 'lazy-require',
@@ -58,9 +54,7 @@ const lazyRequire = {
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy-require' }, (args) => {
       const id = JSON.stringify(args.path);
-      // An ES module package keeps its named and default exports; a CommonJS one is its module.exports.
-      const esm = ESM_VENDOR.some((name) => args.path === `./vendor/${name}.cjs`);
-      return { contents: esm ? `export * from ${id}; export { default } from ${id};` : `module.exports = require(${id});`, loader: 'js' };
+      return { contents: `module.exports = require(${id});`, loader: 'js' };
     });
   },
 };
@@ -105,8 +99,7 @@ const lazyHttp2Client = {
 /** What each vendor bundle is made of: its package, or for undici the parts the CLI uses. */
 const vendorEntry = (name) => {
   if (name === 'undici') return { entryPoints: [path.join(ROOT, 'scripts/undici-entry.cjs')], plugins: [lazyHttp2Client] };
-  const contents = ESM_VENDOR.includes(name) ? `export * from '${name}'; export { default } from '${name}';` : `module.exports = require('${name}');`;
-  return { stdin: { contents, resolveDir: ROOT, loader: 'js' } };
+  return { stdin: { contents: `module.exports = require('${name}');`, resolveDir: ROOT, loader: 'js' } };
 };
 
 await Promise.all([

@@ -5,7 +5,7 @@ import { imageSet } from '../fixtures.js';
 import { BIN, childEnv, NODE, runOk, stats, type Stats } from '../measure.js';
 import { ms, spread, verdict, type CaseResult, type Row } from '../report.js';
 
-const DEPS = ['commander', 'undici', 'chalk', 'ora', 'fast-glob', 'eventsource-parser'];
+const DEPS = ['commander', 'undici', 'fast-glob', 'eventsource-parser'];
 
 export async function startupCase(ctx: BenchContext): Promise<CaseResult> {
   // Each start is ~50 ms, so take more samples than the heavier cases.
