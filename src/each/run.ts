@@ -1,18 +1,18 @@
-// A --each run once it is planned: one request per image under the shared pace, each result checked,
-// cached, written as a sidecar and put out in input order. Every finished result is written,
-// whatever fails later; Ctrl-C and --fail-fast stop what is in flight and start nothing new.
+// A --each run once it is planned: one request per image under the shared pace (pace/runner.ts),
+// each result checked, cached, written as a sidecar and put out in input order. Every finished
+// result is written, whatever fails later; Ctrl-C and --fail-fast stop what is in flight and start
+// nothing new.
 import { sleep, type MoonshotClient } from '../api/client.js';
 import { explainApiError } from '../api/explain.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../api/retry.js';
-import { mayFallBack } from '../client/fallback.js';
 import { terminalClient } from '../client/terminal-client.js';
-import { forEachBounded } from '../concurrency.js';
-import { ApiError, KvError, EXIT, interruptedBy } from '../errors.js';
+import { ApiError, EXIT, KvError, interruptedBy } from '../errors.js';
 import { formatSeconds } from '../format.js';
 import type { Image } from '../inputs/image.js';
-import { Pace, Stopped, type Clock } from '../pace/pace.js';
-import { sendOne, type RetryInfo, type SendContext } from '../pace/send-one.js';
+import { Runner, type Settled } from '../pace/runner.js';
+import type { RetryInfo } from '../pace/send-one.js';
 import type { Plan } from '../plan/plan.js';
+import type { ResponsePlan } from '../request/response.js';
 import { InOrder, markdownFooter } from '../results/formats.js';
 import { failureRecord, type ImageRecord } from '../results/record.js';
 import { Totals } from '../results/totals.js';
@@ -21,24 +21,18 @@ import { planImage, type Job } from './job.js';
 import { formatSection, recordAnswer, type Answer, type Spent } from './outcome.js';
 import { ModelSwitch } from './switch.js';
 
-/** Failures that would be the same for every image (the key, the account, the model): stop the run. */
-function stopsTheRun(err: unknown): boolean {
-  return err instanceof ApiError && (err.status === 401 || err.status === 403 || err.status === 404 || err.type === 'exceeded_current_quota_error');
-}
-
 export class EachRun {
   private readonly started: number;
-  private readonly stop = new AbortController();
-  private readonly clock: Clock;
-  private readonly pace: Pace;
   private readonly totals: Totals;
   private readonly order: InOrder<ImageRecord>;
   private readonly client: MoonshotClient;
   private readonly models: ModelSwitch;
+  private readonly runner: Runner;
   /** Only what the end needs is kept of each finished image: 1 once it has its record. */
   private readonly finished: Uint8Array;
+  /** Each image's plan for the model of the moment, made when its turn comes, dropped once it is done. */
+  private readonly plans = new Map<number, Plan>();
   private firstFailure: { index: number; code: number } | undefined;
-  private stoppedBy: string | undefined;
   private printed = 0;
 
   constructor(
@@ -50,8 +44,6 @@ export class EachRun {
   ) {
     const { io, s, settings, o, term } = job;
     this.started = io.monotonicMs();
-    this.clock = { monotonicMs: io.monotonicMs, sleep };
-    this.pace = new Pace({ concurrency: s.concurrency, rpm: s.rpm, clock: this.clock, signal: this.stop.signal });
     this.totals = new Totals(work.length, skipped, settings.currency);
     this.finished = new Uint8Array(work.length);
     this.order = new InOrder<ImageRecord>(work.length, (r, i) => {
@@ -59,83 +51,68 @@ export class EachRun {
       if (s.format === 'text' && text) this.printed += 1;
       term.out(text);
     });
+    const stop = new AbortController();
     // Retries are decided per image under the pace (pace/send-one.ts), so the client makes one attempt.
-    this.client = terminalClient(settings.baseUrl, key, io, term, { timeout: o.timeout, maxAttempts: 1, signal: this.stop.signal });
+    this.client = terminalClient(settings.baseUrl, key, io, term, { timeout: o.timeout, maxAttempts: 1, signal: stop.signal });
     this.models = new ModelSwitch(job, this.client, () => this.pendingImages());
+    this.runner = new Runner({
+      count: work.length,
+      concurrency: s.concurrency,
+      rpm: s.rpm,
+      maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      stream: o.stream,
+      client: this.client,
+      clock: { monotonicMs: io.monotonicMs, sleep },
+      signal: io.signal,
+      modelChosen: settings.modelChosen,
+      failFast: s.failFast,
+      body: (i) => (this.models.lateHits.has(i) ? undefined : this.plan(i).body),
+      model: (i) => this.plan(i).model,
+      switchModel: (failed) => this.models.from(failed),
+      ready: (i) => this.fromCache(i, this.hits.get(i), job.settings.model, job.response),
+      answeredMeanwhile: async (i) => this.fromCache(i, this.models.lateHits.get(i), this.models.model, this.models.response),
+      settle: (i, settled) => this.settle(i, settled),
+      onRetry: (i, x) => this.sayRetry(this.work[i] as Image, x),
+    });
+    // The client stops with the run (Ctrl-C, --fail-fast, a failure for every image).
+    this.runner.signal.addEventListener('abort', () => stop.abort(this.runner.signal.reason), { once: true });
   }
 
   /** Runs every image; the exit code is that of the first failed image in input order (0 when none). */
   async run(): Promise<number> {
-    const { io, term, s } = this.job;
-    const onAbort = () => this.stop.abort(io.signal.reason);
-    if (io.signal.aborted) onAbort();
-    else io.signal.addEventListener('abort', onAbort, { once: true });
+    const { term } = this.job;
     await term.startProgress(this.totals.progress());
     try {
-      // Enough workers to keep every slot the pace allows busy (images waiting to be retried give
-      // theirs back), never one task per image.
-      await forEachBounded(this.work.length, Math.max(16, 4 * s.concurrency), (i) => this.take(i));
+      await this.runner.run();
     } finally {
-      io.signal.removeEventListener('abort', onAbort);
       term.stopSpinner();
       await this.client.close();
     }
     return this.end();
   }
 
-  private async take(i: number): Promise<void> {
-    const hit = this.hits.get(i);
-    if (!hit) return this.describe(i);
-    const img = this.work[i] as Image;
-    return this.succeed(i, img, planImage(this.job, img, this.job.settings.model), fromCache(hit), 0, true);
+  /** Image i's plan for the model the run uses now (planned again after a switch). */
+  private plan(i: number): Plan {
+    const planned = this.plans.get(i);
+    if (planned?.model === this.models.model) return planned;
+    const plan = planImage(this.job, this.work[i] as Image, this.models.model, this.models.response);
+    this.plans.set(i, plan);
+    return plan;
   }
 
-  /** One image's requests (retried under the pace), then its record. */
-  private async describe(i: number): Promise<void> {
+  /** An image the cache answers (before the run, or for the model switched to): no request. */
+  private fromCache(i: number, hit: CachedAnswer | undefined, model: string, response: ResponsePlan): Promise<void> | undefined {
+    if (!hit) return undefined;
     const img = this.work[i] as Image;
-    // Planned when its turn comes, and again if the run switched to another model meanwhile.
-    let planned: Plan | undefined;
-    const plan = (): Plan => (planned?.model === this.models.model ? planned : (planned = planImage(this.job, img, this.models.model, this.models.response)));
-    const ctx: SendContext = {
-      client: this.client,
-      pace: this.pace,
-      clock: this.clock,
-      signal: this.stop.signal,
-      stream: this.job.o.stream,
-      maxAttempts: this.job.o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      onRetry: (x) => this.sayRetry(img, x),
-      onFailure: (err, final) => this.onFailure(err, final, plan().model),
-    };
-    for (;;) {
-      let sent;
-      try {
-        sent = await sendOne(() => (this.models.lateHits.has(i) ? undefined : plan().body), i, ctx);
-      } catch (err) {
-        if (this.stop.signal.aborted || err instanceof Stopped) return; // stopped: no record, nothing half-written
-        throw err;
-      }
-      const late = this.models.lateHits.get(i);
-      if (!sent) return late ? this.succeed(i, img, plan(), fromCache(late), 0, true) : undefined;
-      try {
-        if (sent.ok) return await this.succeed(i, img, plan(), sent.completion, this.job.io.monotonicMs() - sent.startedAt, false);
-        const switchable = mayFallBack(sent.error, this.job.settings.modelChosen);
-        if (switchable && (await this.models.from(plan().model))) continue;
-        if (switchable) this.halt('this failure applies to every image');
-        const e = sent.error instanceof ApiError ? explainApiError(sent.error, { model: plan().model, attempts: sent.attempts }) : sent.error;
-        const record = failureRecord(img, e, { model: plan().model, currency: this.job.settings.currency, ms: this.job.io.monotonicMs() - sent.startedAt });
-        return this.finish(i, record, undefined, e instanceof KvError ? e.hint : undefined);
-      } finally {
-        sent.slot.release();
-      }
-    }
+    return this.succeed(i, img, planImage(this.job, img, model, response), cachedAnswer(hit), 0, true);
   }
 
-  /** A failed attempt, its slot still held: what follows for the whole run happens before anyone else starts. */
-  private onFailure(err: unknown, final: boolean, model: string): void {
-    if (!final) return;
-    if (mayFallBack(err, this.job.settings.modelChosen)) this.pace.hold(this.models.from(model));
-    else if (this.job.s.failFast) this.halt('--fail-fast');
-    else if (stopsTheRun(err)) this.halt('this failure applies to every image');
+  private async settle(i: number, s: Settled): Promise<void> {
+    const img = this.work[i] as Image;
+    const plan = this.plan(i);
+    if (s.ok) return this.succeed(i, img, plan, s.completion, s.ms, false);
+    const e = s.error instanceof ApiError ? explainApiError(s.error, { model: plan.model, attempts: s.attempts }) : s.error;
+    this.finish(i, failureRecord(img, e, { model: plan.model, currency: this.job.settings.currency, ms: s.ms }), undefined, e instanceof KvError ? e.hint : undefined);
   }
 
   private sayRetry(img: Image, x: RetryInfo): void {
@@ -154,20 +131,15 @@ export class EachRun {
   private finish(i: number, r: ImageRecord, spent?: Spent, hint?: string): void {
     this.finished[i] = 1;
     this.hits.delete(i);
+    this.plans.delete(i);
     if (r.error && (!this.firstFailure || i < this.firstFailure.index)) this.firstFailure = { index: i, code: r.error.code };
     this.totals.add(r, spent);
     if (r.error) {
       this.job.term.error(`${r.path}: ${r.error.message}`, hint);
-      if (this.job.s.failFast) this.halt('--fail-fast');
+      if (this.job.s.failFast) this.runner.halt('--fail-fast');
     }
     this.job.term.setSpinnerText(this.totals.progress());
     this.order.put(i, r);
-  }
-
-  private halt(why: string): void {
-    if (this.stop.signal.aborted) return;
-    this.stoppedBy = why;
-    this.stop.abort(why);
   }
 
   /** Images not finished and not answered by the cache: what another model would still have to send. */
@@ -179,7 +151,7 @@ export class EachRun {
     const { io, term, s } = this.job;
     this.order.drain();
     const notDone = this.work.length - this.totals.done;
-    if (this.stoppedBy && notDone > 0) term.warn(`stopped (${this.stoppedBy}): ${notDone} of ${this.work.length} images not described.`);
+    if (this.runner.stoppedBy && notDone > 0) term.warn(`stopped (${this.runner.stoppedBy}): ${notDone} of ${this.work.length} images not described.`);
     const summary = this.totals.summary(io.monotonicMs() - this.started);
     if (s.format === 'markdown') term.out(markdownFooter(summary));
     term.note(summary);
@@ -188,6 +160,6 @@ export class EachRun {
   }
 }
 
-function fromCache(hit: CachedAnswer): Answer {
+function cachedAnswer(hit: CachedAnswer): Answer {
   return { model: hit.model, text: hit.text, finishReason: hit.finish_reason, usage: hit.usage };
 }

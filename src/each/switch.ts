@@ -1,6 +1,6 @@
 // The mid-run switch to another model when the key cannot use the default one (404): looked up once
-// per failed model while the pace holds every new request, re-estimated for the images still to do
-// (refused above --max-cost), and with the answers the cache has for the new model.
+// per failed model (pace/runner.ts) while the pace holds every new request, re-estimated for the
+// images still to do (refused above --max-cost), with the answers the cache has for the new model.
 import type { MoonshotClient } from '../api/client.js';
 import { listedFallback } from '../client/fallback.js';
 import { mapBounded } from '../concurrency.js';
@@ -16,7 +16,6 @@ export class ModelSwitch {
   response: ResponsePlan;
   /** Answers found in the cache for the model switched to, by image index. */
   readonly lateHits = new Map<number, CachedAnswer>();
-  private readonly lookups = new Map<string, Promise<string | undefined>>();
 
   constructor(
     private readonly job: Job,
@@ -28,17 +27,8 @@ export class ModelSwitch {
     this.response = job.response;
   }
 
-  /** The model to go on with after `failed` answered 404, looked up once; undefined when there is none. */
-  from(failed: string): Promise<string | undefined> {
-    let p = this.lookups.get(failed);
-    if (!p) {
-      p = this.lookUp(failed);
-      this.lookups.set(failed, p);
-    }
-    return p;
-  }
-
-  private async lookUp(failed: string): Promise<string | undefined> {
+  /** The model to go on with after `failed` answered 404 (the runner asks once per failed model); undefined when there is none. */
+  async from(failed: string): Promise<string | undefined> {
     const { job } = this;
     const next = await listedFallback(this.client, failed);
     if (!next) return undefined;
