@@ -1,5 +1,5 @@
 // Every error a user can meet, and the one table from error kind to exit code.
-// Commands throw these; only cli.ts turns them into a message and an exit code.
+// Commands throw these; only cli/run.ts (through output/report.ts) turns them into a message and an exit code.
 
 export const EXIT = {
   ok: 0,
@@ -9,6 +9,8 @@ export const EXIT = {
   auth: 4,
   rejected: 5,
   money: 6,
+  /** A check found what it looks for: images without alt text (alt --check), differences (diff --fail-on). */
+  check: 7,
   /** EX_IOERR of sysexits.h: a file the tool keeps (state, config, cache, an output file) cannot be written or read. */
   io: 74,
   temporary: 75,

@@ -7,14 +7,12 @@
 //   never       (the default) the check only reports.
 // A failed pair wins over the verdict: the run exits with the first failure's code in pair order,
 // as --each does, since a check that did not finish has not found its answer.
-import { UsageError } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import type { DiffRecord } from './record.js';
 
 export const FAIL_ON = ['changed', 'unexpected', 'never'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
-/** "check found differences": not in errors.ts's table yet, which the command wiring will extend. */
-export const EXIT_DIFFERENCES = 7;
 
 export function parseFailOn(value: string | undefined): FailOn {
   if (value === undefined) return 'never';
@@ -44,7 +42,7 @@ export function failOnVerdict(records: readonly DiffRecord[], mode: FailOn): Ver
 export function diffExitCode(records: readonly DiffRecord[], mode: FailOn): number {
   const failed = records.find((r) => r.error !== null);
   if (failed?.error) return failed.error.code;
-  return failOnVerdict(records, mode).fail ? EXIT_DIFFERENCES : 0;
+  return failOnVerdict(records, mode).fail ? EXIT.check : EXIT.ok;
 }
 
 const plural = (n: number) => (n === 1 ? 'pair' : 'pairs');
