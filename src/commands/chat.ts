@@ -1,5 +1,5 @@
 // `kimi-vision chat [inputs...]`: an interactive conversation about images. Each line is a turn,
-// run through describe (so estimates, streaming, retries and saving are the same); answers go to
+// run as describe runs its turn (conversation/turn.ts: estimates, streaming, retries and saving are the same); answers go to
 // stdout, the prompt and notes to stderr. Works from a pipe too: one line, one turn.
 //
 // Ctrl-C while an answer is pending or streaming aborts that request (the connection is closed, so
@@ -10,7 +10,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { ApiError, EXIT, KvError, UsageError } from '../errors.js';
 import { resolveInputs } from '../inputs/resolve.js';
 import type { Io } from '../io.js';
-import { describeCommand, type DescribeOptions } from './describe.js';
+import { runTurn, type TurnOptions } from '../conversation/turn.js';
 import { reportError } from '../output/report.js';
 import { streamOf } from '../output/fd-writer.js';
 
@@ -25,7 +25,7 @@ const HELP = [
 /** Failures after which no later turn can do better: a rejected key, no money left. */
 const FATAL = new Set<number>([EXIT.auth, EXIT.money]);
 
-export async function chatCommand(inputs: string[], o: DescribeOptions, io: Io): Promise<number> {
+export async function chatCommand(inputs: string[], o: TurnOptions, io: Io): Promise<number> {
   if (inputs.includes('-')) throw new UsageError('chat reads your messages from stdin, so an image cannot come from - here.', 'Pass image files instead.');
   let session = o.session ?? (o.continue ? 'last' : undefined);
   let pending = [...inputs];
@@ -79,7 +79,7 @@ export async function chatCommand(inputs: string[], o: DescribeOptions, io: Io):
     } else {
       turn = new AbortController();
       const turnIo: Io = { ...io, signal: AbortSignal.any([io.signal, turn.signal]) };
-      const options: DescribeOptions = {
+      const options: TurnOptions = {
         ...o,
         prompt: line,
         continue: session !== undefined,
@@ -90,7 +90,7 @@ export async function chatCommand(inputs: string[], o: DescribeOptions, io: Io):
       };
       try {
         if (session === undefined && pending.length === 0) throw new UsageError('add an image first (/image <path>), or start chat with image files.');
-        await describeCommand(pending, options, turnIo);
+        await runTurn(pending, options, turnIo);
         pending = [];
       } catch (err) {
         if (io.signal.aborted) throw err;
