@@ -115,6 +115,29 @@ suite(title('a real terminal: chat'), () => {
   });
 });
 
+suite(title('a real terminal: Ctrl-C in chat'), () => {
+  it('Ctrl-C while the answer streams stops it (the server sees the connection close) and the prompt comes back; Ctrl-C at an empty prompt leaves with 130', async () => {
+    const words = Array.from({ length: 80 }, (_, i) => `w${i}`).join(' ');
+    emu.set({ reply: () => words, chunkDelayMs: 60 });
+    const run = await start(['chat', 'fixtures/small.png']);
+    await run.waitForScreen(/^you>$/m);
+    await run.type('describe it', 'Enter');
+    await run.waitForScreen(/\bw3\b/);
+    await run.type('', 'C-c');
+    await run.waitForScreen(/stopped; nothing of this turn was saved[\s\S]*\nyou>$/);
+    // The request is over at once: the emulator saw the client go, long before the 80 words were out.
+    const first = emu.chatRequests()[0]!;
+    expect(emu.inFlight).toBe(0);
+    expect(first.endedAt! - first.startedAt).toBeLessThan(80 * 60);
+    await run.type('', 'C-c');
+    const r = await run.exited();
+    expect(r.code).toBe(130);
+    expect(r.screen).not.toContain('w79');
+    expect(r.screen).not.toMatch(SPINNER_FRAME);
+    expect(emu.chatRequests()).toHaveLength(1);
+  });
+});
+
 suite(title('a real terminal: colours'), () => {
   it('colours the spinner and the usage line by default (the control for the tests below)', async () => {
     emu.set({ firstByteDelayMs: 700 });
