@@ -1,7 +1,7 @@
 // Options shared by several commands, built once here so each reads (and is checked) the same way
 // everywhere: the API's base URL, the model and its parameters, the prompt, resizing, per-image
 // runs, formats. A builder returns a fresh commander Option each time.
-import { InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseByteSize } from '../inputs/resize-plan.js';
 
 export const positiveInt = (name: string) => (v: string) => {
@@ -28,6 +28,15 @@ const byteSize = (name: string) => (v: string) => {
 };
 
 export const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** How a command's action hands its exit code to the one exit (cli/run.ts). */
+export type SetExit = (code: number) => void;
+
+/** Adds the options to the command, in order; returns it for chaining. */
+export function withAll(cmd: Command, options: readonly Option[]): Command {
+  for (const o of options) cmd.addOption(o);
+  return cmd;
+}
 
 const opt = (flags: string, description: string) => new Option(flags, description);
 
