@@ -9,6 +9,7 @@ import { terminalClient } from '../client/terminal-client.js';
 import { forEachBounded } from '../concurrency.js';
 import { ApiError, KvError, EXIT, interruptedBy } from '../errors.js';
 import { formatSeconds } from '../format.js';
+import { isBadInput, type Input } from '../inputs/bad-input.js';
 import type { Image } from '../inputs/image.js';
 import { Pace, Stopped, type Clock } from '../pace/pace.js';
 import { sendOne, type RetryInfo, type SendContext } from '../pace/send-one.js';
@@ -18,7 +19,7 @@ import { failureRecord, type ImageRecord } from '../results/record.js';
 import { Totals } from '../results/totals.js';
 import type { CachedAnswer } from '../store/answer-cache.js';
 import { planImage, type Job } from './job.js';
-import { formatSection, recordAnswer, type Answer, type Spent } from './outcome.js';
+import { formatSection, inputFailureRecord, isInputFailure, recordAnswer, type Answer, type Spent } from './outcome.js';
 import { ModelSwitch } from './switch.js';
 
 /** Failures that would be the same for every image (the key, the account, the model): stop the run. */
@@ -43,7 +44,7 @@ export class EachRun {
 
   constructor(
     private readonly job: Job,
-    private readonly work: readonly Image[],
+    private readonly work: readonly Input[],
     private readonly hits: Map<number, CachedAnswer>,
     skipped: number,
     key: string,
@@ -55,7 +56,7 @@ export class EachRun {
     this.totals = new Totals(work.length, skipped, settings.currency);
     this.finished = new Uint8Array(work.length);
     this.order = new InOrder<ImageRecord>(work.length, (r, i) => {
-      const text = formatSection(job, r, work[i] as Image, this.printed === 0);
+      const text = formatSection(job, r, work[i] as Input, this.printed === 0);
       if (s.format === 'text' && text) this.printed += 1;
       term.out(text);
     });
@@ -84,9 +85,12 @@ export class EachRun {
   }
 
   private async take(i: number): Promise<void> {
+    const x = this.work[i] as Input;
+    const { settings } = this.job;
+    if (isBadInput(x)) return this.finish(i, inputFailureRecord(x, x.error, { model: settings.model, currency: settings.currency, ms: 0 }), undefined, x.error.hint);
     const hit = this.hits.get(i);
     if (!hit) return this.describe(i);
-    const img = this.work[i] as Image;
+    const img = x;
     return this.succeed(i, img, planImage(this.job, img, this.job.settings.model), fromCache(hit), 0, true);
   }
 
@@ -122,7 +126,8 @@ export class EachRun {
         if (switchable && (await this.models.from(plan().model))) continue;
         if (switchable) this.halt('this failure applies to every image');
         const e = sent.error instanceof ApiError ? explainApiError(sent.error, { model: plan().model, attempts: sent.attempts }) : sent.error;
-        const record = failureRecord(img, e, { model: plan().model, currency: this.job.settings.currency, ms: this.job.io.monotonicMs() - sent.startedAt });
+        const at = { model: plan().model, currency: this.job.settings.currency, ms: this.job.io.monotonicMs() - sent.startedAt };
+        const record = isInputFailure(e) ? inputFailureRecord(img, e, at) : failureRecord(img, e, at);
         return this.finish(i, record, undefined, e instanceof KvError ? e.hint : undefined);
       } finally {
         sent.slot.release();
@@ -172,7 +177,7 @@ export class EachRun {
 
   /** Images not finished and not answered by the cache: what another model would still have to send. */
   private pendingImages(): { img: Image; i: number }[] {
-    return this.work.map((img, i) => ({ img, i })).filter(({ i }) => this.finished[i] === 0 && !this.hits.has(i));
+    return this.work.flatMap((img, i) => (isBadInput(img) || this.finished[i] !== 0 || this.hits.has(i) ? [] : [{ img, i }]));
   }
 
   private end(): number {
