@@ -58,10 +58,11 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
   /** The files a walk or glob listed, and a reason for each entry it could not take. */
   const take = async (pattern: string, root: string, shown: (rel: string) => string, origin: Origin) => {
     const { files, problems } = await listFiles(pattern, root);
-    const unread = problems.map((p) => ({ shownAs: shown(path.relative(root, p.file)) + (p.folder ? '/' : ''), why: problemWhy(p) }));
+    const itself = problems.find((p) => p.folder && p.file === root);
+    const unread = problems.filter((p) => p !== itself).map((p) => ({ shownAs: shown(path.relative(root, p.file)) + (p.folder ? '/' : ''), why: problemWhy(p) }));
     skipped.push(...unread);
     for (const f of files) add(path.join(root, f.path), shown(f.path), origin, f.size);
-    return { count: files.length, unread };
+    return { count: files.length, unread, itself };
   };
   for (const arg of args) {
     if (arg === '-') {
@@ -76,15 +77,19 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
     const abs = path.resolve(cwd, arg);
     const info = statOrError(abs);
     if (!(info instanceof Error)) {
-      if (info.isDirectory()) await take('**/*', abs, (rel) => showName(path.join(arg, rel)), 'dir');
-      else if (info.isFile()) add(arg, arg, 'arg', info.size);
+      if (info.isDirectory()) {
+        // A folder named on the command line that cannot be opened is that input's error, as a file's would be.
+        const { itself } = await take('**/*', abs, (rel) => showName(path.join(arg, rel)), 'dir');
+        if (itself) planned.push({ kind: 'bad', shownAs: arg, file: abs, error: readError(Object.assign(new Error(itself.code), { code: itself.code }), arg) });
+      } else if (info.isFile()) add(arg, arg, 'arg', info.size);
       else planned.push({ kind: 'bad', shownAs: arg, file: abs, error: new InputError(`${arg}: not a regular file (a FIFO, socket or device).`, 'Save it to a file first, or pipe it in with -.') });
       continue;
     }
     if ((await loadGlob()).isDynamicPattern(arg)) {
-      const { count, unread } = await take(arg, cwd, showName, 'glob');
+      const { count, unread, itself } = await take(arg, cwd, showName, 'glob');
       if (count > 0) continue;
       // Nothing matched: what could not be read may be why.
+      if (itself) unread.unshift({ shownAs: '.', why: problemWhy(itself) });
       const why = unread.length > 0 ? ` (${unread.map((u) => `${u.shownAs}: ${u.why}`).slice(0, 3).join('; ')}${unread.length > 3 ? '; …' : ''})` : '';
       throw new UsageError(`no file matches ${arg}${why}.`, 'Check the pattern; it is matched relative to the current directory.');
     }

@@ -64,7 +64,9 @@ async function resolve(args: readonly string[], opts: ResolveOptions, firstBadEn
     }
   });
   if (opts.warn) {
-    if (skipped.length > 0) opts.warn(`skipped ${count(skipped.length, 'entry', 'entries')} that cannot be read: ${list(skipped.map((s) => `${s.shownAs} (${s.why})`))}`);
+    // Sorted: entries skipped while reading join those of the walks in whatever order the reads ended.
+    const sorted = skipped.map((s) => `${s.shownAs} (${s.why})`).sort();
+    if (skipped.length > 0) opts.warn(`skipped ${count(skipped.length, 'entry', 'entries')} that cannot be read: ${list(sorted)}`);
     if (notImages.length > 0) opts.warn(`skipped ${count(notImages.length, 'file', 'files')} in directories that are not supported images: ${list(notImages)}`);
   }
   const found = results.filter((x): x is Input => x !== undefined);

@@ -111,8 +111,9 @@ export async function listFiles(pattern: string, cwd: string): Promise<{ files: 
     suppressErrors: true,
     fs: adapter as unknown as NonNullable<Parameters<typeof fg>[1]>['fs'],
   });
-  const files = entries.map((e) => ({ path: e.path, size: e.stats?.size ?? 0 })).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
-  return { files, problems };
+  const files = entries.map((e) => ({ path: e.path, size: e.stats?.size ?? 0 })).sort((x, y) => byText(x.path, y.path));
+  // (in the order the file system answered: sorted, so the same tree always reads the same)
+  return { files, problems: problems.sort((x, y) => byText(x.file, y.file)) };
 }
 
 /** Records `dir` as listed; true when one of its ancestors in this walk is the same folder (a cycle). */
@@ -124,3 +125,5 @@ function isOwnAncestor(listed: Map<string, string>, dir: string, id: string): bo
   listed.set(dir, id);
   return false;
 }
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

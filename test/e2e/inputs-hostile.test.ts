@@ -110,6 +110,9 @@ describe.runIf(modesApply)('files and folders that cannot be read (chmod 000)', 
     expect(dryPaths(r.stdout)).toEqual(['p/1.png']);
     expect(r.stderr).toMatch(/skipped 2 entries that cannot be read: .*p\/listonly\/3\.png \(cannot be examined: permission denied\)/);
     expect(r.stderr).toMatch(/p\/locked\/ \(a folder that cannot be opened: permission denied; not searched\)/);
+    const named = await kv(['describe', 'p/locked', '--dry-run'], unprivileged());
+    expect(named.code).toBe(3); // named on the command line: that input's error
+    expect(named.stderr).toMatch(/^error: p\/locked: permission denied\.$/m);
   });
 
   it('an unreadable file: describe refuses it by name (exit 3, nothing sent); --each records it and describes the rest', async () => {
@@ -162,7 +165,7 @@ describe('a file removed between planning and sending', () => {
   it('--continue: a stored stdin image whose blob is gone, and a file that is gone, are refused by name before sending', async () => {
     const home = isolatedHome();
     expect((await kv(['describe', '-', '-q'], { env: home, stdin: readFileSync(SMALL) })).code).toBe(0);
-    const blobs = path.join(home.XDG_STATE_HOME, 'kimi-vision', 'blobs');
+    const blobs = path.join(home.XDG_STATE_HOME as string, 'kimi-vision', 'blobs');
     for (const f of readdirSync(blobs)) rmSync(path.join(blobs, f));
     emu.reset();
     const blob = await kv(['describe', '--continue', '-p', 'More?'], { env: home });
