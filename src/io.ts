@@ -1,5 +1,7 @@
 // What a command may touch of the outside world, injected so tests can fake it.
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { InputError } from './errors.js';
+import { MAX_BODY_BYTES } from './limits.js';
 
 export interface Tty {
   isTTY?: boolean;
@@ -25,9 +27,27 @@ export interface Io {
   signal: AbortSignal;
 }
 
-/** Reads a stream to its end. */
-export async function readAll(stream: Readable): Promise<Uint8Array> {
+/** The most of stdin worth reading: more could not be sent, since its base64 alone would be over the body limit. */
+export const MAX_STDIN_BYTES = Math.floor(MAX_BODY_BYTES / 4) * 3;
+
+/**
+ * Reads a stream to its end, like a file is read: at most `limit` bytes, so `- < /dev/zero` stops
+ * (exit 3) once past the limit instead of reading gigabytes into memory.
+ */
+export async function readAll(stream: Readable, limit = MAX_STDIN_BYTES): Promise<Uint8Array> {
   const parts: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer | string>) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    const part = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += part.length;
+    if (size > limit) {
+      stream.destroy(); // stop reading; what was read is dropped with the parts
+      throw new InputError(
+        `-: stdin holds more than ${(limit / 1048576).toFixed(0)} MB; encoded it would be over the API's 100 MB request limit.`,
+        'Shrink or re-encode it (e.g. to JPEG) first.',
+      );
+    }
+    parts.push(part);
+  }
   return Buffer.concat(parts);
 }

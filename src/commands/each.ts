@@ -3,19 +3,21 @@
 // content-addressed cache and stable shards. The steps: inputs, selection, survey (estimate and
 // cache), the dry run or the cost check, then the run (src/each/run.ts).
 import { commandSettings } from '../config.js';
-import { printEachDryRun } from '../each/dry-run.js';
+import { printEachDryRun, reportBadInputs } from '../each/dry-run.js';
 import type { EachOptions, Job } from '../each/job.js';
 import { planImage } from '../each/job.js';
 import { eachSettings } from '../each/options.js';
 import { selectImages, survey } from '../each/prepare.js';
 import { EachRun } from '../each/run.js';
-import { EXIT, MoneyError, UsageError } from '../errors.js';
+import { MoneyError, UsageError } from '../errors.js';
 import { hasPrice } from '../estimate/estimate.js';
 import { formatMoney } from '../format.js';
+import { inputFile, isBadInput } from '../inputs/bad-input.js';
+import type { Image } from '../inputs/image.js';
 import { withPromptFile } from '../inputs/prompt-file.js';
 import type { Io } from '../io.js';
 import { Terminal } from '../output/terminal.js';
-import { commandInputs } from '../plan/inputs.js';
+import { commandEachInputs } from '../plan/inputs.js';
 import { defaultPrompt, withMaxChars } from '../request/messages.js';
 import { planResponse } from '../request/response.js';
 import { estimateLine } from '../output/estimate-line.js';
@@ -28,13 +30,14 @@ export async function eachCommand(inputs: string[], options: EachOptions, io: Io
   const term = await Terminal.open(io, o.quiet);
   const { config, settings } = commandSettings(o, io.env, (line) => term.warn(line));
   const s = eachSettings(o, io.env, config.format);
-  const { images, resizer } = await commandInputs(inputs, o, io, term, { expected: looksLikeSidecar });
-  if (s.write && images.some((img) => img.source.kind !== 'file')) {
+  // A bad input (missing, unreadable, not an image) stays in its place: its own failure record.
+  const { images, resizer } = await commandEachInputs(inputs, o, io, term, { expected: looksLikeSidecar });
+  if (s.write && images.some((img) => inputFile(img) === undefined)) {
     throw new UsageError(`--write ${s.write} puts a sidecar next to each image file; stdin (-) and URLs are not files.`, 'Save the image to a file first, or drop --write.');
   }
   const selected = await selectImages(images, s, io, term);
   // After shards and --skip-existing: only what is sent is resized.
-  const work = resizer ? await resizer.resize(selected.work, term) : selected.work;
+  const work = resizer ? await resizer.resizeEach(selected.work, term) : selected.work;
 
   const response = await planResponse(o, settings.model, io.cwd);
   const job: Job = {
@@ -52,10 +55,10 @@ export async function eachCommand(inputs: string[], options: EachOptions, io: Io
   const skipped = selected.skipped.map((img) => img.path);
 
   if (o.dryRun) {
-    const sending = work.filter((_, i) => !plan.hits.has(i)).map((img) => ({ img, plan: planImage(job, img, settings.model) }));
+    const sending = work.filter((x, i): x is Image => !isBadInput(x) && !plan.hits.has(i)).map((img) => ({ img, plan: planImage(job, img, settings.model) }));
     const cached = work.filter((_, i) => plan.hits.has(i)).map((img) => img.path);
     printEachDryRun({ format: s.format, model: settings.model, currency: settings.currency, sending, total: plan.estimate, cached, skipped }, io);
-    return EXIT.ok;
+    return reportBadInputs(work, term);
   }
   const key = plan.toSend > 0 ? apiKey(io.env, config) : '';
   term.note(estimateLine(plan.estimate, { images: plan.toSend, model: settings.model, priced: hasPrice(settings.model, settings.currency), perImage: { cached: plan.hits.size, skipped: skipped.length } }));

@@ -4,6 +4,7 @@ import { openAsBlob } from 'node:fs';
 import { fsPromises } from '../lazy.js';
 import path from 'node:path';
 import type { MoonshotClient } from '../api/client.js';
+import { fsPath } from '../inputs/file-name.js';
 import type { Image } from '../inputs/image.js';
 import type { Message, Part } from '../request/messages.js';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -50,5 +51,5 @@ export async function uploadMedia(
 
 async function blobOf(img: Image): Promise<Blob> {
   if (img.source.kind === 'memory') return new Blob([img.source.data], { type: img.mime });
-  return openAsBlob(img.source.file, { type: img.mime });
+  return openAsBlob(fsPath(img.source.file), { type: img.mime });
 }

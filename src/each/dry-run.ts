@@ -1,12 +1,15 @@
 // --each --dry-run: what would be sent, image by image, and the total; nothing is sent, no key needed.
 import type { Estimate } from '../estimate/estimate.js';
 import { hasPrice } from '../estimate/estimate.js';
+import { EXIT } from '../errors.js';
+import { isBadInput, type Input } from '../inputs/bad-input.js';
 import { imageSummary, type Image } from '../inputs/image.js';
 import type { Io } from '../io.js';
 import type { Currency } from '../models.js';
 import { formatBytes, formatInt } from '../format.js';
 import type { Plan } from '../plan/plan.js';
 import { estimateLine } from '../output/estimate-line.js';
+import type { Terminal } from '../output/terminal.js';
 
 export interface DryRun {
   format: string;
@@ -40,4 +43,11 @@ export function printEachDryRun(d: DryRun, io: Io): void {
   }
   const priced = hasPrice(d.model, d.currency);
   io.stdout.write(`${estimateLine(d.total, { images: d.sending.length, model: d.model, priced, perImage: { cached: d.cached.length, skipped: d.skipped.length } })}\n`);
+}
+
+/** The bad inputs a dry run met, each on stderr as the run would record it; the exit code of the first (0 when none). */
+export function reportBadInputs(work: readonly Input[], term: Pick<Terminal, 'error'>): number {
+  const bad = work.filter(isBadInput);
+  for (const x of bad) term.error(x.error.message, x.error.hint);
+  return bad[0]?.error.exitCode ?? EXIT.ok;
 }

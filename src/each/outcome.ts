@@ -1,9 +1,11 @@
 // What becomes of one image's answer in a --each run: checked (content filter, --max-chars, JSON),
 // cached, written as a sidecar, and turned into its record; and how a record reads on stdout.
 import type { Completion } from '../api/completion.js';
-import { EXIT } from '../errors.js';
+import { EXIT, InputError, type KvError } from '../errors.js';
 import { hasPrice } from '../estimate/estimate.js';
+import { isBadInput, type Input } from '../inputs/bad-input.js';
 import { imageFile, type Image } from '../inputs/image.js';
+import type { Currency } from '../models.js';
 import type { Plan } from '../plan/plan.js';
 import type { ResponsePlan } from '../request/response.js';
 import { checkAnswer } from '../results/check.js';
@@ -71,8 +73,24 @@ function warnOnce(job: Job, what: string, line: string): void {
 }
 
 /** A record as stdout shows it in the run's format (text: nothing for a failure; stderr has it). */
-export function formatSection(job: Job, r: ImageRecord, img: Image, first: boolean): string {
+export function formatSection(job: Job, r: ImageRecord, img: Input, first: boolean): string {
   if (job.s.format === 'jsonl') return jsonlLine(r);
-  if (job.s.format === 'markdown') return markdownSection(r, mediaLink(img, job.io.cwd));
+  if (job.s.format === 'markdown') return markdownSection(r, isBadInput(img) ? undefined : mediaLink(img, job.io.cwd));
   return textSection(r, first);
+}
+
+/**
+ * The record of an input that cannot be described (missing, unreadable, not a supported image, or
+ * gone since the run was planned): exit code 3, type `bad_input`. The message loses its leading
+ * "path: ", which the record (and the stderr line made from it) already says.
+ */
+export function inputFailureRecord(x: Input, err: KvError, o: { model: string; currency: Currency; ms: number }): ImageRecord {
+  const message = err.message.startsWith(`${x.path}: `) ? err.message.slice(x.path.length + 2) : err.message;
+  const failure = new ImageFailure(EXIT.input, 'bad_input', message, err.hint);
+  return failureRecord(isBadInput(x) ? { path: x.path, sha256: '', mime: '' } : x, failure, o);
+}
+
+/** Whether a failure is the input's own (unreadable or gone since planning), not the API's or the network's. */
+export function isInputFailure(err: unknown): err is KvError {
+  return err instanceof InputError;
 }

@@ -4,6 +4,7 @@
 import { forEachBounded, mapBounded } from '../concurrency.js';
 import { sumEstimates, type Estimate } from '../estimate/estimate.js';
 import { formatInt } from '../format.js';
+import { isBadInput, type Input } from '../inputs/bad-input.js';
 import type { Image } from '../inputs/image.js';
 import { inShard, shardName } from '../inputs/shard.js';
 import type { Io } from '../io.js';
@@ -17,20 +18,21 @@ import type { EachSettings } from './options.js';
 const LOOKUP_PARALLEL = 32;
 
 export interface Selection {
-  /** The images to describe, in input order. */
-  work: Image[];
+  /** The images to describe, in input order (a bad input in its place, to be recorded as failed). */
+  work: Input[];
   /** Left alone: their sidecar exists (--skip-existing). */
   skipped: Image[];
 }
 
-export async function selectImages(images: readonly Image[], s: EachSettings, io: Io, term: Terminal): Promise<Selection> {
+export async function selectImages(images: readonly Input[], s: EachSettings, io: Io, term: Terminal): Promise<Selection> {
   const shard = s.shard;
   const mine = shard ? images.filter((img) => inShard(shardName(img, io.cwd), shard)) : images;
   if (shard) term.note(`shard ${shard.index}/${shard.count}: ${formatInt(mine.length)} of ${formatInt(images.length)} inputs`);
   const write = s.skipExisting ? s.write : undefined;
   if (!write) return { work: [...mine], skipped: [] };
-  const has = await mapBounded(mine, LOOKUP_PARALLEL, (img) => (img.source.kind === 'file' ? hasSidecar(img.source.file, write) : Promise.resolve(false)));
-  return { work: mine.filter((_, i) => !has[i]), skipped: mine.filter((_, i) => has[i]) };
+  // A bad input is never skipped: its sidecar says nothing about the file as it is now.
+  const has = await mapBounded(mine, LOOKUP_PARALLEL, (img) => (!isBadInput(img) && img.source.kind === 'file' ? hasSidecar(img.source.file, write) : Promise.resolve(false)));
+  return { work: mine.filter((_, i) => !has[i]), skipped: mine.filter((x, i): x is Image => has[i] === true && !isBadInput(x)) };
 }
 
 export interface Survey {
@@ -41,11 +43,12 @@ export interface Survey {
   hits: Map<number, CachedAnswer>;
 }
 
-export async function survey(job: Job, work: readonly Image[]): Promise<Survey> {
+export async function survey(job: Job, work: readonly Input[]): Promise<Survey> {
   const hits = new Map<number, CachedAnswer>();
   const sending: Estimate[] = [];
   await forEachBounded(work.length, LOOKUP_PARALLEL, async (i) => {
-    const img = work[i] as Image;
+    const img = work[i] as Input;
+    if (isBadInput(img)) return; // nothing to send: its failure is recorded when the run reaches it
     const plan = planImage(job, img, job.settings.model);
     const hit = await lookup(job, img, plan);
     if (hit) hits.set(i, hit);

@@ -8,6 +8,7 @@ import { DEFAULT_MAX_ATTEMPTS } from '../api/retry.js';
 import { terminalClient } from '../client/terminal-client.js';
 import { ApiError, EXIT, KvError, interruptedBy } from '../errors.js';
 import { formatSeconds } from '../format.js';
+import { isBadInput, type Input } from '../inputs/bad-input.js';
 import type { Image } from '../inputs/image.js';
 import { Runner, type Settled } from '../pace/runner.js';
 import type { RetryInfo } from '../pace/send-one.js';
@@ -18,7 +19,7 @@ import { failureRecord, type ImageRecord } from '../results/record.js';
 import { Totals } from '../results/totals.js';
 import type { CachedAnswer } from '../store/answer-cache.js';
 import { planImage, type Job } from './job.js';
-import { formatSection, recordAnswer, type Answer, type Spent } from './outcome.js';
+import { formatSection, inputFailureRecord, isInputFailure, recordAnswer, type Answer, type Spent } from './outcome.js';
 import { ModelSwitch } from './switch.js';
 
 export class EachRun {
@@ -37,7 +38,7 @@ export class EachRun {
 
   constructor(
     private readonly job: Job,
-    private readonly work: readonly Image[],
+    private readonly work: readonly Input[],
     private readonly hits: Map<number, CachedAnswer>,
     skipped: number,
     key: string,
@@ -47,7 +48,7 @@ export class EachRun {
     this.totals = new Totals(work.length, skipped, settings.currency);
     this.finished = new Uint8Array(work.length);
     this.order = new InOrder<ImageRecord>(work.length, (r, i) => {
-      const text = formatSection(job, r, work[i] as Image, this.printed === 0);
+      const text = formatSection(job, r, work[i] as Input, this.printed === 0);
       if (s.format === 'text' && text) this.printed += 1;
       term.out(text);
     });
@@ -69,10 +70,10 @@ export class EachRun {
       body: (i) => (this.models.lateHits.has(i) ? undefined : this.plan(i).body),
       model: (i) => this.plan(i).model,
       switchModel: (failed) => this.models.from(failed),
-      ready: (i) => this.fromCache(i, this.hits.get(i), job.settings.model, job.response),
+      ready: (i) => this.badInput(i) ?? this.fromCache(i, this.hits.get(i), job.settings.model, job.response),
       answeredMeanwhile: async (i) => this.fromCache(i, this.models.lateHits.get(i), this.models.model, this.models.response),
       settle: (i, settled) => this.settle(i, settled),
-      onRetry: (i, x) => this.sayRetry(this.work[i] as Image, x),
+      onRetry: (i, x) => this.sayRetry(this.work[i] as Input, x),
     });
     // The client stops with the run (Ctrl-C, --fail-fast, a failure for every image).
     this.runner.signal.addEventListener('abort', () => stop.abort(this.runner.signal.reason), { once: true });
@@ -100,6 +101,15 @@ export class EachRun {
     return plan;
   }
 
+  /** An input that cannot be described (missing, unreadable, not an image): its failure record, no request. */
+  private badInput(i: number): Promise<void> | undefined {
+    const x = this.work[i] as Input;
+    if (!isBadInput(x)) return undefined;
+    const { settings } = this.job;
+    this.finish(i, inputFailureRecord(x, x.error, { model: settings.model, currency: settings.currency, ms: 0 }), undefined, x.error.hint);
+    return Promise.resolve();
+  }
+
   /** An image the cache answers (before the run, or for the model switched to): no request. */
   private fromCache(i: number, hit: CachedAnswer | undefined, model: string, response: ResponsePlan): Promise<void> | undefined {
     if (!hit) return undefined;
@@ -112,10 +122,13 @@ export class EachRun {
     const plan = this.plan(i);
     if (s.ok) return this.succeed(i, img, plan, s.completion, s.ms, false);
     const e = s.error instanceof ApiError ? explainApiError(s.error, { model: plan.model, attempts: s.attempts }) : s.error;
-    this.finish(i, failureRecord(img, e, { model: plan.model, currency: this.job.settings.currency, ms: s.ms }), undefined, e instanceof KvError ? e.hint : undefined);
+    const at = { model: plan.model, currency: this.job.settings.currency, ms: s.ms };
+    // A file gone or unreadable since it was planned is the input's failure, not the API's.
+    const record = isInputFailure(e) ? inputFailureRecord(img, e, at) : failureRecord(img, e, at);
+    this.finish(i, record, undefined, e instanceof KvError ? e.hint : undefined);
   }
 
-  private sayRetry(img: Image, x: RetryInfo): void {
+  private sayRetry(img: Input, x: RetryInfo): void {
     const { term } = this.job;
     if (!x.shared) term.warn(`${img.path}: attempt ${x.attempt} failed (${x.error.message}); retrying in ${formatSeconds(x.delayMs)}…`);
     else if (x.paused) term.warn(`rate limited (${x.error.message}); every request waits ${formatSeconds(x.delayMs)}, concurrency now ${x.limit}.`);
@@ -144,7 +157,7 @@ export class EachRun {
 
   /** Images not finished and not answered by the cache: what another model would still have to send. */
   private pendingImages(): { img: Image; i: number }[] {
-    return this.work.map((img, i) => ({ img, i })).filter(({ i }) => this.finished[i] === 0 && !this.hits.has(i));
+    return this.work.flatMap((img, i) => (isBadInput(img) || this.finished[i] !== 0 || this.hits.has(i) ? [] : [{ img, i }]));
   }
 
   private end(): number {

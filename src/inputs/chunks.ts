@@ -1,12 +1,27 @@
 // Reads a file through ONE reused buffer: no garbage per chunk, so memory stays flat however large
 // the file. Each yielded view is valid only until the next iteration.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { fsPromises } from '../lazy.js';
+import { fsPath } from './file-name.js';
+
+/**
+ * Non-blocking, so a path that became a FIFO since it was listed cannot hang the run (opening a FIFO
+ * for reading waits for a writer); then refused unless it is a regular file. No effect on regular files.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** What a path that is no longer a regular file fails with (inputs/read.ts readError words it). */
+export const NOT_REGULAR = 'ENOTREG';
+
+function notRegular(): NodeJS.ErrnoException {
+  return Object.assign(new Error('not a regular file'), { code: NOT_REGULAR });
+}
 
 /** Yields views of `buffer` filled as full as the file allows (only the last may be shorter). */
 export async function* fileChunks(file: string, buffer: Buffer): AsyncGenerator<Buffer> {
-  const fh = await fsPromises().open(file, 'r');
+  const fh = await fsPromises().open(fsPath(file), OPEN_FLAGS);
   try {
+    if (!(await fh.stat()).isFile()) throw notRegular();
     for (;;) {
       let filled = 0;
       while (filled < buffer.length) {
@@ -25,8 +40,9 @@ export async function* fileChunks(file: string, buffer: Buffer): AsyncGenerator<
 
 /** The same, synchronously: for files known to be small (see readFileOnce). */
 export function* fileChunksSync(file: string, buffer: Buffer): Generator<Buffer> {
-  const fd = openSync(file, 'r');
+  const fd = openSync(fsPath(file), OPEN_FLAGS);
   try {
+    if (!fstatSync(fd).isFile()) throw notRegular();
     for (;;) {
       let filled = 0;
       while (filled < buffer.length) {

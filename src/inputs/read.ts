@@ -1,6 +1,6 @@
 // Reads one input once: byte count, sha256 and the leading bytes that sniffing and sizing need.
 import { nodeCrypto } from '../lazy.js';
-import { fileChunks, fileChunksSync } from './chunks.js';
+import { fileChunks, fileChunksSync, NOT_REGULAR } from './chunks.js';
 import { DIMENSION_BYTES, imageDimensions } from './dimensions.js';
 import { sniffMime, type MediaKind, type Sniff } from './sniff.js';
 import type { Image, ImageSource } from './image.js';
@@ -24,7 +24,7 @@ const spare: Buffer[] = [];
  * microseconds, where each asynchronous step is a round trip through libuv's thread pool: for a
  * handful of screenshots those round trips were most of a dry run's time).
  */
-export async function readFileOnce(file: string, shownAs: string, size?: number, o: { deferHash?: boolean } = {}): Promise<ReadResult> {
+export async function readFileOnce(file: string, shownAs: string, size?: number, o: { deferHash?: boolean; later?: boolean } = {}): Promise<ReadResult> {
   const buffer = spare.pop() ?? Buffer.allocUnsafe(READ_BUFFER);
   const small = size !== undefined && size < buffer.length;
   // Deferred: only the head is read now (a small file is all head); ensureHashed() hashes later if
@@ -46,7 +46,7 @@ export async function readFileOnce(file: string, shownAs: string, size?: number,
       }
     }
   } catch (err) {
-    throw readError(err, shownAs);
+    throw readError(err, shownAs, o.later === true);
   } finally {
     if (spare.length < 8) spare.push(buffer);
   }
@@ -73,7 +73,7 @@ export function ensureHashed(img: Image): Promise<string> {
 }
 
 async function hashFile(img: Image, file: string): Promise<string> {
-  const read = await readFileOnce(file, img.path);
+  const read = await readFileOnce(file, img.path, undefined, { later: true });
   if (read.bytes !== img.bytes) {
     throw new InputError(`${img.path}: changed since it was read (${img.bytes} bytes then, ${read.bytes} now).`, 'Run again once the file is stable.');
   }
@@ -120,18 +120,48 @@ function refusal(path: string, sniff: Sniff): InputError {
   );
 }
 
-export function readError(err: unknown, shownAs: string): InputError {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+/** A file that could not be read, with the errno code (so callers can tell a file that is gone). */
+export class FileReadError extends InputError {
+  readonly code: string;
+  constructor(code: string, message: string, hint?: string) {
+    super(message, hint);
+    this.code = code;
+  }
+}
+
+/** Codes that mean the file is not there (any more): removed, a parent replaced, a symlink that leads nowhere. */
+const GONE = new Set(['ENOENT', 'ENOTDIR', 'ELOOP']);
+
+/** A read failure that means the file is gone, not that it is there and unreadable. */
+export function isGone(err: unknown): boolean {
+  return err instanceof FileReadError && GONE.has(err.code);
+}
+
+/**
+ * A failed read as the input error it is, naming the input. `later`: the file was read fine when
+ * the run was planned, and failed when it was read again (to send it, to hash it): it changed since.
+ */
+export function readError(err: unknown, shownAs: string, later = false): FileReadError {
+  if (err instanceof FileReadError) return err;
+  const errno = (err as NodeJS.ErrnoException | undefined)?.code;
+  const code = errno ?? 'EUNKNOWN';
+  const since = later ? ' since the run started' : '';
+  const stable = 'Run again once the files are stable.';
   switch (code) {
     case 'ENOENT':
-      return new InputError(`${shownAs}: no such file.`, 'Check the path; quote globs so the tool expands them.');
+    case 'ENOTDIR':
+      return new FileReadError(code, later ? `${shownAs}: was removed${since}.` : `${shownAs}: no such file.`, later ? stable : 'Check the path; quote globs so the tool expands them.');
+    case 'ELOOP':
+      return new FileReadError(code, `${shownAs}: a symbolic link loop.`);
     case 'EACCES':
     case 'EPERM':
-      return new InputError(`${shownAs}: permission denied.`, 'Make the file readable (chmod +r) or pick another.');
+      return new FileReadError(code, `${shownAs}: permission denied${later ? ` (it became unreadable${since})` : ''}.`, 'Make the file readable (chmod +r) or pick another.');
     case 'EISDIR':
-      return new InputError(`${shownAs}: is a directory.`);
+      return new FileReadError(code, `${shownAs}: is a directory${later ? ` now` : ''}.`, later ? stable : undefined);
+    case NOT_REGULAR:
+      return new FileReadError(code, `${shownAs}: not a regular file${later ? ' any more' : ''} (a FIFO, socket or device).`, 'Save it to a file first, or pipe it in with -.');
     default:
-      return new InputError(`${shownAs}: cannot be read (${code ?? (err as Error)?.message ?? 'unknown error'}).`);
+      return new FileReadError(code, `${shownAs}: cannot be read (${errno ?? (err as Error)?.message ?? 'unknown error'}).`);
   }
 }
 

@@ -6,9 +6,12 @@
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { InputError, KvError, UsageError } from '../errors.js';
 import { formatBytes, plural } from '../format.js';
+import { isBadInput, type Input } from './bad-input.js';
 import type { Image } from './image.js';
 import { mapBounded } from '../concurrency.js';
-import { readMemoryOnce, toImage } from './read.js';
+import { fsPath, hasRawBytes } from './file-name.js';
+import { readError, readMemoryOnce, toImage } from './read.js';
+import { fsPromises } from '../lazy.js';
 import { nextEncoding, planResize, type Encoding, type Reason, type ResizeOptions } from './resize-plan.js';
 
 type SharpFn = (input?: string | Uint8Array, options?: SharpOptions) => Sharp;
@@ -22,6 +25,8 @@ export interface ResizeReport {
 export interface Resizer {
   /** The images as they will be sent: those that need it re-encoded (new values), the others and videos as they were. */
   resize(images: readonly Image[], report: ResizeReport): Promise<Image[]>;
+  /** The same for a per-image run: an image that cannot be resized becomes a bad input in its place. */
+  resizeEach(inputs: readonly Input[], report: ResizeReport): Promise<Input[]>;
 }
 
 /** Images decoded at once: libvips already spreads one image over the cores. */
@@ -31,7 +36,17 @@ const RESIZE_PARALLEL = 2;
 export async function openResizer(o: ResizeOptions, env: Record<string, string | undefined>): Promise<Resizer | undefined> {
   if (o.maxEdge === undefined && o.maxBytes === undefined) return undefined;
   const sharp = await loadSharp(o, env);
-  return { resize: (images, report) => resizeAll(images, o, sharp, report) };
+  return {
+    // Not per image: the first failure throws, so every result is an Image.
+    resize: async (images, report) => (await resizeAll(images, o, sharp, report, false)) as Image[],
+    // Resized as one batch (one summary line); each failure stays with its input.
+    resizeEach: async (inputs, report) => {
+      const good = inputs.filter((x): x is Image => !isBadInput(x));
+      const done = await resizeAll(good, o, sharp, report, true);
+      let next = 0;
+      return inputs.map((x) => (isBadInput(x) ? x : (done[next++] as Input)));
+    },
+  };
 }
 
 /**
@@ -61,10 +76,16 @@ export async function loadSharp(o: ResizeOptions, env: Record<string, string | u
   );
 }
 
-async function resizeAll(images: readonly Image[], o: ResizeOptions, sharp: SharpFn, report: ResizeReport): Promise<Image[]> {
+async function resizeAll(images: readonly Image[], o: ResizeOptions, sharp: SharpFn, report: ResizeReport, each: boolean): Promise<Input[]> {
   const total = { count: 0, before: 0, after: 0 }; // sums only: no original is kept once its copy exists
-  const out = await mapBounded(images, RESIZE_PARALLEL, async (img) => {
-    const resized = await resizeOne(img, o, sharp, report);
+  const out = await mapBounded(images, RESIZE_PARALLEL, async (img): Promise<Input> => {
+    let resized: Image;
+    try {
+      resized = await resizeOne(img, o, sharp, report);
+    } catch (err) {
+      if (each && err instanceof InputError) return { path: img.path, file: img.source.kind === 'file' ? img.source.file : undefined, error: err };
+      throw err;
+    }
     if (resized !== img) {
       total.count += 1;
       total.before += img.bytes;
@@ -73,7 +94,7 @@ async function resizeAll(images: readonly Image[], o: ResizeOptions, sharp: Shar
     return resized;
   });
   const [only] = out;
-  if (out.length === 1 && only?.original) {
+  if (out.length === 1 && only && !isBadInput(only) && only.original) {
     report.note(`${only.path}: ${summary(only.original)} → ${summary(only)}`);
   } else if (total.count > 0) {
     report.note(`re-encoded ${total.count} of ${plural(images.length, 'image')}: ${formatBytes(total.before)} → ${formatBytes(total.after)}`);
@@ -88,7 +109,7 @@ const label = (mime: string): string => (mime === 'image/jpeg' ? 'JPEG' : mime.r
 
 async function resizeOne(img: Image, o: ResizeOptions, sharp: SharpFn, report: ResizeReport): Promise<Image> {
   if (img.kind !== 'image') return img;
-  const input = img.source.kind === 'file' ? img.source.file : img.source.data;
+  const input = await sharpInput(img);
   const open = () => sharp(input, { failOn: 'error' });
   const meta = await open()
     .metadata()
@@ -171,4 +192,13 @@ function whyNot(img: Image, err: Error): string {
   // libvips prints one line per failed read attempt; the last one says what went wrong.
   const line = err.message.split('\n').filter((l) => l.trim() && !/bad seek to/.test(l)).at(-1)?.trim();
   return `sharp cannot decode it (${line ?? 'unknown error'})`;
+}
+
+/** What sharp opens: the file by name, or its bytes when the name is not UTF-8 (sharp would lose them). */
+async function sharpInput(img: Image): Promise<string | Uint8Array> {
+  if (img.source.kind === 'memory') return img.source.data;
+  if (!hasRawBytes(img.source.file)) return img.source.file;
+  return fsPromises().readFile(fsPath(img.source.file)).catch((err: unknown) => {
+    throw readError(err, img.path, true);
+  });
 }

@@ -1,13 +1,13 @@
 // argv strings -> Image values, in argument order. Files, quoted globs, directories, `-` for stdin.
-import { realpathSync, statSync, type Stats } from 'node:fs';
-import { fsPromises } from '../lazy.js';
-import path from 'node:path';
+// One resolution, two ways to meet a bad input: resolveInputs refuses the run for the first one (a
+// single request sends nothing then), resolveEach keeps it in its place (a per-image run records it).
 import { InputError, UsageError } from '../errors.js';
-import { base64Length, MAX_BODY_BYTES } from '../limits.js';
-import type { Image } from './image.js';
-import { accepted, readFileOnce, readMemoryOnce, readError, toImage } from './read.js';
-import { sniffMime } from './sniff.js';
 import { mapBounded } from '../concurrency.js';
+import type { BadInput, Input } from './bad-input.js';
+import { expandArgs, type Planned, type Skipped } from './expand.js';
+import type { Image } from './image.js';
+import { accepted, isGone, readFileOnce, readMemoryOnce, toImage } from './read.js';
+import { sniffMime } from './sniff.js';
 
 export interface ResolveOptions {
   cwd: string;
@@ -25,133 +25,91 @@ export interface ResolveOptions {
   deferHash?: boolean;
 }
 
-/** One planned input: a file on disk or stdin, with the name shown to the user. */
-type Planned = { kind: 'file'; file: string; shownAs: string; fromDir: boolean; size: number } | { kind: 'stdin' } | { kind: 'url'; url: string };
-
 const READ_PARALLEL = 4;
 
+/** The images of `args`; the first bad input (in argument order) is thrown. */
 export async function resolveInputs(args: readonly string[], opts: ResolveOptions): Promise<Image[]> {
-  const planned = await expandArgs(args, opts.cwd);
+  const all = await resolve(args, opts, true);
+  const bad = all.find((x): x is BadInput => 'error' in x);
+  if (bad) throw bad.error;
+  return all as Image[];
+}
+
+/** Every input of `args` in order, each an Image or, when it cannot be taken, a BadInput. */
+export function resolveEach(args: readonly string[], opts: ResolveOptions): Promise<Input[]> {
+  return resolve(args, opts, false);
+}
+
+async function resolve(args: readonly string[], opts: ResolveOptions, firstBadEnds: boolean): Promise<Input[]> {
+  const { planned, skipped } = await expandArgs(args, opts.cwd);
   let stdinUsed = false;
-  const skipped: string[] = [];
-  const images = await mapBounded(planned, READ_PARALLEL, async (p): Promise<Image | undefined> => {
+  const notImages: string[] = [];
+  /** With firstBadEnds: the first bad input so far; later inputs are not read. */
+  let firstBad = Infinity;
+  const results = await mapBounded(planned, READ_PARALLEL, async (p, i): Promise<Input | undefined> => {
     if (p.kind === 'stdin') {
       if (stdinUsed) throw new UsageError('`-` (stdin) given more than once.', 'Stdin holds one image.');
       stdinUsed = true;
-      const data = await opts.readStdin();
-      return toImage('-', { kind: 'memory', data }, readMemoryOnce(data), opts.convert);
     }
-    if (p.kind === 'url') {
-      if (!opts.download) throw new UsageError(`${p.url}: URLs are not taken here.`);
-      const data = await opts.download(p.url);
-      return toImage(p.url, { kind: 'memory', data }, readMemoryOnce(data), opts.convert);
+    if (p.kind === 'url' && !opts.download) throw new UsageError(`${p.url}: URLs are not taken here.`);
+    if (i > firstBad) return undefined;
+    try {
+      const got = await take(p, opts, skipped, notImages);
+      if (got && 'error' in got && firstBadEnds) firstBad = Math.min(firstBad, i);
+      return got;
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      if (firstBadEnds) firstBad = Math.min(firstBad, i);
+      return badInput(p, err);
     }
-    const read = await readFileOnce(p.file, p.shownAs, p.size, { deferHash: opts.deferHash === true });
-    if (p.fromDir && !accepted(sniffMime(read.head), opts.convert === true)) {
-      if (!opts.expected?.(p.shownAs)) skipped.push(p.shownAs);
-      return undefined;
-    }
-    return toImage(p.shownAs, { kind: 'file', file: p.file }, read, opts.convert);
   });
-  if (skipped.length > 0 && opts.warn) {
-    const list = skipped.slice(0, 3).join(', ') + (skipped.length > 3 ? `, … (${skipped.length - 3} more)` : '');
-    opts.warn(`skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} in directories that are not supported images: ${list}`);
+  if (opts.warn) {
+    // Sorted: entries skipped while reading join those of the walks in whatever order the reads ended.
+    const sorted = skipped.map((s) => `${s.shownAs} (${s.why})`).sort();
+    if (skipped.length > 0) opts.warn(`skipped ${count(skipped.length, 'entry', 'entries')} that cannot be read: ${list(sorted)}`);
+    if (notImages.length > 0) opts.warn(`skipped ${count(notImages.length, 'file', 'files')} in directories that are not supported images: ${list(notImages)}`);
   }
-  const found = images.filter((x): x is Image => x !== undefined);
-  if (found.length === 0 && planned.some((p) => p.kind === 'file' && p.fromDir)) {
+  const found = results.filter((x): x is Input => x !== undefined);
+  if (found.length === 0 && planned.some((p) => p.kind === 'file' && p.origin === 'dir')) {
     throw new UsageError(`no supported image in ${args.join(' ')}.`, 'Point at PNG, JPEG, WebP, GIF, BMP or HEIC files.');
   }
   return found;
 }
 
-/** Expands globs and directories, in argument order; drops duplicate paths (first one wins). */
-export async function expandArgs(args: readonly string[], cwd: string): Promise<Planned[]> {
-  const out: Planned[] = [];
-  const seen = new Map<string, number>();
-  // Duplicates are the same file, however reached (a glob and a directory, a symlink loop): the first
-  // keeps its place, under the shortest of its names.
-  const add = (file: string, shownAs: string, fromDir: boolean, size: number) => {
-    const abs = path.resolve(cwd, file);
-    let real = abs;
-    try {
-      real = realpathSync.native(abs); // synchronous: microseconds, where a thread-pool round trip is more
-    } catch {}
-    const at = seen.get(real);
-    if (at === undefined) {
-      seen.set(real, out.push({ kind: 'file', file: abs, shownAs, fromDir, size }) - 1);
-      return;
-    }
-    const kept = out[at] as Extract<Planned, { kind: 'file' }>;
-    if (shownAs.length < kept.shownAs.length) out[at] = { ...kept, file: abs, shownAs };
-  };
-  for (const arg of args) {
-    if (arg === '-') {
-      out.push({ kind: 'stdin' });
-      continue;
-    }
-    if (/^https?:\/\//i.test(arg)) {
-      out.push({ kind: 'url', url: arg });
-      continue;
-    }
-    if (arg === '') throw new UsageError('an empty string was given as an input.', 'Pass a file, a quoted glob, a directory or -.');
-    const info = statOrError(path.resolve(cwd, arg));
-    if (!(info instanceof Error)) {
-      if (info.isDirectory()) {
-        for (const f of await globSorted('**/*', path.resolve(cwd, arg))) {
-          checkSize(path.join(arg, f.path), f.size);
-          add(path.join(path.resolve(cwd, arg), f.path), path.join(arg, f.path), true, f.size);
-        }
-      } else if (info.isFile()) {
-        checkSize(arg, info.size);
-        add(arg, arg, false, info.size);
-      } else {
-        throw new InputError(`${arg}: not a regular file (a FIFO, socket or device).`, 'Save it to a file first, or pipe it in with -.');
-      }
-      continue;
-    }
-    if ((await loadGlob()).isDynamicPattern(arg)) {
-      const matches = await globSorted(arg, cwd);
-      if (matches.length === 0) throw new UsageError(`no file matches ${arg}.`, 'Check the pattern; it is matched relative to the current directory.');
-      for (const m of matches) {
-        checkSize(m.path, m.size);
-        add(m.path, m.path, false, m.size);
-      }
-      continue;
-    }
-    // A dangling symlink or an unreadable parent directory still deserves its own message.
-    const link = await fsPromises().lstat(path.resolve(cwd, arg)).catch(() => undefined);
-    if (link?.isSymbolicLink()) throw new InputError(`${arg}: a symbolic link to a missing file.`);
-    throw readError(info, arg);
+/** One planned input read and checked: its Image, its BadInput, or nothing (a listed file skipped). */
+async function take(p: Planned, opts: ResolveOptions, skipped: Skipped[], notImages: string[]): Promise<Input | undefined> {
+  if (p.kind === 'bad') return { path: p.shownAs, file: p.file, error: p.error };
+  if (p.kind === 'stdin') {
+    const data = await opts.readStdin();
+    return toImage('-', { kind: 'memory', data }, readMemoryOnce(data), opts.convert);
   }
-  return out;
-}
-
-/** stat, synchronously (like realpath above), or the error it met. */
-function statOrError(file: string): Stats | NodeJS.ErrnoException {
+  if (p.kind === 'url') {
+    const data = await (opts.download as (url: string) => Promise<Uint8Array>)(p.url);
+    return toImage(p.url, { kind: 'memory', data }, readMemoryOnce(data), opts.convert);
+  }
+  let read;
   try {
-    return statSync(file);
+    read = await readFileOnce(p.file, p.shownAs, p.size, { deferHash: opts.deferHash === true });
   } catch (err) {
-    return err as NodeJS.ErrnoException;
+    // Listed a moment ago and gone now (a folder other processes write into): not an input any more.
+    if (p.origin !== 'arg' && isGone(err)) return void skipped.push({ shownAs: p.shownAs, why: 'gone before it was read' });
+    throw err;
   }
+  if (p.origin === 'dir' && !accepted(sniffMime(read.head), opts.convert === true)) {
+    if (!opts.expected?.(p.shownAs)) notImages.push(p.shownAs);
+    return undefined;
+  }
+  return toImage(p.shownAs, { kind: 'file', file: p.file }, read, opts.convert);
 }
 
-/** A file whose base64 alone is over the body limit can never be sent: refuse it before reading it. */
-function checkSize(shownAs: string, bytes: number): void {
-  if (base64Length(bytes) > MAX_BODY_BYTES) {
-    throw new InputError(
-      `${shownAs}: ${(bytes / 1048576).toFixed(1)} MB is too large; encoded it would be over the API's 100 MB request limit.`,
-      'Shrink or re-encode it (e.g. to JPEG) first.',
-    );
-  }
+function badInput(p: Planned, error: InputError): BadInput {
+  if (p.kind === 'file' || p.kind === 'bad') return { path: p.shownAs, file: p.file, error };
+  return { path: p.kind === 'url' ? p.url : '-', file: undefined, error };
 }
 
-/** fast-glob, loaded only when a glob or a directory needs it. */
-const loadGlob = async () => (await import('fast-glob')).default;
+const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-async function globSorted(pattern: string, cwd: string): Promise<{ path: string; size: number }[]> {
-  const fg = await loadGlob();
-  const entries = await fg(pattern, { cwd, onlyFiles: true, dot: false, unique: true, suppressErrors: true, stats: true });
-  return entries
-    .map((e) => ({ path: e.path, size: e.stats?.size ?? 0 }))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+/** The first three, then how many more. */
+function list(items: string[]): string {
+  return items.slice(0, 3).join(', ') + (items.length > 3 ? `, … (${items.length - 3} more)` : '');
 }

@@ -3,6 +3,7 @@
 import { nodeCrypto } from '../lazy.js';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import type { BadInput } from './bad-input.js';
 import type { Image } from './image.js';
 
 export interface Shard {
@@ -25,9 +26,11 @@ export function parseShard(spec: string): Shard {
  * The name a path is partitioned by: relative to cwd, with forward slashes, so it is the same on
  * every machine (and OS) that checks out the same tree. Stdin is "-".
  */
-export function shardName(img: Pick<Image, 'path' | 'source'>, cwd: string): string {
-  if (img.source.kind !== 'file') return img.path;
-  return path.relative(cwd, img.source.file).split(path.sep).join('/');
+export function shardName(x: Pick<Image, 'path' | 'source'> | Pick<BadInput, 'path' | 'file'>, cwd: string): string {
+  // A bad input (missing, unreadable) falls in the shard its file would: the same job reports it.
+  const file = 'source' in x ? (x.source.kind === 'file' ? x.source.file : undefined) : x.file;
+  if (file === undefined) return x.path;
+  return path.relative(cwd, file).split(path.sep).join('/');
 }
 
 /** Which shard (1-based) a name belongs to among n: the first 48 bits of sha256(name) mod n. */

@@ -2,15 +2,16 @@
 // resizer opened first when --max-edge/--max-bytes ask for one (sharp is loaded only then).
 import { downloadUrl } from '../api/download.js';
 import { UsageError } from '../errors.js';
+import type { Input } from '../inputs/bad-input.js';
 import type { Image } from '../inputs/image.js';
-import { resolveInputs } from '../inputs/resolve.js';
+import { resolveEach, resolveInputs, type ResolveOptions } from '../inputs/resolve.js';
 import { openResizer, type Resizer } from '../inputs/resize.js';
 import type { ResizeOptions } from '../inputs/resize-plan.js';
 import { readAll, type Io } from '../io.js';
 import type { Terminal } from '../output/terminal.js';
 
-export interface CommandInputs {
-  images: Image[];
+export interface CommandInputs<T = Image> {
+  images: T[];
   /** Present with --max-edge/--max-bytes; the caller resizes the images it will send. */
   resizer: Resizer | undefined;
 }
@@ -24,9 +25,24 @@ export interface InputChoices {
   deferHash?: boolean;
 }
 
+/** The images, all of them good: the first bad input refuses the command (nothing is sent). */
 export async function commandInputs(args: string[], o: ResizeOptions, io: Io, term: Terminal, c: InputChoices = {}): Promise<CommandInputs> {
   const resizer = await openResizer(o, io.env);
-  const images = await resolveInputs(c.optional ? args : defaultInputs(args, io), {
+  const images = await resolveInputs(c.optional ? args : defaultInputs(args, io), resolveOptions(io, term, c, resizer));
+  if (images.length === 0 && !c.optional) throw noInput();
+  return { images, resizer };
+}
+
+/** Every input in order, a bad one (missing, unreadable, not an image) in its place: for one request per input. */
+export async function commandEachInputs(args: string[], o: ResizeOptions, io: Io, term: Terminal, c: InputChoices = {}): Promise<CommandInputs<Input>> {
+  const resizer = await openResizer(o, io.env);
+  const images = await resolveEach(defaultInputs(args, io), resolveOptions(io, term, c, resizer));
+  if (images.length === 0) throw noInput();
+  return { images, resizer };
+}
+
+function resolveOptions(io: Io, term: Terminal, c: InputChoices, resizer: Resizer | undefined): ResolveOptions {
+  return {
     cwd: io.cwd,
     readStdin: () => readAll(io.stdin),
     download: (url) => downloadUrl(url, io.env, io.signal),
@@ -34,10 +50,10 @@ export async function commandInputs(args: string[], o: ResizeOptions, io: Io, te
     ...(c.expected ? { expected: c.expected } : {}),
     convert: resizer !== undefined,
     deferHash: c.deferHash === true && resizer === undefined,
-  });
-  if (images.length === 0 && !c.optional) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
-  return { images, resizer };
+  };
 }
+
+const noInput = () => new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
 
 /** No inputs and stdin not a terminal: read the image from stdin. */
 function defaultInputs(inputs: string[], io: Io): string[] {

@@ -3,6 +3,7 @@
 import { fileChunks, fileChunksSync } from '../inputs/chunks.js';
 import type { Image } from '../inputs/image.js';
 import { InputError } from '../errors.js';
+import { readError } from '../inputs/read.js';
 import type { Message } from './messages.js';
 
 import { base64Length, MAX_BODY_BYTES } from '../limits.js';
@@ -82,7 +83,8 @@ const READ = 10 * PIECE;
 /** Read buffers reused across images (--each sends thousands). */
 const spare: Buffer[] = [];
 
-/** Streams the body: JSON pieces as bytes, base64 as (ASCII) strings. Fails if a file changed size since it was read. */
+/** Streams the body: JSON pieces as bytes, base64 as (ASCII) strings. Fails with an InputError if a file
+ *  changed size or cannot be read any more since it was read. */
 export async function* bodyChunks(plan: BodyPlan): AsyncGenerator<Uint8Array | string> {
   for (const seg of plan.segments) {
     if (Buffer.isBuffer(seg)) {
@@ -118,6 +120,10 @@ async function* base64Chunks(img: Image): AsyncGenerator<string> {
       if (total > img.bytes) break;
       yield* pieces(chunk);
     }
+  } catch (err) {
+    // Read when the run was planned, unreadable now (removed, chmod, replaced): an input error naming
+    // the file. The transport passes a KvError from the body through as it is, and no retry can fix it.
+    throw readError(err, img.path, true);
   } finally {
     if (!small && spare.length < 4) spare.push(buffer);
   }

@@ -1,6 +1,7 @@
 // How --each results read on stdout: text sections, JSONL lines or a Markdown document, always in
 // input order (InOrder holds a result back until every earlier one is out). Pure apart from InOrder's callback.
 import path from 'node:path';
+import { percentEncodeName } from '../inputs/file-name.js';
 import type { ImageRecord } from './record.js';
 
 export type EachFormat = 'text' | 'jsonl' | 'markdown';
@@ -56,7 +57,7 @@ export function relativeLink(from: string, file: string): string {
   const rel = path.relative(from, file).split(path.sep).join('/');
   return rel
     .split('/')
-    .map((seg) => (seg === '..' || seg === '.' ? seg : encodeURIComponent(seg).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)))
+    .map((seg) => (seg === '..' || seg === '.' ? seg : percentEncodeName(seg).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)))
     .join('/');
 }
 

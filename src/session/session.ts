@@ -6,6 +6,7 @@ import { nodeCrypto, fsPromises } from '../lazy.js';
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { Image } from '../inputs/image.js';
+import { fsPath } from '../inputs/file-name.js';
 import { ensureHashed, readFileOnce } from '../inputs/read.js';
 import type { Message, Part } from '../request/messages.js';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -71,7 +72,7 @@ async function storeMessage(m: Message, env: Record<string, string | undefined>)
       if (img.dimensions) base.dimensions = img.dimensions;
       if (p.url) base.url = p.url;
       if (img.source.kind === 'file') {
-        const st = await fsPromises().stat(img.source.file);
+        const st = await fsPromises().stat(fsPath(img.source.file));
         return { ...base, file: img.source.file, mtimeMs: st.mtimeMs };
       }
       const blob = path.join(blobsDir(env), img.sha256);
@@ -110,21 +111,37 @@ async function loadMessage(m: StoredMessage, env: Record<string, string | undefi
   const content = await Promise.all(
     m.content.map(async (p): Promise<Part> => {
       if (p.type !== 'media') return p;
+      const blob = p.file ? undefined : path.join(blobsDir(env), p.sha256);
       const image: Image = {
         path: p.path, mime: p.mime, kind: p.kind, bytes: p.bytes, sha256: p.sha256, dimensions: p.dimensions,
-        source: p.file ? { kind: 'file', file: p.file } : { kind: 'file', file: path.join(blobsDir(env), p.sha256) },
+        source: { kind: 'file', file: p.file ?? (blob as string) },
       };
       if (p.url) return { type: 'media', image, url: p.url };
       if (p.file) await checkUnchanged(p, p.file);
+      else await checkBlob(p, blob as string);
       return { type: 'media', image };
     }),
   );
   return { ...m, content };
 }
 
+/**
+ * The stored copy of stdin or a download must still be there, whole: else the turn would fail while
+ * being sent (or send a part). Its size is checked, not its hash: blobs are written atomically.
+ */
+async function checkBlob(p: StoredMedia, blob: string): Promise<void> {
+  const st = await fsPromises().stat(blob).catch((err: NodeJS.ErrnoException) => err);
+  if (!(st instanceof Error) && st.isFile() && st.size === p.bytes) return;
+  const what = st instanceof Error ? (st.code === 'ENOENT' ? 'is gone' : `cannot be read (${st.code ?? st.message})`) : `is damaged (${st.size} bytes, not ${p.bytes})`;
+  throw new InputError(
+    `${p.path === '-' ? 'the image from stdin' : p.path} of this conversation: its stored copy ${blob} ${what}.`,
+    'Start a new conversation (without --continue), giving the image again.',
+  );
+}
+
 /** Same size and mtime: unchanged, not re-read. Otherwise the content must hash the same. */
 async function checkUnchanged(p: StoredMedia, file: string): Promise<void> {
-  const st = await fsPromises().stat(file).catch(() => undefined);
+  const st = await fsPromises().stat(fsPath(file)).catch(() => undefined);
   if (st && st.size === p.bytes && st.mtimeMs === p.mtimeMs) return;
   const again = st ? await readFileOnce(file, p.path).catch(() => undefined) : undefined;
   if (again?.sha256 === p.sha256) return;

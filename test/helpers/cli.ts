@@ -1,6 +1,6 @@
 // Runs the CLI the two ways tests need: in-process with a fake io, or as the real bin in a child process.
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
@@ -103,17 +103,24 @@ export interface SpawnOptions {
   onSpawn?: (child: ReturnType<typeof spawn>) => void;
   /** Called with each stdout chunk as it arrives. */
   onStdout?: (text: string) => void;
+  /** A file the child reads as stdin (e.g. /dev/zero), instead of `stdin`. */
+  stdinFile?: string;
+  /** A command the bin runs under, e.g. setpriv to drop root (as another user, file modes apply). */
+  wrap?: string[];
 }
 
 /** Spawns the real bin/kimi-vision.js; resolves when it exits. */
 export function runBin(args: string[], o: SpawnOptions = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { PATH: process.env.PATH, ...isolatedHome(), ...o.env };
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const [command, ...before] = o.wrap ? [...o.wrap, process.execPath] : [process.execPath];
+    const stdin = o.stdinFile ? openSync(o.stdinFile, 'r') : 'pipe';
+    const child = spawn(command as string, [...before, BIN, ...args], {
       cwd: o.cwd ?? ROOT,
       env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+      stdio: [stdin, 'pipe', 'pipe'],
+    }) as ChildProcess & { stdout: Readable; stderr: Readable };
+    if (typeof stdin === 'number') closeSync(stdin);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -124,8 +131,8 @@ export function runBin(args: string[], o: SpawnOptions = {}): Promise<Result> {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr: stripAnsi(stderr) }));
     o.onSpawn?.(child);
-    if (o.stdin !== undefined) child.stdin.end(o.stdin);
-    else child.stdin.end();
+    if (o.stdin !== undefined) child.stdin?.end(o.stdin);
+    else child.stdin?.end();
   });
 }
 

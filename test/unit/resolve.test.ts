@@ -6,7 +6,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ensureHashed } from '../../src/inputs/read.js';
-import { expandArgs, resolveInputs } from '../../src/inputs/resolve.js';
+import { expandArgs } from '../../src/inputs/expand.js';
+import { resolveInputs } from '../../src/inputs/resolve.js';
 import { bodyToString, planBody } from '../../src/request/body.js';
 import { InputError, UsageError } from '../../src/errors.js';
 
@@ -18,13 +19,15 @@ describe('expandArgs', () => {
   it('keeps argument order, sorts each glob, and drops repeats of the same file', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kv-resolve-'));
     for (const n of ['b.png', 'a.png', 'c.jpg']) copyFileSync(SMALL, path.join(dir, n));
-    const planned = await expandArgs(['c.jpg', '*.png', 'a.png', '-'], dir);
+    const { planned } = await expandArgs(['c.jpg', '*.png', 'a.png', '-'], dir);
     expect(planned.map((p) => (p.kind === 'file' ? p.shownAs : p.kind))).toEqual(['c.jpg', 'a.png', 'b.png', 'stdin']);
   });
 
   it('says which input is wrong', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kv-resolve-'));
-    await expect(expandArgs(['nope.png'], dir)).rejects.toThrow(InputError);
+    const { planned } = await expandArgs(['nope.png'], dir);
+    expect(planned).toEqual([expect.objectContaining({ kind: 'bad', shownAs: 'nope.png', error: expect.any(InputError) })]);
+    await expect(resolveInputs(['nope.png'], { cwd: dir, readStdin: noStdin })).rejects.toThrow(/nope\.png: no such file/);
     await expect(expandArgs(['*.nope'], dir)).rejects.toThrow(UsageError);
     await expect(expandArgs([''], dir)).rejects.toThrow(/empty string/);
     await expect(resolveInputs(['-', '-'], { cwd: dir, readStdin: async () => readFileSync(SMALL) })).rejects.toThrow(/more than once/);
@@ -49,7 +52,7 @@ describe('expandArgs', () => {
           }
           if (made.length === 0) return;
           const args = picks.map((p, i) => (i % 3 === 2 ? '**/*.png' : i % 3 === 1 ? path.dirname(made[p % made.length]!) : made[p % made.length]!));
-          const planned = await expandArgs(args, dir);
+          const { planned } = await expandArgs(args, dir);
           const shown = planned.map((p) => (p.kind === 'file' ? p.file : ''));
           expect(new Set(shown).size).toBe(shown.length); // no file twice
           for (const f of shown) expect(made.map((m) => path.join(dir, m))).toContain(f); // nothing invented
