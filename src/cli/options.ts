@@ -103,7 +103,7 @@ export function formatOption(choices: string[], description = 'output format', f
 export const concurrencyOption = (prefix = '') =>
   opt('-j, --concurrency <n>', `${prefix}requests in flight at most (default 4)`).argParser(positiveInt('--concurrency'));
 export const rpmOption = (prefix = '') => opt('--rpm <n>', `${prefix}requests started per minute at most`).argParser(positiveInt('--rpm'));
-export const cacheOption = (prefix = '') => opt('--cache', `${prefix}reuse answers for the same image, model, prompt and options [KIMI_VISION_CACHE=1]`);
+export const cacheOption = (prefix = '', what = 'image, model, prompt and options') => opt('--cache', `${prefix}reuse answers for the same ${what} [KIMI_VISION_CACHE=1]`);
 export const shardOption = (prefix = '', what = 'describe') => opt('--shard <i/n>', `${prefix}${what} only shard i of n (a stable split by path, for CI matrices)`);
 
 /** --write and its companions for sidecars next to each image. */

@@ -9,6 +9,7 @@ import type { SetExit } from './options.js';
 import { registerBatch } from './register/batch.js';
 import { registerBalance, registerConfig, registerModels, registerSessions } from './register/account.js';
 import { registerChat, registerDescribe } from './register/describe.js';
+import { registerDiff } from './register/diff.js';
 
 /** Set in dist/ by scripts/build.mjs, so a run reads no package.json. */
 declare const KV_VERSION: string | undefined;
@@ -24,6 +25,7 @@ type Register = (program: Command, io: Io, setExit: SetExit) => void;
 /** Each command as it registers itself on the program (cli/register/). */
 const COMMANDS: Record<string, Register> = {
   describe: registerDescribe,
+  diff: registerDiff,
   chat: registerChat,
   sessions: registerSessions,
   models: registerModels,

@@ -6,6 +6,7 @@
 // body writer streams them from disk. The expectation is quoted as a JSON string: whatever it
 // says, it cannot read as part of the instruction around it.
 import type { Image } from '../inputs/image.js';
+import { assistantTurn } from '../request/history.js';
 import type { Message } from '../request/messages.js';
 import { CHANGE_KINDS } from './answer.js';
 import type { LocalFacts, Size } from './pixels.js';
@@ -89,11 +90,46 @@ export function percentWords(p: number): string {
   return `${Number(p.toFixed(2))}%`;
 }
 
-/** The messages of the one retry: the conversation, the answer that failed the check, and what was wrong. */
-export function retryMessages(messages: readonly Message[], answer: string, problem: string): Message[] {
+/**
+ * The messages of the one retry: the conversation, the answer that failed the check, and what was
+ * wrong. The answer goes back as the model's turn with its reasoning, which the K3 models refuse
+ * a history without (request/history.ts drops it again for the models that do not take it).
+ */
+export function retryMessages(messages: readonly Message[], answer: string, problem: string, reasoning = ''): Message[] {
   return [
     ...messages,
-    { role: 'assistant', content: answer },
+    assistantTurn(answer, reasoning, []),
     { role: 'user', content: `That answer is wrong: ${problem}. Reply with only the corrected JSON object.` },
   ];
+}
+
+export const ADDED_LABEL = 'Added:';
+export const REMOVED_LABEL = 'Removed:';
+
+/**
+ * --describe-new: a file on one side only, described alone in the same JSON shape, so its record
+ * reads like a pair's. There is no before and after to compare, so no expectation is asked about
+ * (as_expected is null) and changes stays empty: the summary says what the screen shows.
+ */
+export function aloneMessages(side: 'added' | 'removed', image: Image, ask: DiffAsk): Message[] {
+  const messages: Message[] = [];
+  if (ask.system) messages.push({ role: 'system', content: ask.system });
+  const label = side === 'added' ? ADDED_LABEL : REMOVED_LABEL;
+  messages.push({ role: 'user', content: [{ type: 'text', text: label }, { type: 'media', image }, { type: 'text', text: aloneInstruction(side, ask) }] });
+  return messages;
+}
+
+export function aloneInstruction(side: 'added' | 'removed', ask: Pick<DiffAsk, 'prompt'>): string {
+  const label = side === 'added' ? ADDED_LABEL : REMOVED_LABEL;
+  const where = side === 'added' ? 'is new: it has no earlier version to compare with' : 'was removed: it has no later version to compare with';
+  const paragraphs = [`The image after "${label}" is a screen that ${where}. Say what it shows, in one or two sentences.`];
+  const extra = ask.prompt?.trim();
+  if (extra) paragraphs.push(extra);
+  paragraphs.push(
+    [
+      'Answer with only a JSON object of this shape, nothing before or after it:',
+      '{"changed": true, "summary": "what the screen shows", "changes": [], "as_expected": null}',
+    ].join('\n'),
+  );
+  return paragraphs.join('\n\n');
 }

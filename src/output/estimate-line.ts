@@ -16,8 +16,11 @@ export interface EstimateLineOptions {
   images: number;
   model: string;
   priced: boolean;
-  /** One request per image: how many of the inputs are not sent (cached, or skipped by --skip-existing). */
-  perImage?: { cached: number; skipped: number };
+  /**
+   * One request per image: how many of the inputs are not sent (cached, or skipped by
+   * --skip-existing); `unit` names what one request is about (default "image"; diff: "pair").
+   */
+  perImage?: { cached: number; skipped: number; unit?: string };
 }
 
 /**
@@ -34,5 +37,5 @@ export function estimateLine(e: EstimateView, o: EstimateLineOptions): string {
   const { cached, skipped } = o.perImage;
   const aside = [cached && `${formatInt(cached)} cached`, skipped && `${formatInt(skipped)} skipped`].filter(Boolean).join(', ');
   if (o.images === 0) return `nothing to send${aside ? ` (${aside})` : ''}`;
-  return `${plural(o.images, 'image')} to send${aside ? ` (${aside})` : ''} · ${tokens} · ${o.model} · ${price}`;
+  return `${plural(o.images, o.perImage.unit ?? 'image')} to send${aside ? ` (${aside})` : ''} · ${tokens} · ${o.model} · ${price}`;
 }

@@ -40,8 +40,12 @@ export interface RunnerOptions {
   switchModel(failed: string): Promise<string | undefined>;
   /** Item i needs no request (a cache hit, known before it is sent): settle it without one. */
   ready?(i: number): Promise<void> | undefined;
-  /** What the caller does with an item's outcome (its record, sidecar, output). Runs before the slot is freed. */
-  settle(i: number, s: Settled): Promise<void>;
+  /**
+   * What the caller does with an item's outcome (its record, sidecar, output). Runs before the slot
+   * is freed. 'again': the answer calls for one more request of the item (diff's one retry of an
+   * answer that fails its check), sent under the same pace, with the body body(i) then gives.
+   */
+  settle(i: number, s: Settled): Promise<void | 'again'>;
   /** Item i had nothing to send once its turn came (body() gave undefined: answered meanwhile): settle it so. */
   answeredMeanwhile?(i: number): Promise<void>;
   onRetry?(i: number, info: RetryInfo): void;
@@ -117,11 +121,15 @@ export class Runner {
       if (!sent) return this.o.answeredMeanwhile?.(i);
       try {
         const ms = this.o.clock.monotonicMs() - sent.startedAt;
-        if (sent.ok) return await this.o.settle(i, { ok: true, completion: sent.completion, ms, attempts: sent.attempts });
+        if (sent.ok) {
+          if ((await this.o.settle(i, { ok: true, completion: sent.completion, ms, attempts: sent.attempts })) === 'again') continue;
+          return;
+        }
         const switchable = mayFallBack(sent.error, this.o.modelChosen);
         if (switchable && (await this.switchFrom(this.o.model(i)))) continue;
         if (switchable) this.halt('this failure applies to every image');
-        return await this.o.settle(i, { ok: false, error: sent.error, ms, attempts: sent.attempts });
+        await this.o.settle(i, { ok: false, error: sent.error, ms, attempts: sent.attempts });
+        return;
       } finally {
         sent.slot.release();
       }

@@ -1,5 +1,6 @@
-// The answer cache of --cache: content-addressed by everything that changes the answer (image
-// bytes, model, system, prompt, request parameters), so a rerun sends only what is missing.
+// The answer cache of --cache: content-addressed by everything that changes the answer (the bytes
+// of its image or images, model, system, prompt, request parameters), so a rerun sends only what
+// is missing.
 // Entries are written atomically; an unreadable or corrupt entry is a miss, never an error.
 // Never holds the API key: only the answer, its usage and the model that gave it.
 import { nodeCrypto, fsPromises, homeDir } from '../lazy.js';
@@ -24,6 +25,11 @@ export function cacheWanted(flag: boolean | undefined, env: Record<string, strin
 
 export interface KeyParts {
   sha256: string;
+  /**
+   * Every image of a request that holds several (diff's before and after), in order. Absent for
+   * one image, and then left out of the key, so the keys of --each stay what they were.
+   */
+  images?: readonly string[] | undefined;
   model: string;
   system: string | undefined;
   prompt: string;
@@ -36,7 +42,7 @@ export interface KeyParts {
 /** The cache key: sha256 of a canonical JSON of the parts (object keys sorted). */
 export function cacheKey(k: KeyParts): string {
   const { stream: _s, stream_options: _o, ...params } = k.params;
-  const canonical = canonicalJson({ v: VERSION, image: k.sha256, model: k.model, system: k.system ?? null, prompt: k.prompt, prefill: k.prefill ?? null, params });
+  const canonical = canonicalJson({ v: VERSION, image: k.sha256, images: k.images, model: k.model, system: k.system ?? null, prompt: k.prompt, prefill: k.prefill ?? null, params });
   return nodeCrypto().createHash('sha256').update(canonical).digest('hex');
 }
 

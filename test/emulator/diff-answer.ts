@@ -8,6 +8,9 @@
 // (so a test gets true by naming them all, e.g. DIFF_REGIONS.join(', '), and false with any text
 // that names none); false when nothing changed (the expected change did not happen).
 //
+// A file on one side only (--describe-new) is a user message of "Added:" or "Removed:" and its
+// image: its answer says what the screen shows, with no changes and as_expected null.
+//
 // The search covers every user message, so the one retry (the conversation resent with a
 // correction after it) is answered too. malformedDiffReply() makes the first answers bad, through
 // the emulator's `reply` option, to exercise that retry.
@@ -96,10 +99,39 @@ export function diffAnswerFor(req: DiffRequest): DiffAnswerShape {
   return { changed: true, summary, changes, as_expected };
 }
 
+/** A file on one side only, described alone (diff --describe-new): "Added:" or "Removed:", then its image. */
+export interface AloneRequest {
+  side: 'added' | 'removed';
+  image: string;
+}
+
+/** The alone request in a logged body (the last user message shaped like one), or undefined. */
+export function aloneRequestOf(body: unknown): AloneRequest | undefined {
+  const messages = isObj(body) && Array.isArray(body.messages) ? body.messages : [];
+  for (const m of [...messages].reverse()) {
+    if (!isObj(m) || m.role !== 'user' || !Array.isArray(m.content)) continue;
+    const parts = m.content.filter(isObj);
+    const label = parts[0]?.type === 'text' ? String(parts[0].text).trim() : '';
+    const image = imageId(parts[1] ?? {});
+    if ((label === 'Added:' || label === 'Removed:') && image) return { side: label === 'Added:' ? 'added' : 'removed', image };
+  }
+  return undefined;
+}
+
+/** What a screen on one side shows: two regions chosen by its hash; no changes, no expectation. */
+export function aloneAnswerFor(req: AloneRequest): DiffAnswerShape {
+  const seed = createHash('sha256').update(req.image).digest();
+  const first = (seed[0] as number) % DIFF_REGIONS.length;
+  const second = (first + 1 + ((seed[1] as number) % (DIFF_REGIONS.length - 1))) % DIFF_REGIONS.length;
+  return { changed: true, summary: `A screen that was ${req.side}: it shows ${DIFF_REGIONS[first]} and ${DIFF_REGIONS[second]}.`, changes: [], as_expected: null };
+}
+
 /** The emulator's hook: the answer text of a diff request, undefined for any other request. */
 export function diffAnswer(ctx: Pick<ReplyContext, 'body'>): string | undefined {
   const req = diffRequestOf(ctx.body);
-  return req ? JSON.stringify(diffAnswerFor(req)) : undefined;
+  if (req) return JSON.stringify(diffAnswerFor(req));
+  const alone = aloneRequestOf(ctx.body);
+  return alone ? JSON.stringify(aloneAnswerFor(alone)) : undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkDiffAnswer, diffResponseFormat } from '../../src/diff/answer.js';
 import { resolvePairs } from '../../src/diff/pairs.js';
 import type { LocalFacts } from '../../src/diff/pixels.js';
-import { diffMessages, retryMessages, type DiffAsk } from '../../src/diff/prompt.js';
+import { aloneMessages, diffMessages, retryMessages, type DiffAsk } from '../../src/diff/prompt.js';
 import type { Message } from '../../src/request/messages.js';
 import { bodyToString, planBody } from '../../src/request/body.js';
 import { DIFF_REGIONS, malformedDiffReply } from '../emulator/diff-answer.js';
@@ -86,6 +86,19 @@ describe('the emulator answering diff requests', () => {
     const retry = retryMessages(r.messages, first, check.ok ? '' : check.problem);
     expect(checkDiffAnswer(await send(emu, r.params, retry), false).ok).toBe(true);
     expect(emu.chatRequests()).toHaveLength(2);
+  });
+
+  it('answers a file described alone (--describe-new) with what it shows: no changes, as_expected null; the same file, the same answer', async () => {
+    const emu = await emulator();
+    const { entries } = await resolvePairs(['fixtures/diff/color/before.png', 'fixtures/diff/color/after.png'], ROOT);
+    const e = entries[0];
+    if (e?.status !== 'pair') throw new Error('not a pair');
+    const params = { model: 'kimi-k2.6', thinking: { type: 'disabled' }, response_format: diffResponseFormat('kimi-k2.6', false) };
+    const added = await send(emu, params, aloneMessages('added', e.after, {}));
+    expect(checkDiffAnswer(added, false).ok).toBe(true);
+    expect(JSON.parse(added)).toMatchObject({ changed: true, summary: expect.stringMatching(/^A screen that was added: it shows /), changes: [], as_expected: null });
+    expect(await send(emu, params, aloneMessages('added', e.after, {}))).toBe(added);
+    expect(JSON.parse(await send(emu, params, aloneMessages('removed', e.before, {}))).summary).toMatch(/^A screen that was removed: /);
   });
 
   it('leaves other requests alone: a plain describe still gets the default description', async () => {

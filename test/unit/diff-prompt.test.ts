@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolvePairs } from '../../src/diff/pairs.js';
 import type { LocalFacts } from '../../src/diff/pixels.js';
-import { diffInstruction, diffMessages, factsSentence, percentWords, retryMessages } from '../../src/diff/prompt.js';
+import { aloneInstruction, aloneMessages, diffInstruction, diffMessages, factsSentence, percentWords, retryMessages } from '../../src/diff/prompt.js';
 import { bodyToString, planBody } from '../../src/request/body.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -115,5 +115,32 @@ describe('retryMessages', () => {
       { role: 'assistant', content: '{"changed": 1}' },
       { role: 'user', content: 'That answer is wrong: "changed" is 1: it must be true or false. Reply with only the corrected JSON object.' },
     ]);
+  });
+});
+
+describe('retryMessages with reasoning', () => {
+  it('the failed answer goes back as the model turn with its reasoning (K3 needs it; request/history.ts drops it for others)', () => {
+    const first = [{ role: 'user' as const, content: 'x' }];
+    expect(retryMessages(first, '{"changed": 1}', 'bad', 'I compared the two screens.')[1]).toEqual({ role: 'assistant', content: '{"changed": 1}', reasoning_content: 'I compared the two screens.' });
+  });
+});
+
+describe('aloneMessages (--describe-new)', () => {
+  it.each([
+    ['added', 'Added:', 'is new: it has no earlier version'],
+    ['removed', 'Removed:', 'was removed: it has no later version'],
+  ] as const)('%s: "%s", the image, then the instruction with the same shape and as_expected null', async (side, label, words) => {
+    const e = await colorPair();
+    const [system, user] = aloneMessages(side, e.after, { system: 'Be brief.', prompt: 'Ignore the clock.', expect: 'a blue button' });
+    expect(system).toEqual({ role: 'system', content: 'Be brief.' });
+    const parts = user?.content as any[];
+    expect(parts.map((p) => p.type)).toEqual(['text', 'media', 'text']);
+    expect(parts[0]).toEqual({ type: 'text', text: label });
+    expect(parts[1].image).toBe(e.after);
+    expect(parts[2].text).toBe(aloneInstruction(side, { prompt: 'Ignore the clock.' }));
+    expect(parts[2].text).toContain(words);
+    expect(parts[2].text).toContain('Ignore the clock.');
+    expect(parts[2].text).toContain('{"changed": true, "summary": "what the screen shows", "changes": [], "as_expected": null}');
+    expect(parts[2].text).not.toContain('a blue button'); // no before and after to check it against
   });
 });
