@@ -3,6 +3,7 @@
 // whatever fails later; Ctrl-C and --fail-fast stop what is in flight and start nothing new.
 import { sleep, type MoonshotClient } from '../api/client.js';
 import { explainApiError } from '../api/explain.js';
+import { outputLimit } from '../api/output-limit.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../api/retry.js';
 import { mayFallBack } from '../client/fallback.js';
 import { terminalClient } from '../client/terminal-client.js';
@@ -97,7 +98,8 @@ export class EachRun {
     let planned: Plan | undefined;
     const plan = (): Plan => (planned?.model === this.models.model ? planned : (planned = planImage(this.job, img, this.models.model, this.models.response)));
     const ctx: SendContext = {
-      client: this.client,
+      // An answer may be as long as this image's request allows, and no longer (api/output-limit.ts).
+      client: { chat: (body, stream, h) => this.client.chat(body, stream, { ...h, limit: outputLimit(plan().model, this.job.o.maxTokens) }) },
       pace: this.pace,
       clock: this.clock,
       signal: this.stop.signal,
