@@ -99,6 +99,7 @@ describe('wire faults a correct client reads through', () => {
     const r = await each();
     expect(r.code).toBe(0);
     expect(records(r.stdout).map((x) => [x.path, x.text, x.error])).toEqual(NAMES.map((n) => [n, `About ${n}.`, null]));
+    expect(emu.chatRequests()).toHaveLength(3); // read the first time, not retried until the fault was gone
     expect(cached()).toHaveLength(3);
   });
 });

@@ -53,6 +53,7 @@ describe('Content-Type in another case', () => {
     clean(r);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${ANSWER}\n`);
+    expect(emu.chatRequests()).toHaveLength(1); // read the first time, not retried until the fault was gone
   });
 });
 
@@ -73,6 +74,8 @@ describe('a Content-Encoding the client did not ask for', () => {
     clean(r);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${ANSWER}\n`);
+    expect(r.stderr).not.toMatch(/retrying/);
+    expect(emu.chatRequests()).toHaveLength(1); // decoded the first time, not retried until the fault was gone
   });
 
   it('a compressed error body is decoded too: its message and exit code', async () => {
