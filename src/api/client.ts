@@ -1,11 +1,16 @@
 // The Moonshot client: one POST per attempt, SSE or JSON answers, typed errors, and the retry loop.
-import type { Readable } from 'node:stream';
-import { nodeStream } from '../lazy.js';
 import type { Dispatcher, FormData } from 'undici';
-import { ApiError, KvError, NetworkError, UsageError } from '../errors.js';
-import { applyChunk, emptyCompletion, fromBody, type Completion, type Delta } from './completion.js';
+import { ApiError, KvError, NetworkError } from '../errors.js';
+import { isPathNotFound, redirectError, wrongBaseUrl } from './base-url.js';
+import { bodyStream, type Body } from './body-stream.js';
+import { applyChunk, emptyCompletion, type Completion, type Delta } from './completion.js';
+import { apiErrorFrom } from './error-body.js';
+import { header, mediaType, requestIdOf } from './headers.js';
 import { DEFAULT_TIMEOUTS, loadUndici, makeDispatcher, networkError, type Timeouts } from './http.js';
-import { DEFAULT_MAX_ATTEMPTS, nextStep, parseRetryAfter } from './retry.js';
+import { answerBytesLimit, endlessAnswer, outputChars, outputLimit, OutputMeter, type OutputLimit } from './output-limit.js';
+import { chatCompletion, readJson } from './json-answer.js';
+import { closeBody, decodedBody, FILE_BODY_BYTES, JSON_BODY_BYTES, readAtMost } from './read-body.js';
+import { DEFAULT_MAX_ATTEMPTS, nextStep } from './retry.js';
 import { parseSse } from './sse.js';
 
 export interface ClientOptions {
@@ -30,10 +35,7 @@ export interface ClientOptions {
  * stream of its bytes for each attempt. What the bytes are (JSON around images read from disk) is
  * request/body.ts's business.
  */
-export interface Body {
-  bytes: number;
-  chunks(): AsyncIterable<Uint8Array | string>;
-}
+export type { Body };
 
 export interface ChatHandlers {
   onDelta?: (delta: Delta) => void;
@@ -43,6 +45,8 @@ export interface ChatHandlers {
   onResponse?: () => void;
   /** The caller buffers the answer (shows nothing while it streams): a cut stream is retried from scratch. */
   buffered?: boolean;
+  /** The output the request allows (outputLimit(model, --max-tokens)); an answer past it is stopped. */
+  limit?: OutputLimit;
 }
 
 export class MoonshotClient {
@@ -77,11 +81,11 @@ export class MoonshotClient {
     );
   }
 
-  /** GET a JSON document (models, balance). */
+  /** GET a JSON document (models, balance, a batch). */
   async getJson(path: string): Promise<unknown> {
     return this.withRetries(async () => {
       const res = await this.send('GET', path);
-      return readJson(res, this.host);
+      return readJson(res, this.host, JSON_BODY_BYTES, 'a JSON document');
     }, () => false);
   }
 
@@ -89,7 +93,11 @@ export class MoonshotClient {
   async getText(path: string): Promise<string> {
     return this.withRetries(async () => {
       const res = await this.send('GET', path);
-      return res.body.text();
+      try {
+        return (await readAtMost(decodedBody(res, this.host), FILE_BODY_BYTES, this.host, 'a file')).toString('utf8');
+      } finally {
+        closeBody(res.body);
+      }
     }, () => false);
   }
 
@@ -97,7 +105,7 @@ export class MoonshotClient {
   async postJson(path: string, body: unknown): Promise<unknown> {
     return this.withRetries(async () => {
       const res = await this.send('POST', path, JSON.stringify(body), 'application/json');
-      return readJson(res, this.host);
+      return readJson(res, this.host, JSON_BODY_BYTES, 'a JSON document');
     }, () => false);
   }
 
@@ -105,7 +113,7 @@ export class MoonshotClient {
   async postBody(path: string, body: Body): Promise<unknown> {
     return this.withRetries(async () => {
       const res = await this.send('POST', path, bodyStream(body), 'application/json', body.bytes);
-      return readJson(res, this.host);
+      return readJson(res, this.host, JSON_BODY_BYTES, 'a JSON document');
     }, () => false);
   }
 
@@ -116,7 +124,7 @@ export class MoonshotClient {
       form.set('purpose', purpose);
       form.set('file', data, filename);
       const res = await this.send('POST', '/files', form);
-      const body = (await readJson(res, this.host)) as { id?: unknown };
+      const body = (await readJson(res, this.host, JSON_BODY_BYTES, 'a JSON document')) as { id?: unknown };
       if (typeof body.id !== 'string') throw new NetworkError('bad_response', `${this.host} answered the upload without a file id.`);
       return body.id;
     }, () => false);
@@ -141,7 +149,13 @@ export class MoonshotClient {
   private async send(method: 'GET' | 'POST', path: string, body?: string | AsyncIterable<Uint8Array | string> | FormData, type?: string, length?: number) {
     const elapsed = this.o.monotonicMs ?? (() => performance.now());
     const started = elapsed();
-    const headers: Record<string, string> = { authorization: `Bearer ${this.o.apiKey}`, accept: 'application/json, text/event-stream' };
+    // identity: a compressed answer would need decoding (read-body.ts does it, for servers that
+    // compress anyway), and a stream must reach the screen as it comes, not in zlib's blocks.
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.o.apiKey}`,
+      accept: 'application/json, text/event-stream',
+      'accept-encoding': 'identity',
+    };
     if (type) headers['content-type'] = type;
     if (length !== undefined) headers['content-length'] = String(length);
     try {
@@ -155,10 +169,14 @@ export class MoonshotClient {
         dispatcher: await this.dispatcher,
         signal: this.o.signal ?? null,
       });
-      const id = header(res.headers, 'msh-request-id') ?? header(res.headers, 'x-trace-id');
+      const id = requestIdOf(res.headers);
       this.o.debug?.(`${method} ${path} -> ${res.statusCode} in ${Math.round(elapsed() - started)} ms${id ? ` (request id ${id})` : ''}`);
+      if (res.statusCode >= 300 && res.statusCode < 400) {
+        closeBody(res.body);
+        throw redirectError(this.baseUrl, method, path, res.statusCode, header(res.headers, 'location'));
+      }
       if (res.statusCode >= 400) {
-        const err = await apiErrorFrom(res, (this.o.epochMs ?? Date.now)());
+        const err = await apiErrorFrom(res, this.host, (this.o.epochMs ?? Date.now)());
         throw isPathNotFound(err, path) ? wrongBaseUrl(this.baseUrl, method, path) : err;
       }
       return res;
@@ -172,25 +190,29 @@ export class MoonshotClient {
   private async chatOnce(body: Body, stream: boolean, h: ChatHandlers, shown: () => boolean): Promise<Completion> {
     const res = await this.send('POST', '/chat/completions', bodyStream(body, h.onSent), 'application/json', body.bytes);
     h.onResponse?.();
-    const type = header(res.headers, 'content-type') ?? '';
+    const limit = h.limit ?? outputLimit();
     const c = emptyCompletion();
     try {
-      if (!type.includes('text/event-stream')) {
-        const body = await readJson(res, this.host);
-        const whole = fromBody(body);
+      if (mediaType(res.headers) !== 'text/event-stream') {
+        const whole = chatCompletion(await readJson(res, this.host, answerBytesLimit(limit), 'an answer'), this.host);
         h.onDelta?.({ text: whole.text, reasoning: whole.reasoning });
         return whole;
       }
       if (!stream) this.o.debug?.('the API streamed an answer that was asked for whole');
-      const events = parseSse(res.body);
+      const events = parseSse(decodedBody(res, this.host));
+      const meter = new OutputMeter(limit);
       let end = await events.next();
-      for (; !end.done; end = await events.next()) h.onDelta?.(applyChunk(c, end.value));
+      for (; !end.done; end = await events.next()) {
+        h.onDelta?.(applyChunk(c, end.value));
+        const past = meter.over(outputChars(c));
+        if (past !== undefined) throw endlessAnswer(this.host, limit, past, shown());
+      }
       if (!end.value.done && c.finishReason === undefined) {
         throw new NetworkError('incomplete', `the answer from ${this.host} ended early.${shown() ? ' The answer above is incomplete.' : ''}`, 'Try again.', shown());
       }
       return c;
     } catch (err) {
-      res.body.destroy();
+      closeBody(res.body);
       if (err instanceof ApiError || err instanceof NetworkError) {
         if (shown() && err instanceof NetworkError && !err.partial) {
           throw new NetworkError(err.code, `${err.message} The answer above is incomplete.`, err.hint, true, false);
@@ -203,103 +225,12 @@ export class MoonshotClient {
   }
 }
 
-/**
- * A fresh body for each attempt; `onSent` when its last byte has been taken. An async iterable, not a
- * Readable: undici writes each chunk to the socket as it comes and asks for the next once the socket
- * takes more, and a Readable would turn the base64 strings back into Buffers (see request/body.ts).
- */
-function bodyStream(body: Body, onSent?: () => void): AsyncIterable<Uint8Array | string> {
-  async function* chunks(): AsyncGenerator<Uint8Array | string> {
-    yield* body.chunks();
-    onSent?.();
-    setImmediate(warmAnswerPath);
-  }
-  return chunks();
-}
-
-let warmed = false;
-/**
- * Runs the answer's path (a byte stream read as events, each applied to a completion) once over a
- * made-up event, while the server thinks: the first real event then meets code that is already
- * compiled, which took ~4 ms off the time from the first answer byte on the socket to stdout. Once
- * per process, after the body is sent, so it never delays the request.
- */
-function warmAnswerPath(): void {
-  if (warmed) return;
-  warmed = true;
-  const event = Buffer.from('data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"·"}}]}\n\ndata: [DONE]\n\n');
-  void (async () => {
-    const c = emptyCompletion();
-    for await (const chunk of parseSse(nodeStream().Readable.from([event], { objectMode: false }))) applyChunk(c, chunk);
-  })().catch(() => undefined);
-}
-
 function hostOf(url: string): string {
   try {
     return new URL(url).host;
   } catch {
     return url;
   }
-}
-
-function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-async function readJson(res: Dispatcher.ResponseData, host: string): Promise<unknown> {
-  const text = await res.body.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    const type = header(res.headers, 'content-type') ?? 'unknown type';
-    throw new NetworkError('bad_response', `${host} answered with ${type} that is not the API's JSON.`, 'Check --base-url: it should end in /v1 of a Moonshot-compatible API.');
-  }
-}
-
-/**
- * A 404 for the path itself, not for a model, batch or file: not Moonshot's resource_not_found_error
- * (a gateway's page), or one naming the path. Every path kimi-vision calls exists under the right
- * base URL, so this means the base URL is wrong (most often: it lacks /v1).
- */
-function isPathNotFound(err: ApiError, path: string): boolean {
-  return err.status === 404 && (err.type !== 'resource_not_found_error' || err.message.includes(path));
-}
-
-function wrongBaseUrl(baseUrl: string, method: string, path: string): UsageError {
-  const url = new URL(baseUrl);
-  const lacksV1 = !/\/v1$/.test(url.pathname);
-  // Credentials in the URL are never shown.
-  if (url.username) url.username = '***';
-  if (url.password) url.password = '***';
-  const shown = url.href.replace(/\/+$/, '');
-  return new UsageError(
-    `${shown} does not look like the API's base URL: ${method} ${path} answered 404 Not Found.`,
-    lacksV1
-      ? `Moonshot's base URL ends in /v1: try ${shown}/v1 (--base-url, MOONSHOT_BASE_URL or \`kimi-vision config set base_url\`).`
-      : 'Check the host and path of --base-url / MOONSHOT_BASE_URL: e.g. https://api.moonshot.cn/v1 or https://api.moonshot.ai/v1.',
-  );
-}
-
-/** Moonshot's error body `{"error":{"type","message"}}` as an ApiError (any body tolerated). */
-async function apiErrorFrom(res: Dispatcher.ResponseData, epochMs: number): Promise<ApiError> {
-  const text = await res.body.text().catch(() => '');
-  let type = '';
-  let message = '';
-  try {
-    const e = (JSON.parse(text) as { error?: { type?: unknown; message?: unknown } }).error;
-    type = typeof e?.type === 'string' ? e.type : '';
-    message = typeof e?.message === 'string' ? e.message : '';
-  } catch {
-    // not JSON: keep the status line
-  }
-  return new ApiError({
-    status: res.statusCode,
-    type,
-    message: message || `HTTP ${res.statusCode}${text ? `: ${text.slice(0, 120).trim()}` : ''}`,
-    requestId: header(res.headers, 'msh-request-id') ?? header(res.headers, 'x-trace-id'),
-    retryAfterMs: parseRetryAfter(header(res.headers, 'retry-after'), epochMs),
-  });
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

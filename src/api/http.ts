@@ -16,6 +16,9 @@ export interface Timeouts {
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 120_000, idleMs: 120_000 };
 
+/** Response headers larger than this are refused by undici's parser: Node's default, set here so the message can say it. */
+export const MAX_HEADER_BYTES = 16 * 1024;
+
 /** undici, loaded on first use: it costs more start-up time than the rest of the CLI together.
  *  (Bundled, a lazily loaded CommonJS module arrives as its `default` export.) */
 export function loadUndici(): Promise<typeof import('undici')> {
@@ -33,7 +36,7 @@ let undici: Promise<typeof import('undici')> | undefined;
  */
 export async function makeDispatcher(t: Timeouts, env: Record<string, string | undefined>): Promise<Dispatcher> {
   const undici = await loadUndici();
-  const opts = { connect: { timeout: t.connectMs }, headersTimeout: t.headersMs, bodyTimeout: t.idleMs };
+  const opts = { connect: { timeout: t.connectMs }, headersTimeout: t.headersMs, bodyTimeout: t.idleMs, maxHeaderSize: MAX_HEADER_BYTES };
   if (!proxyConfigured(env)) return new undici.Agent(opts);
   return proxyRouter(undici, opts, env);
 }
@@ -72,6 +75,13 @@ export function networkError(err: unknown, host: string, timeouts: Timeouts, par
   if (code === 'UND_ERR_BODY_TIMEOUT') return m(`the answer from ${where} stalled for ${s(timeouts.idleMs)}.`, 'Try again; raise --timeout for slow models.');
   if (TLS_CODES.test(code)) {
     return m(`TLS handshake with ${where} failed (${code}).`, 'If a proxy or private CA signs this host, point NODE_EXTRA_CA_CERTS at its certificate.', false);
+  }
+  if (code === 'UND_ERR_HEADERS_OVERFLOW') {
+    // Not retried: the same server sends the same headers, and a chat request would be paid again.
+    return m(`${where} sent headers larger than ${MAX_HEADER_BYTES / 1024} KiB, more than kimi-vision reads.`, 'The API sends small headers: a proxy or gateway in between may add these; check --base-url and HTTPS_PROXY.', false);
+  }
+  if (code.startsWith('Z_')) {
+    return m(`the answer from ${where} could not be decompressed (${code}).`, 'Try again; if it keeps happening, a proxy or gateway in between may be damaging answers.');
   }
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') {
     return m(`the connection to ${where} was closed unexpectedly.`, 'Try again.');

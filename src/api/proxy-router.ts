@@ -7,7 +7,7 @@ import type { Dispatcher } from 'undici';
 import { proxyFor, type ProxyChoice } from './proxy.js';
 
 type Undici = typeof import('undici');
-type AgentOptions = { connect: { timeout: number }; headersTimeout: number; bodyTimeout: number };
+type AgentOptions = { connect: { timeout: number }; headersTimeout: number; bodyTimeout: number; maxHeaderSize: number };
 
 const PROXY = Symbol.for('kimi-vision.proxy');
 

@@ -1,7 +1,11 @@
 // Server-sent events: bytes in, JSON payloads out. `data: [DONE]` ends the stream; an `error`
 // payload throws. Bytes may be split anywhere (inside a UTF-8 character, a line or a CRLF).
+// As the specification says (html.spec.whatwg.org, server-sent events): unknown fields, a line with
+// no colon (a bare `keepalive`), a `retry:` that is not digits and blocks without data are ignored;
+// LF, CRLF and CR all end lines, also a CR that is the stream's very last byte.
 import { createParser } from 'eventsource-parser';
-import { ApiError, NetworkError } from '../errors.js';
+import { NetworkError } from '../errors.js';
+import { errorInBody } from './error-body.js';
 
 export interface SseEnd {
   /** True when `data: [DONE]` arrived: the only reliable end marker. */
@@ -27,8 +31,10 @@ export async function* parseSse(
       if (!done) queue.push(event.data);
       if (event.data.trim() === '[DONE]') done = true;
     },
-    onError: () => {
-      overflow = true;
+    // eventsource-parser reports what the specification ignores (unknown-field, invalid-retry)
+    // through onError too; only a line past the buffer limit is a failure.
+    onError: (err) => {
+      if (err.type === 'max-buffer-size-exceeded') overflow = true;
     },
     maxBufferSize: MAX_EVENT_CHARS,
   });
@@ -46,7 +52,11 @@ export async function* parseSse(
     if (done) return { done: true };
   }
   parser.feed(decoder.decode());
-  parser.feed('\n\n'); // a last event without its blank line still counts
+  // The end of the stream ends the last line and the last event: a last event without its blank
+  // line still counts. eventsource-parser keeps a final CR pending (it could begin a CRLF), and
+  // dispatches nothing of it even when reset with consume: '\n' completes that CR as a CRLF (no
+  // new line), then the blank line ends the event.
+  parser.feed('\n\n');
   yield* drain();
   return { done };
 }
@@ -59,37 +69,7 @@ export function decodeEvent(data: string): unknown {
     const sample = data.length > 60 ? `${data.slice(0, 60)}…` : data;
     throw new NetworkError('bad_event', `The API sent an event that is not JSON: ${sample}`, 'Try again; if it keeps happening, use --no-stream.');
   }
-  const error = (payload as { error?: { type?: unknown; message?: unknown; code?: unknown } } | null)?.error;
-  if (error && typeof error === 'object') {
-    const type = typeof error.type === 'string' ? error.type : 'server_error';
-    throw new ApiError({
-      status: statusForType(type, error.code),
-      type,
-      message: typeof error.message === 'string' ? error.message : 'The API reported an error mid-stream.',
-    });
-  }
+  const error = errorInBody(payload);
+  if (error) throw error;
   return payload;
-}
-
-/** A status for an error that came without one (inside a stream), so it maps to the right exit code. */
-export function statusForType(type: string, code?: unknown): number {
-  if (typeof code === 'number' && code >= 400 && code < 600) return code;
-  switch (type) {
-    case 'invalid_request_error':
-    case 'content_filter':
-      return 400;
-    case 'invalid_authentication_error':
-    case 'incorrect_api_key_error':
-      return 401;
-    case 'permission_denied_error':
-      return 403;
-    case 'resource_not_found_error':
-      return 404;
-    case 'exceeded_current_quota_error':
-    case 'rate_limit_reached_error':
-    case 'engine_overloaded_error':
-      return 429;
-    default:
-      return 500;
-  }
 }

@@ -3,6 +3,7 @@
 // while the model thinks; and the one retry of a JSON answer that fails its schema.
 import type { MoonshotClient } from '../api/client.js';
 import type { Completion } from '../api/completion.js';
+import { outputLimit } from '../api/output-limit.js';
 import { EXIT, KvError } from '../errors.js';
 import { formatBytes, plural } from '../format.js';
 import type { Image } from '../inputs/image.js';
@@ -29,6 +30,7 @@ export async function sendTurn(client: MoonshotClient, plan: Plan, t: Turn): Pro
   const media = plan.body.segments.filter((s): s is Image => !Buffer.isBuffer(s));
   await term.startSpinner(`Sending ${plural(media.length, 'image')} (${formatBytes(plan.body.bytes)}) to ${plan.model}…`);
   const completion = await client.chat(bodySource(plan.body), o.stream, {
+    limit: outputLimit(plan.model, o.maxTokens),
     onSent: () => {
       term.setSpinnerText(`Waiting for ${plan.model}…`);
       // Files not hashed yet are hashed while the model thinks, off the send's path (the session

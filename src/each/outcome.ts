@@ -39,7 +39,8 @@ export async function recordAnswer(job: Job, img: Image, plan: Plan, c: Answer, 
   const problem = await checkAnswer(answer, s.maxChars, at.response);
   if (problem) return { record: failureRecord(img, problem, { model: answer.model ?? plan.model, currency, ms: at.ms }), spent, hint: problem.hint };
   const record = successRecord(img, answer, { model: plan.model, currency, ms: at.ms, cached: at.cached });
-  if (job.cache && !at.cached) {
+  // An empty answer is no answer to keep (a server that sent [DONE] and nothing else): a rerun asks again.
+  if (job.cache && !at.cached && record.text.trim()) {
     const entry = { model: record.model, text: record.text, finish_reason: record.finish_reason ?? 'stop', usage: record.usage };
     await job.cache.put(cacheKeyOf(job, img, plan), entry).catch((err: Error) => warnOnce(job, 'cache', `the cache in ${job.cache?.dir} cannot be written (${err.message}); answers are not kept.`));
   }

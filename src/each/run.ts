@@ -63,6 +63,7 @@ export class EachRun {
       maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       stream: o.stream,
       client: this.client,
+      maxTokens: o.maxTokens,
       clock: { monotonicMs: io.monotonicMs, sleep },
       signal: io.signal,
       modelChosen: settings.modelChosen,

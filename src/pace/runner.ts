@@ -5,6 +5,7 @@
 // model asks the caller for another model and holds every new request until it answers.
 import type { Body, ChatHandlers } from '../api/client.js';
 import type { Completion } from '../api/completion.js';
+import { outputLimit } from '../api/output-limit.js';
 import { mayFallBack } from '../client/fallback.js';
 import { forEachBounded } from '../concurrency.js';
 import { ApiError } from '../errors.js';
@@ -24,6 +25,8 @@ export interface RunnerOptions {
   concurrency: number;
   rpm?: number | undefined;
   maxAttempts: number;
+  /** --max-tokens: with the model, how long an answer may be before it counts as endless (api/output-limit.ts). */
+  maxTokens?: number | undefined;
   stream: boolean;
   client: RunnerClient;
   clock: Clock;
@@ -101,7 +104,7 @@ export class Runner {
 
   private async send(i: number): Promise<void> {
     const ctx = {
-      client: this.o.client,
+      client: { chat: (body: Body, stream: boolean, h?: ChatHandlers) => this.o.client.chat(body, stream, { ...h, limit: outputLimit(this.o.model(i), this.o.maxTokens) }) },
       pace: this.pace,
       clock: this.o.clock,
       signal: this.stop.signal,

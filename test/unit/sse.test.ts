@@ -87,6 +87,40 @@ describe('parseSse framing', () => {
   });
 });
 
+describe('parseSse follows the SSE specification', () => {
+  const eols = [['LF', '\n'], ['CRLF', '\r\n'], ['CR', '\r']] as const;
+  /** Two data events among lines the specification says to ignore, ended by [DONE]. */
+  const odd = (eol: string) =>
+    [`event: ping`, ``, `id: 7`, `foo: bar`, `data: ${chunk('a')}`, ``, `keepalive`, ``, `retry: abc`, `: ping`, `data: ${chunk('b')}`, ``,
+      `retry: 3000`, ``, `keepalive`, `data: [DONE]`, ``].map((l) => l + eol).join('');
+
+  it.each(eols)('%s: unknown fields, a bare keepalive, a bad retry, id and event blocks without data are ignored', async (_name, eol) => {
+    for (const sizes of [[1 << 20], [1], [2, 5, 3]]) {
+      const { c, done } = await fold(odd(eol), sizes);
+      expect(c.text).toBe('ab');
+      expect(done).toBe(true);
+    }
+  });
+
+  it.each(eols)('%s: the last event counts even without its blank line, and so does a stream ending with a bare CR', async (_name, eol) => {
+    for (const sizes of [[1 << 20], [1], [4]]) {
+      expect((await fold(`data: ${chunk('a')}${eol}${eol}data: ${chunk('b')}${eol}`, sizes)).c.text).toBe('ab');
+      expect((await fold(`data: ${chunk('a')}${eol}${eol}data: ${chunk('b')}`, sizes)).c.text).toBe('ab');
+    }
+  });
+
+  it('a data field split over lines is joined with a newline, as the specification says', async () => {
+    const { c } = await fold(`data: {"choices":[{"index":0,\ndata: "delta":{"content":"x"}}]}\n\n`);
+    expect(c.text).toBe('x');
+  });
+
+  it('a line that never ends is still refused at 16 MiB', async () => {
+    const err = await fold(`data: "${'x'.repeat(17 * 1024 * 1024)}`, [1 << 20]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetworkError);
+    expect((err as NetworkError).message).toBe('The API sent an event longer than 16 MiB.');
+  });
+});
+
 describe('usage placement', () => {
   it('reads usage from the choice, from the top level, and lets the last win', () => {
     const c = emptyCompletion();

@@ -1,0 +1,41 @@
+// The request body as undici takes it, and the warm-up of the answer's path while the server thinks.
+import { nodeStream } from '../lazy.js';
+import { applyChunk, emptyCompletion } from './completion.js';
+import { parseSse } from './sse.js';
+
+/** A request body: its exact size (sent as Content-Length) and a fresh stream of its bytes per attempt. */
+export interface Body {
+  bytes: number;
+  chunks(): AsyncIterable<Uint8Array | string>;
+}
+
+/**
+ * A fresh body for each attempt; `onSent` when its last byte has been taken. An async iterable, not a
+ * Readable: undici writes each chunk to the socket as it comes and asks for the next once the socket
+ * takes more, and a Readable would turn the base64 strings back into Buffers (see request/body.ts).
+ */
+export function bodyStream(body: Body, onSent?: () => void): AsyncIterable<Uint8Array | string> {
+  async function* chunks(): AsyncGenerator<Uint8Array | string> {
+    yield* body.chunks();
+    onSent?.();
+    setImmediate(warmAnswerPath);
+  }
+  return chunks();
+}
+
+let warmed = false;
+/**
+ * Runs the answer's path (a byte stream read as events, each applied to a completion) once over a
+ * made-up event, while the server thinks: the first real event then meets code that is already
+ * compiled, which took ~4 ms off the time from the first answer byte on the socket to stdout. Once
+ * per process, after the body is sent, so it never delays the request.
+ */
+function warmAnswerPath(): void {
+  if (warmed) return;
+  warmed = true;
+  const event = Buffer.from('data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"·"}}]}\n\ndata: [DONE]\n\n');
+  void (async () => {
+    const c = emptyCompletion();
+    for await (const chunk of parseSse(nodeStream().Readable.from([event], { objectMode: false }))) applyChunk(c, chunk);
+  })().catch(() => undefined);
+}
