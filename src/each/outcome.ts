@@ -1,15 +1,14 @@
 // What becomes of one image's answer in a --each run: checked (content filter, --max-chars, JSON),
 // cached, written as a sidecar, and turned into its record; and how a record reads on stdout.
 import type { Completion } from '../api/completion.js';
-import { EXIT } from '../errors.js';
 import { hasPrice } from '../estimate/estimate.js';
 import { imageFile, type Image } from '../inputs/image.js';
 import type { Plan } from '../plan/plan.js';
 import type { ResponsePlan } from '../request/response.js';
 import { checkAnswer } from '../results/check.js';
 import { jsonlLine, markdownSection, mediaLink, textSection } from '../results/formats.js';
-import { answerCost, failureRecord, ImageFailure, successRecord, type ImageRecord } from '../results/record.js';
-import { writeSidecar } from '../results/sidecar.js';
+import { answerCost, failedAnswerRecord, successRecord, type ImageRecord } from '../results/record.js';
+import { sidecarFailure, writeSidecar } from '../results/sidecar.js';
 import { cacheKeyOf, type Job } from './job.js';
 
 export type Answer = Pick<Completion, 'model' | 'text' | 'finishReason' | 'usage'>;
@@ -34,9 +33,10 @@ export async function recordAnswer(job: Job, img: Image, plan: Plan, c: Answer, 
   const prefix = at.response.prefill && !at.cached ? String(at.response.prefill.content) : '';
   const answer = { ...c, text: prefix + c.text };
   const spent = at.cached ? undefined : spentOn(answer, plan.model, currency);
-  const problem = await checkAnswer(answer, s.maxChars, at.response);
-  if (problem) return { record: failureRecord(img, problem, { model: answer.model ?? plan.model, currency, ms: at.ms }), spent, hint: problem.hint };
   const record = successRecord(img, answer, { model: plan.model, currency, ms: at.ms, cached: at.cached });
+  // A failed check keeps the paid answer in the record (its text, usage and cost: what `spent` counts).
+  const problem = await checkAnswer(answer, s.maxChars, at.response);
+  if (problem) return { record: failedAnswerRecord(record, problem), spent, hint: problem.hint };
   if (job.cache && !at.cached) {
     const entry = { model: record.model, text: record.text, finish_reason: record.finish_reason ?? 'stop', usage: record.usage };
     await job.cache.put(cacheKeyOf(job, img, plan), entry).catch((err: Error) => warnOnce(job, 'cache', `the cache in ${job.cache?.dir} cannot be written (${err.message}); answers are not kept.`));
@@ -46,8 +46,8 @@ export async function recordAnswer(job: Job, img: Image, plan: Plan, c: Answer, 
     try {
       await writeSidecar(record, file, s.write);
     } catch (err) {
-      const e = new ImageFailure(EXIT.input, 'sidecar_failed', `the sidecar ${img.path}.${s.write} cannot be written (${(err as Error).message}).`, 'Check that the folder is writable.');
-      return { record: failureRecord(img, e, { model: record.model, currency, ms: at.ms }), spent, hint: e.hint };
+      const e = sidecarFailure(err, img.path, s.write);
+      return { record: failedAnswerRecord(record, e), spent, hint: e.hint };
     }
   }
   if (!at.cached && !record.text.trim()) term.warn(`${img.path}: the model returned an empty answer.`);
