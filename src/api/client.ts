@@ -7,6 +7,7 @@ import { applyChunk, emptyCompletion, fromBody, type Completion, type Delta } fr
 import { DEFAULT_TIMEOUTS, loadUndici, makeDispatcher, networkError, type Timeouts } from './http.js';
 import { DEFAULT_MAX_ATTEMPTS, nextStep, parseRetryAfter } from './retry.js';
 import { parseSse } from './sse.js';
+import { redactUrl } from '../secrets.js';
 
 export interface ClientOptions {
   baseUrl: string;
@@ -267,12 +268,9 @@ function isPathNotFound(err: ApiError, path: string): boolean {
 }
 
 function wrongBaseUrl(baseUrl: string, method: string, path: string): UsageError {
-  const url = new URL(baseUrl);
-  const lacksV1 = !/\/v1$/.test(url.pathname);
+  const lacksV1 = !/\/v1$/.test(new URL(baseUrl).pathname);
   // Credentials in the URL are never shown.
-  if (url.username) url.username = '***';
-  if (url.password) url.password = '***';
-  const shown = url.href.replace(/\/+$/, '');
+  const shown = redactUrl(baseUrl).replace(/\/+$/, '');
   return new UsageError(
     `${shown} does not look like the API's base URL: ${method} ${path} answered 404 Not Found.`,
     lacksV1
