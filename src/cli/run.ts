@@ -22,12 +22,17 @@ export async function run(argv: string[], given: Io): Promise<number> {
     },
     argv,
   );
+  let failure: { err: unknown } | undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    return outputFailed(given) ? reportOutputFailure(given, io, err) : errorCode(err, io);
+    failure = { err };
   }
-  return outputFailed(given) ? reportOutputFailure(given, io, undefined) : code;
+  // stdout failed: the run was stopped for it, and what the command then threw is that stop.
+  if (failureOf(given.stdout)) return reportOutputFailure(given, io, undefined);
+  if (failure) code = errorCode(failure.err, io);
+  // stderr failed (maybe just now, with the error): what it could not carry goes to stdout.
+  return outputFailed(given) ? reportOutputFailure(given, io, failure?.err) : code;
 }
 
 /**

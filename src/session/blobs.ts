@@ -3,7 +3,7 @@
 // absent; and checked (size, then sha256) before a continued conversation resends one, so a blob
 // damaged later (a disk error, a hand edit, one written in place by an older version) is never sent
 // as the image, and is replaced by the next save of those bytes.
-import { stat } from 'node:fs/promises';
+import { fsPromises } from '../lazy.js';
 import path from 'node:path';
 import { DamagedStateError, InputError } from '../errors.js';
 import { readFileOnce } from '../inputs/read.js';
@@ -24,16 +24,17 @@ export async function storeBlob(dir: string, sha256: string, data: Uint8Array): 
  *  to its name is damaged state (exit 2). */
 export async function checkBlob(file: string, image: { path: string; bytes: number; sha256: string }): Promise<void> {
   const state = await blobState(file, image.bytes, image.sha256);
+  const shown = image.path === '-' ? 'the image from stdin' : image.path;
   if (state === 'gone') {
-    throw new InputError(`${image.path}: its stored copy is gone since it was added to this conversation (${file}).`, 'Start a new conversation (without --continue) with the image again.');
+    throw new InputError(`${shown}: its stored copy is gone since it was added to this conversation (${file}).`, 'Start a new conversation (without --continue) with the image again.');
   }
   if (state === 'damaged') {
-    throw new DamagedStateError(file, `the stored copy of ${image.path} is not the ${image.bytes} bytes whose sha256 names it`, `Start a new conversation with the image again, and remove the damaged copy: rm ${file}`);
+    throw new DamagedStateError(file, `the stored copy of ${shown} is not the ${image.bytes} bytes whose sha256 names it`, `Start a new conversation with the image again, and remove the damaged copy: rm ${file}`);
   }
 }
 
 async function blobState(file: string, bytes: number, sha256: string): Promise<'whole' | 'gone' | 'damaged'> {
-  const st = await stat(file).catch(() => undefined);
+  const st = await fsPromises().stat(file).catch(() => undefined);
   if (!st) return 'gone';
   if (!st.isFile() || st.size !== bytes) return 'damaged';
   const read = await readFileOnce(file, file, st.size).catch(() => undefined);

@@ -96,6 +96,8 @@ async function storeMessage(m: Message, paths: StorePaths): Promise<StoredMessag
       const base: StoredMedia = { type: 'media', path: img.path, mime: img.mime, kind: img.kind, bytes: img.bytes, sha256: await ensureHashed(img) };
       if (img.dimensions) base.dimensions = img.dimensions;
       if (p.url) base.url = p.url;
+      // An image resent from its blob stays a blob reference (checked by its hash when loaded).
+      if (img.source.kind === 'file' && img.source.file === blobFile(paths.blobsDir, img.sha256)) return base;
       if (img.source.kind === 'file') {
         const st = await fsPromises().stat(img.source.file);
         return { ...base, file: img.source.file, mtimeMs: st.mtimeMs };
