@@ -5,14 +5,13 @@
 // tool writes (test/helpers/hostile.ts). Damaged state and concurrent runs: state-damaged.test.ts.
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useEmulator } from '../helpers/emulator.js';
 import { BIN, FIXTURES, ROOT } from '../helpers/cli.js';
-import { clean, filesUnder, hostileHome, kv, ours } from '../helpers/hostile.js';
+import { clean, filesUnder, hostileHome, kv, ours, tempDir } from '../helpers/hostile.js';
 
 const emu = useEmulator();
 beforeEach(() => {
@@ -44,7 +43,7 @@ describe('stdout or stderr that cannot be written', () => {
 
   it('stdout full in --each: the run stops, and what was already done stays (sidecars written before)', async () => {
     const h = home();
-    const dir = mkdtempSync(path.join(tmpdir(), 'kv-hostile-each-'));
+    const dir = tempDir('kv-hostile-each-');
     for (const f of ['small.png', 'photo.jpg', 'screenshot.png']) copyFileSync(path.join(FIXTURES, f), path.join(dir, f));
     const r = await kv(['describe', '--each', '.', '-j', '1', '--write', 'txt'], { env: h.env, cwd: dir, stdout: 'full' });
     expect(r.code).toBe(74);
@@ -123,7 +122,7 @@ describe('state that cannot be written', () => {
 
   it('a sidecar for a 245-byte image name is written (its temporary fits NAME_MAX)', async () => {
     const h = home();
-    const dir = mkdtempSync(path.join(tmpdir(), 'kv-hostile-long-'));
+    const dir = tempDir('kv-hostile-long-');
     const name = `${'a'.repeat(241)}.png`;
     copyFileSync(small, path.join(dir, name));
     const r = await kv(['describe', '--each', '.', '--write', 'json'], { env: h.env, cwd: dir });
@@ -144,7 +143,7 @@ describe('state that cannot be written', () => {
     const blocked = await kv(['batch', 'submit', small], { env: { ...h.env, TMPDIR: path.join(h.dir, 'a-file', 'tmp') } });
     expect(blocked.code).toBe(74);
     expect(blocked.stderr).toMatch(/temporary folder \S+a-file\/tmp: a file is where a folder should be \(ENOTDIR\)/);
-    const tmp = mkdtempSync(path.join(tmpdir(), 'kv-hostile-tmp-'));
+    const tmp = tempDir('kv-hostile-tmp-');
     const full = await kv(['batch', 'submit', small, path.join(FIXTURES, 'photo.jpg')], { env: { ...h.env, TMPDIR: tmp }, fileSizeLimit: 2000 });
     expect(full.code).toBe(74);
     expect(full.stderr).toMatch(/cannot write the batch file to the temporary folder \S+: .*\(EFBIG\)/);
@@ -155,7 +154,7 @@ describe('state that cannot be written', () => {
 
   it('batch submit stopped by SIGTERM while uploading: its temporary folder is gone', async () => {
     const h = home();
-    const tmp = mkdtempSync(path.join(tmpdir(), 'kv-hostile-tmp-'));
+    const tmp = tempDir('kv-hostile-tmp-');
     // A server that takes the upload and never answers.
     const silent = createServer((socket) => socket.on('data', () => child.kill('SIGTERM')));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));

@@ -2,13 +2,25 @@
 // stderr on /dev/full, a file size limit (prlimit --fsize: the disk refuses a write as a full one
 // would), a fresh KIMI_VISION_HOME; and what every case must hold afterwards.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { BIN, ROOT, stripAnsi, type Result } from './cli.js';
 
 export const KEY = 'sk-state-hostile-5e5e5e';
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new folder under the system's temporary folder, removed after the test file. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
 
 export interface Run {
   env?: Record<string, string>;
@@ -23,7 +35,7 @@ export interface Run {
 
 /** A fresh KIMI_VISION_HOME (config, state and cache in one folder), talking to `baseUrl`. */
 export function hostileHome(baseUrl: string): { dir: string; env: Record<string, string> } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'kv-hostile-'));
+  const dir = tempDir('kv-hostile-');
   return { dir, env: { KIMI_VISION_HOME: dir, MOONSHOT_BASE_URL: baseUrl, MOONSHOT_API_KEY: KEY } };
 }
 
