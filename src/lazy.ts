@@ -1,9 +1,9 @@
 // Node built-ins that cost start-up time and that many runs never use, loaded on first use: a dry
 // run on a few screenshots never hashes (node:crypto was ~4 ms of it), reads files synchronously
 // (node:fs/promises, ~2 ms) and sends nothing (node:stream, ~2 ms). For the modules a describe
-// loads; those of other commands (each, batch) import Node's modules directly.
+// loads; those of other commands (each, batch) import Node's modules directly. (The home folder is
+// store/paths.ts's business.)
 let crypto: typeof import('node:crypto') | undefined;
-let os: typeof import('node:os') | undefined;
 let stream: typeof import('node:stream') | undefined;
 let fsp: typeof import('node:fs/promises') | undefined;
 
@@ -21,15 +21,4 @@ export function fsPromises(): typeof import('node:fs/promises') {
 export function nodeStream(): typeof import('node:stream') {
   stream ??= process.getBuiltinModule('node:stream');
   return stream;
-}
-
-/** The user's home folder, for when HOME is not set (node:os is not loaded otherwise). Node's
- *  homedir() is HOME even when empty: then the password database says. */
-export function homeDir(): string {
-  os ??= process.getBuiltinModule('node:os');
-  try {
-    return os.homedir() || os.userInfo().homedir;
-  } catch {
-    return os.homedir();
-  }
 }

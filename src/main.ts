@@ -2,7 +2,7 @@
 // commander program at build time, so they load neither commander nor any command (start-up is most of
 // what they cost). Everything else runs the CLI.
 import { readFileSync } from 'node:fs';
-import { FdWriter } from './output/fd-writer.js';
+import { FdWriter, OutputError } from './output/fd-writer.js';
 
 interface HelpFile {
   version: string;
@@ -28,7 +28,13 @@ export function fastAnswer(args: readonly string[], file: HelpFile | undefined):
 }
 
 function writeAnswer(text: string): void {
-  new FdWriter(1, () => process.stdout, () => process.exit(0)).write(text);
+  const out = new FdWriter(1, () => process.stdout, () => process.exit(0));
+  out.write(text);
+  // stdout on a full disk (or /dev/full): said on stderr, exit 74, as for every other run.
+  if (out.failure) {
+    new FdWriter(2, () => process.stderr, () => {}).write(`error: ${new OutputError('stdout', out.failure).message}\n`);
+    process.exitCode = 74;
+  }
 }
 
 const args = process.argv.slice(2);

@@ -1,6 +1,6 @@
 // Where each setting comes from: flag, then environment, then the config file, then the default.
 import { KvError, EXIT, UsageError } from './errors.js';
-import { checkApiKey } from './secrets.js';
+import { checkApiKey, redactUrl } from './secrets.js';
 import { currencyFor, DEFAULT_MODEL, type Currency } from './models.js';
 
 export const DEFAULT_BASE_URL = 'https://api.moonshot.cn/v1';
@@ -39,16 +39,17 @@ function nonEmpty(v: string | undefined): string | undefined {
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 
-/** A URL, http(s); plain http only on loopback unless --insecure-http (the key would travel in clear). */
+/** A URL, http(s); plain http only on loopback unless --insecure-http (the key would travel in clear).
+ *  Messages show it with the credentials it may carry hidden (`https://***:***@host/v1`). */
 function checkBaseUrl(baseUrl: string, insecureHttp: boolean): void {
   let url: URL;
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new UsageError(`the base URL ${baseUrl} is not a URL.`, 'Use e.g. https://api.moonshot.cn/v1 or https://api.moonshot.ai/v1.');
+    throw new UsageError(`the base URL ${redactUrl(baseUrl)} is not a URL.`, 'Use e.g. https://api.moonshot.cn/v1 or https://api.moonshot.ai/v1.');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UsageError(`the base URL ${baseUrl} must start with https://.`);
+    throw new UsageError(`the base URL ${redactUrl(baseUrl)} must start with https://.`);
   }
   if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && !insecureHttp) {
     throw new UsageError(

@@ -5,8 +5,8 @@ import { explainApiError } from '../api/explain.js';
 import { ApiError, EXIT, KvError } from '../errors.js';
 import { plural } from '../format.js';
 import type { Terminal } from '../output/terminal.js';
-import { failureRecord, ImageFailure, type RecordSubject } from '../results/record.js';
-import { writeSidecar, type SidecarExt } from '../results/sidecar.js';
+import { failedAnswerRecord, type RecordSubject } from '../results/record.js';
+import { sidecarFailure, writeSidecar, type SidecarExt } from '../results/sidecar.js';
 import type { Settings } from '../settings.js';
 import { indexOfCustomId } from './lines.js';
 import type { Manifest, ManifestImage } from './manifest.js';
@@ -69,8 +69,8 @@ export async function finishEntry(e: Entry, write: SidecarExt | undefined, term:
     try {
       await writeSidecar(r, e.file, write);
     } catch (err) {
-      const failure = new ImageFailure(EXIT.input, 'sidecar_failed', `the sidecar ${r.path}.${write} cannot be written (${(err as Error).message}).`, 'Check that the folder is writable.');
-      built = { record: failureRecord(e.subject, failure, { model: r.model, currency: e.ctx.currency, ms: 0 }), spent: built.spent, hint: failure.hint };
+      const failure = sidecarFailure(err, r.path, write);
+      built = { record: failedAnswerRecord(r, failure), spent: built.spent, hint: failure.hint };
     }
   }
   const done = built.record;

@@ -1,13 +1,15 @@
 // The local record of a submitted batch: which image each custom_id stands for, kept in the state
 // dir (…/batches/<batch_id>.json) so `batch fetch` can write results in input order and sidecars
-// next to the images. Holds paths and hashes only, never the key.
-import { readFile } from 'node:fs/promises';
+// next to the images. Holds paths and hashes only, never the key. Written atomically and durably
+// (a batch already paid for is found by it); read back checked: wrong shape is damaged, exit 2.
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { imageFile, type Image } from '../inputs/image.js';
 import type { Currency } from '../models.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { stateDir } from '../store/paths.js';
+import { storePaths } from '../store/paths.js';
+import { count, literal, object, optional, record, string } from '../store/shape.js';
+import { readStateJson } from '../store/state-file.js';
 
 const VERSION = 1;
 
@@ -37,8 +39,21 @@ export interface Manifest {
   images: Record<string, ManifestImage>;
 }
 
+const manifestShape = object({
+  version: literal(VERSION),
+  batch_id: string,
+  input_file_id: string,
+  model: string,
+  currency: literal('CNY', 'USD'),
+  max_chars: optional(count),
+  part: count,
+  parts: count,
+  created_at: string,
+  images: record(object({ path: string, file: optional(string), sha256: string, mime: string, bytes: count })),
+});
+
 export function manifestDir(env: Record<string, string | undefined>): string {
-  return path.join(stateDir(env), 'batches');
+  return storePaths(env).batchesDir;
 }
 
 /** A batch id as a file name: what the API gives is safe, anything else is refused. */
@@ -60,23 +75,13 @@ export function manifestImage(img: Image): ManifestImage {
 
 export async function saveManifest(env: Record<string, string | undefined>, m: Omit<Manifest, 'version'>): Promise<string> {
   const file = manifestPath(env, m.batch_id);
-  await writeFileAtomic(file, `${JSON.stringify({ version: VERSION, ...m }, null, 2)}\n`);
+  await writeFileAtomic(file, `${JSON.stringify({ version: VERSION, ...m }, null, 2)}\n`, { durable: true });
   return file;
 }
 
-/** The manifest of a batch, or undefined when this machine has none (or it is unreadable). */
+/** The manifest of a batch, or undefined when this machine has none. A damaged one: exit 2. */
 export async function loadManifest(env: Record<string, string | undefined>, batchId: string): Promise<Manifest | undefined> {
-  let text: string;
-  try {
-    text = await readFile(manifestPath(env, batchId), 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const m = JSON.parse(text) as Manifest;
-    if (m.version !== VERSION || typeof m.images !== 'object' || m.images === null) return undefined;
-    return m;
-  } catch {
-    return undefined;
-  }
+  const file = manifestPath(env, batchId);
+  const hint = `Remove it (rm ${file}); batch fetch then prints the custom ids instead of paths, and cannot --write.`;
+  return readStateJson(file, manifestShape, { hint })?.value as Manifest | undefined;
 }

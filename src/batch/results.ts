@@ -5,7 +5,7 @@ import { explainApiError } from '../api/explain.js';
 import { ApiError, EXIT, KvError } from '../errors.js';
 import { hasPrice } from '../estimate/estimate.js';
 import { checkAnswer } from '../results/check.js';
-import { answerCost, failureRecord, ImageFailure, successRecord, type ImageRecord, type RecordSubject } from '../results/record.js';
+import { answerCost, failedAnswerRecord, failureRecord, ImageFailure, successRecord, type ImageRecord, type RecordSubject } from '../results/record.js';
 import type { Currency } from '../models.js';
 
 /** Batches carry no JSON Mode (submit has no --json-object / --schema). */
@@ -99,7 +99,9 @@ export async function buildRecord(subject: RecordSubject, outcome: Outcome, ctx:
     cost: answerCost(c, ctx.model, ctx.currency).amount,
     priced: hasPrice(c.model ?? ctx.model, ctx.currency) || hasPrice(ctx.model, ctx.currency),
   };
+  const record = successRecord(subject, c, { ...base, cached: false });
+  // A failed check keeps the paid answer in the record: its text, usage and cost (what `spent` counts).
   const problem = await checkAnswer(c, ctx.maxChars, NO_JSON);
-  if (problem) return { record: failureRecord(subject, problem, { ...base, model: c.model ?? ctx.model }), spent, hint: problem.hint };
-  return { record: successRecord(subject, c, { ...base, cached: false }), spent };
+  if (problem) return { record: failedAnswerRecord(record, problem), spent, hint: problem.hint };
+  return { record, spent };
 }

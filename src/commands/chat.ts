@@ -7,12 +7,13 @@
 // Ctrl-D ends it (0). From a pipe, the exit code is that of the first failed turn, as with --each.
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
-import { ApiError, EXIT, KvError, UsageError } from '../errors.js';
+import { ApiError, EXIT, KvError, StoreError, UsageError } from '../errors.js';
 import { resolveInputs } from '../inputs/resolve.js';
 import type { Io } from '../io.js';
 import { runTurn, type TurnOptions } from '../conversation/turn.js';
 import { reportError } from '../output/report.js';
 import { streamOf } from '../output/fd-writer.js';
+import { errnoWords } from '../store/store-error.js';
 
 const HELP = [
   '/image <path>   add an image (or glob, or directory) to your next message',
@@ -165,11 +166,13 @@ async function saveCommand(file: string, session: string | undefined, io: Io): P
   const { transcriptMarkdown } = await import('../session/transcript.js');
   const { writeFileAtomic } = await import('../store/atomic.js');
   const target = path.resolve(io.cwd, file);
+  const transcript = transcriptMarkdown(await loadSessionFile(io.env, session));
   try {
-    await writeFileAtomic(target, transcriptMarkdown(await loadSessionFile(io.env, session)));
+    // (atomic: a file that cannot be written, a folder, a full disk leave no part of it behind)
+    await writeFileAtomic(target, transcript);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new KvError(EXIT.input, `cannot write the conversation to ${file} (${code}).`, 'Give a file in a folder you can write to; the conversation itself is saved and chat goes on.');
+    if (!(err instanceof StoreError)) throw err;
+    throw new KvError(err.exitCode, `cannot write the conversation to ${file}: ${errnoWords(err.code)} (${err.code}).`, 'Give a file in a folder you can write to; the conversation itself is saved and chat goes on.');
   }
   io.stderr.write(`wrote the conversation to ${file}\n`);
 }

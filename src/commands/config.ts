@@ -1,13 +1,16 @@
 // `kimi-vision config set|get|list|unset|path`: the defaults kept in the config file.
-// The API key is taken from stdin only (argv shows in ps and shell history) and never printed.
+// The API key is taken from stdin only (argv shows in ps and shell history) and never printed; a
+// base URL is printed with the credentials it may carry (https://user:pass@host) hidden.
+// `set` and `unset` change the file under its lock (config.ts): two at once both land.
 import { Writable } from 'node:stream';
-import { CONFIG_FORMATS, CONFIG_KEYS, ENV_FOR, isConfigKey, readConfigFile, writeConfigFile, configPath, type ConfigKey } from '../config.js';
+import { CONFIG_FORMATS, CONFIG_KEYS, ENV_FOR, isConfigKey, readConfigFile, updateConfigFile, configPath, type ConfigKey } from '../config.js';
 import { EXIT, InterruptedError, UsageError } from '../errors.js';
 import { readAll, type Io } from '../io.js';
 import { DEFAULT_MODEL, findModel } from '../models.js';
 import { Terminal } from '../output/terminal.js';
 import { formatTable } from '../output/table.js';
 import { defaultPrompt } from '../request/messages.js';
+import { redactUrl } from '../secrets.js';
 import { DEFAULT_BASE_URL, resolveSettings } from '../settings.js';
 
 const HIDDEN = 'set (hidden)';
@@ -35,10 +38,11 @@ export async function configSet(key: string, value: string | undefined, io: Io):
     );
   }
   if (k !== 'api_key' && value === undefined) throw new UsageError(`config set ${k} needs a value.`, `e.g. kimi-vision config set ${k} ${example(k)}`);
+  // Read first: a damaged file is refused before a key is typed.
   const file = readConfigFile(io.env, (l) => term.warn(l));
   const v = k === 'api_key' ? await readKey(io, term) : checkValue(k, value ?? '', term);
-  await writeConfigFile(file.path, { ...file.values, [k]: v });
-  term.line(k === 'api_key' ? `stored the API key in ${file.path} (readable by you alone, mode 0600)` : `${k} = ${v} (in ${file.path})`);
+  await updateConfigFile(file.path, (values) => ({ ...values, [k]: v }));
+  term.line(k === 'api_key' ? `stored the API key in ${file.path} (readable by you alone, mode 0600)` : `${k} = ${shown(k, v)} (in ${file.path})`);
   const envName = ENV_FOR[k];
   if (envName && io.env[envName]?.trim()) term.warn(`note: ${envName} is set in this environment and takes precedence over the config file.`);
   return EXIT.ok;
@@ -54,7 +58,7 @@ export async function configGet(key: string, io: Io): Promise<number> {
     term.line(`${k} is not set in ${file.path}${fallback !== undefined ? ` (default: ${fallback})` : ''}`);
     return EXIT.ok;
   }
-  io.stdout.write(`${k === 'api_key' ? HIDDEN : v}\n`);
+  io.stdout.write(`${shown(k, v)}\n`);
   return EXIT.ok;
 }
 
@@ -62,13 +66,14 @@ export async function configUnset(key: string, io: Io): Promise<number> {
   const k = checkKey(key);
   const term = await Terminal.open(io);
   const file = readConfigFile(io.env, (l) => term.warn(l));
-  if (file.values[k] === undefined) {
-    term.line(`${k} was not set in ${file.path}; nothing to do`);
-    return EXIT.ok;
-  }
-  const { [k]: _removed, ...rest } = file.values;
-  await writeConfigFile(file.path, rest);
-  term.line(`removed ${k} from ${file.path}`);
+  let had = false;
+  await updateConfigFile(file.path, (values) => {
+    had = values[k] !== undefined; // as the file is now, under the lock
+    if (!had) return undefined;
+    const { [k]: _removed, ...rest } = values;
+    return rest;
+  });
+  term.line(had ? `removed ${k} from ${file.path}` : `${k} was not set in ${file.path}; nothing to do`);
   return EXIT.ok;
 }
 
@@ -92,9 +97,8 @@ export async function configList(o: { format: 'text' | 'json' }, io: Io): Promis
     const envName = ENV_FOR[key];
     const fromEnv = envName ? io.env[envName]?.trim() : undefined;
     const fromFile = key === 'api_key' && file.keyRefused ? undefined : file.values[key];
-    const shown = (v: string) => (key === 'api_key' ? HIDDEN : v);
-    if (fromEnv) return { key, value: shown(fromEnv), source: `env ${envName}` };
-    if (fromFile !== undefined) return { key, value: shown(fromFile), source: 'config' };
+    if (fromEnv) return { key, value: shown(key, fromEnv), source: `env ${envName}` };
+    if (fromFile !== undefined) return { key, value: shown(key, fromFile), source: 'config' };
     const fallback = DEFAULTS[key];
     return fallback !== undefined ? { key, value: fallback, source: 'default' } : { key, value: null, source: 'not set' };
   });
@@ -106,6 +110,12 @@ export async function configList(o: { format: 'text' | 'json' }, io: Io): Promis
   term.note(`config file: ${file.path}${file.exists ? '' : ' (not created yet)'}`, 'dim');
   io.stdout.write(formatTable(rows.map((r) => [r.key, r.value ?? '-', r.source])));
   return EXIT.ok;
+}
+
+/** A value as it may be printed: never the key; a base URL without its credentials. */
+function shown(k: ConfigKey, v: string): string {
+  if (k === 'api_key') return HIDDEN;
+  return k === 'base_url' ? redactUrl(v) : v;
 }
 
 function checkValue(k: Exclude<ConfigKey, 'api_key'>, raw: string, term: Terminal): string {

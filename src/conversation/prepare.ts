@@ -11,7 +11,7 @@ import { checkBodySize } from '../request/body.js';
 import { defaultPrompt, describeMessages, type Message } from '../request/messages.js';
 import type { ConversationFlags, RequestOptions } from '../request/options.js';
 import { planResponse, toolMessages, type ResponsePlan } from '../request/response.js';
-import { loadSession, type Session } from '../session/session.js';
+import { loadSession, type LoadedSession } from '../session/session.js';
 import type { Config, Settings } from '../settings.js';
 
 export interface TurnOptions extends RequestOptions, ConversationFlags {
@@ -27,8 +27,8 @@ export interface Turn {
   term: Terminal;
   config: Config;
   settings: Settings;
-  /** The conversation continued, if any. */
-  prior: { session: Session; messages: Message[] } | undefined;
+  /** The conversation continued, if any (with its file's identity, for the save). */
+  prior: LoadedSession | undefined;
   images: readonly Image[];
   /** Earlier turns, as they are resent. */
   history: readonly Message[];

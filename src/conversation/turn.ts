@@ -39,9 +39,11 @@ export async function runTurn(inputs: string[], o: TurnOptions, io: Io): Promise
     if (t.o.upload) t = await upload(t, client);
     const sent = await send(t, client, (switched) => (t = switched));
     const answered = await ensureJson(sent, client, t);
-    const session = await saveTurn(t, answered);
-    t.o.onSession?.(session.id);
-    printAnswer(await answerView(t, answered), { format: t.o.format, streamed: streams(t), maxTokens: t.o.maxTokens, elapsedMs: io.monotonicMs() - started, sessionId: session.id }, io, t.term);
+    const saved = await saveTurn(t, answered);
+    if (!saved.failure) t.o.onSession?.(saved.session.id);
+    const sessionId = saved.failure ? undefined : saved.session.id;
+    printAnswer(await answerView(t, answered), { format: t.o.format, streamed: streams(t), maxTokens: t.o.maxTokens, elapsedMs: io.monotonicMs() - started, sessionId }, io, t.term);
+    if (saved.failure) throw saved.failure; // after the answer: it is paid for, so it is shown
     return finished(answered);
   } catch (err) {
     if (io.signal.aborted) throw interruptedBy(io.signal);

@@ -10,8 +10,8 @@ import type { Plan } from '../plan/plan.js';
 import type { ResponsePlan } from '../request/response.js';
 import { checkAnswer } from '../results/check.js';
 import { jsonlLine, markdownSection, mediaLink, textSection } from '../results/formats.js';
-import { answerCost, failureRecord, ImageFailure, successRecord, type ImageRecord } from '../results/record.js';
-import { writeSidecar } from '../results/sidecar.js';
+import { answerCost, failedAnswerRecord, failureRecord, ImageFailure, successRecord, type ImageRecord } from '../results/record.js';
+import { sidecarFailure, writeSidecar } from '../results/sidecar.js';
 import { cacheKeyOf, type Job } from './job.js';
 
 export type Answer = Pick<Completion, 'model' | 'text' | 'finishReason' | 'usage'>;
@@ -36,9 +36,10 @@ export async function recordAnswer(job: Job, img: Image, plan: Plan, c: Answer, 
   const prefix = at.response.prefill && !at.cached ? String(at.response.prefill.content) : '';
   const answer = { ...c, text: prefix + c.text };
   const spent = at.cached ? undefined : spentOn(answer, plan.model, currency);
-  const problem = await checkAnswer(answer, s.maxChars, at.response);
-  if (problem) return { record: failureRecord(img, problem, { model: answer.model ?? plan.model, currency, ms: at.ms }), spent, hint: problem.hint };
   const record = successRecord(img, answer, { model: plan.model, currency, ms: at.ms, cached: at.cached });
+  // A failed check keeps the paid answer in the record (its text, usage and cost: what `spent` counts).
+  const problem = await checkAnswer(answer, s.maxChars, at.response);
+  if (problem) return { record: failedAnswerRecord(record, problem), spent, hint: problem.hint };
   // An empty answer is no answer to keep (a server that sent [DONE] and nothing else): a rerun asks again.
   if (job.cache && !at.cached && record.text.trim()) {
     const entry = { model: record.model, text: record.text, finish_reason: record.finish_reason ?? 'stop', usage: record.usage };
@@ -49,8 +50,8 @@ export async function recordAnswer(job: Job, img: Image, plan: Plan, c: Answer, 
     try {
       await writeSidecar(record, file, s.write);
     } catch (err) {
-      const e = new ImageFailure(EXIT.input, 'sidecar_failed', `the sidecar ${img.path}.${s.write} cannot be written (${(err as Error).message}).`, 'Check that the folder is writable.');
-      return { record: failureRecord(img, e, { model: record.model, currency, ms: at.ms }), spent, hint: e.hint };
+      const e = sidecarFailure(err, img.path, s.write);
+      return { record: failedAnswerRecord(record, e), spent, hint: e.hint };
     }
   }
   if (!at.cached && !record.text.trim()) term.warn(`${img.path}: the model returned an empty answer.`);

@@ -38,7 +38,8 @@ export interface PrintOptions {
   streamed: boolean;
   maxTokens: number | undefined;
   elapsedMs: number;
-  sessionId: string;
+  /** The session the turn was saved in; undefined when it could not be saved (the error follows). */
+  sessionId: string | undefined;
 }
 
 export interface RequestDryRun {
@@ -87,7 +88,7 @@ export function printAnswer(a: AnswerView, p: PrintOptions, io: Io, term: Termin
   const usage = a.usage
     ? `${formatInt(a.usage.prompt_tokens)} prompt + ${formatInt(a.usage.completion_tokens)} completion tokens · ${a.priced ? formatMoney(a.cost) : 'price unknown'}`
     : 'usage not reported';
-  term.note(`${usage} · ${formatSeconds(p.elapsedMs)} · session ${p.sessionId}`, 'dim');
+  term.note(`${usage} · ${formatSeconds(p.elapsedMs)} · ${p.sessionId ? `session ${p.sessionId}` : 'not saved'}`, 'dim');
   if (a.toolCalls.length > 0) {
     term.note(`the model called ${plural(a.toolCalls.length, 'tool')}; answer with: kimi-vision describe --continue --tool-result '<id>=<json>'`);
   }

@@ -77,7 +77,17 @@ export function successRecord(
   };
 }
 
-/** A failed image: empty text, zero usage and cost, the error with its exit code. */
+/**
+ * An answer that came back, was billed, and still fails its image (too long for --max-chars, stopped
+ * by the content filter, not the JSON asked for, its sidecar unwritable): the record keeps the text,
+ * the usage and the cost it was billed (what the totals count), with the error. A paid answer is
+ * never thrown away.
+ */
+export function failedAnswerRecord(record: ImageRecord, err: unknown): ImageRecord {
+  return { ...record, error: recordError(err) };
+}
+
+/** A failed image that got no answer: empty text, zero usage and cost, the error with its exit code. */
 export function failureRecord(s: RecordSubject, err: unknown, o: { model: string; currency: Currency; ms: number }): ImageRecord {
   return {
     path: s.path,

@@ -1,9 +1,12 @@
-// Sidecars of --write: `shot.png` -> `shot.png.txt|json|md`, next to the image, written atomically.
+// Sidecars of --write: `shot.png` -> `shot.png.txt|json|md`, next to the image, written atomically
+// (a temporary whose name fits NAME_MAX however long the image's name is, then a rename).
 import { access } from 'node:fs/promises';
 import path from 'node:path';
+import { EXIT, StoreError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { errnoWords } from '../store/store-error.js';
 import { markdownSection, relativeLink } from './formats.js';
-import type { ImageRecord } from './record.js';
+import { ImageFailure, type ImageRecord } from './record.js';
 
 export const SIDECAR_EXTS = ['txt', 'json', 'md'] as const;
 export type SidecarExt = (typeof SIDECAR_EXTS)[number];
@@ -35,4 +38,15 @@ export async function writeSidecar(r: ImageRecord, imageFile: string, ext: Sidec
   const file = sidecarPath(imageFile, ext);
   await writeFileAtomic(file, sidecarText(r, imageFile, ext));
   return file;
+}
+
+/** A sidecar that cannot be written fails its image (exit 74, as any file the tool writes), naming why. */
+export function sidecarFailure(err: unknown, shownPath: string, ext: SidecarExt): ImageFailure {
+  const code = err instanceof StoreError ? err.code : ((err as NodeJS.ErrnoException)?.code ?? 'EUNKNOWN');
+  return new ImageFailure(
+    EXIT.io,
+    'sidecar_failed',
+    `the sidecar ${shownPath}.${ext} cannot be written: ${errnoWords(code)} (${code}).`,
+    err instanceof StoreError && err.hint ? err.hint : 'Check that the folder is writable and has room.',
+  );
 }

@@ -1,18 +1,29 @@
 // Saved conversations: every describe and chat is a session (JSON under the state dir), so it can be
 // continued. Images are stored as references, never as base64: a file by path (with size, mtime and
 // sha256, so an unchanged file is resent without re-reading it for hashing), stdin and downloads as
-// content-addressed blobs, uploads as their ms:// URL. The API key is never part of a session.
+// content-addressed blobs (blobs.ts), uploads as their ms:// URL. The API key is never part of a session.
+//
+// A session read back is checked (shape.ts): damaged is exit 2, never a TypeError. A save is a
+// compare-and-swap on the file as it was read (store/update.ts): a turn is computed from the history
+// it read, so when another run continued the conversation meanwhile, this turn is refused (the
+// caller says so) rather than written over the other's, or appended after a turn it never saw.
 import { nodeCrypto, fsPromises } from '../lazy.js';
 import path from 'node:path';
-import { InputError, UsageError } from '../errors.js';
+import { DamagedStateError, InputError, UsageError } from '../errors.js';
 import type { Image } from '../inputs/image.js';
 import { fsPath } from '../inputs/file-name.js';
 import { ensureHashed, readFileOnce } from '../inputs/read.js';
 import type { Message, Part } from '../request/messages.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { stateDir } from '../store/paths.js';
+import { storePaths, type StorePaths } from '../store/paths.js';
+import { readStateFile, readStateJson, type FileIdentity } from '../store/state-file.js';
+import { replaceIfUnchanged } from '../store/update.js';
+import { blobFile, checkBlob, storeBlob } from './blobs.js';
+import { SESSION_ID, sessionShape } from './shape.js';
 
-type StoredMedia = {
+type Env = Record<string, string | undefined>;
+
+export type StoredMedia = {
   type: 'media';
   path: string;
   mime: string;
@@ -44,25 +55,40 @@ export interface Session {
   messages: StoredMessage[];
 }
 
+/** A session as loaded for a new turn: with the identity of its file, for the save's compare-and-swap. */
+export interface LoadedSession {
+  session: Session;
+  messages: Message[];
+  identity: FileIdentity | undefined;
+}
+
 export function newSession(model: string, now = new Date()): Session {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const iso = now.toISOString();
   return { version: 1, id: `${stamp}-${nodeCrypto().randomBytes(2).toString('hex')}`, created_at: iso, updated_at: iso, model, params: {}, messages: [] };
 }
 
-const sessionsDir = (env: Record<string, string | undefined>) => path.join(stateDir(env), 'sessions');
-const blobsDir = (env: Record<string, string | undefined>) => path.join(stateDir(env), 'blobs');
-const lastFile = (env: Record<string, string | undefined>) => path.join(stateDir(env), 'last-session');
-
-/** Stores the messages (media as references) and marks the session as the last one. */
-export async function saveSession(s: Session, messages: readonly Message[], env: Record<string, string | undefined>): Promise<void> {
-  s.messages = await Promise.all(messages.map((m) => storeMessage(m, env)));
-  s.updated_at = new Date().toISOString();
-  await writeFileAtomic(path.join(sessionsDir(env), `${s.id}.json`), `${JSON.stringify(s, null, 1)}\n`, 0o600);
-  await writeFileAtomic(lastFile(env), `${s.id}\n`, 0o600);
+export function sessionFile(env: Env, id: string): string {
+  return path.join(storePaths(env).sessionsDir, `${id}.json`);
 }
 
-async function storeMessage(m: Message, env: Record<string, string | undefined>): Promise<StoredMessage> {
+const damagedHint = (file: string) => `This conversation cannot be continued; remove it (rm ${file}) and start a new one. kimi-vision sessions lists the others.`;
+
+/**
+ * Stores the messages (media as references, new blobs first) as session `s`, if its file is still
+ * the one read (`seen`; undefined for a new session: no file yet), and marks it as the last one.
+ * Another run's save in between: a LockedError (exit 75), nothing overwritten. Returns what was saved.
+ */
+export async function saveSession(s: Session, messages: readonly Message[], env: Env, seen?: FileIdentity): Promise<Session> {
+  const paths = storePaths(env);
+  const saved: Session = { ...s, messages: await Promise.all(messages.map((m) => storeMessage(m, paths))), updated_at: new Date().toISOString() };
+  const file = path.join(paths.sessionsDir, `${s.id}.json`);
+  await replaceIfUnchanged(file, seen, `${JSON.stringify(saved, null, 1)}\n`, { mode: 0o600, durable: true, what: `the conversation ${s.id}` });
+  await writeFileAtomic(paths.lastSessionFile, `${s.id}\n`, { mode: 0o600 });
+  return saved;
+}
+
+async function storeMessage(m: Message, paths: StorePaths): Promise<StoredMessage> {
   if (typeof m.content === 'string') return m as StoredMessage;
   const content = await Promise.all(
     m.content.map(async (p): Promise<StoredPart> => {
@@ -71,72 +97,66 @@ async function storeMessage(m: Message, env: Record<string, string | undefined>)
       const base: StoredMedia = { type: 'media', path: img.path, mime: img.mime, kind: img.kind, bytes: img.bytes, sha256: await ensureHashed(img) };
       if (img.dimensions) base.dimensions = img.dimensions;
       if (p.url) base.url = p.url;
+      // An image resent from its blob stays a blob reference (checked by its hash when loaded).
+      if (img.source.kind === 'file' && img.source.file === blobFile(paths.blobsDir, img.sha256)) return base;
       if (img.source.kind === 'file') {
         const st = await fsPromises().stat(fsPath(img.source.file));
         return { ...base, file: img.source.file, mtimeMs: st.mtimeMs };
       }
-      const blob = path.join(blobsDir(env), img.sha256);
-      await fsPromises().mkdir(blobsDir(env), { recursive: true });
-      await fsPromises().stat(blob).catch(() => fsPromises().writeFile(blob, img.source.kind === 'memory' ? img.source.data : new Uint8Array(), { mode: 0o600 }));
+      await storeBlob(paths.blobsDir, img.sha256, img.source.data);
       return base;
     }),
   );
   return { ...m, content };
 }
 
-/** The stored session as it is on disk (no image checks). */
-export async function loadSessionFile(env: Record<string, string | undefined>, id: string): Promise<Session> {
-  return JSON.parse(await fsPromises().readFile(path.join(sessionsDir(env), `${id}.json`), 'utf8')) as Session;
+/** The stored session as it is on disk (checked, but no image checks): chat's /save. */
+export async function loadSessionFile(env: Env, id: string): Promise<Session> {
+  return readSession(env, id).session;
 }
 
 /** Loads a session by id, or the last one; media references become Image values again. */
-export async function loadSession(env: Record<string, string | undefined>, id?: string): Promise<{ session: Session; messages: Message[] }> {
-  const which = id ?? (await fsPromises().readFile(lastFile(env), 'utf8').catch(() => '')).trim();
-  if (!which) throw new UsageError('there is no conversation to continue yet.', 'Run kimi-vision describe or chat first; kimi-vision sessions lists saved ones.');
-  if (!/^[\w.-]+$/.test(which)) throw new UsageError(`${which} is not a session id.`, 'kimi-vision sessions lists them.');
-  const file = path.join(sessionsDir(env), `${which}.json`);
-  let session: Session;
-  try {
-    session = JSON.parse(await fsPromises().readFile(file, 'utf8')) as Session;
-  } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new UsageError(missing ? `no session ${which}.` : `session ${which} is unreadable (${file}).`, 'kimi-vision sessions lists the saved ones.');
-  }
-  const messages = await Promise.all(session.messages.map((m) => loadMessage(m, env)));
-  return { session, messages };
+export async function loadSession(env: Env, id?: string): Promise<LoadedSession> {
+  const { session, identity } = readSession(env, id);
+  const { blobsDir } = storePaths(env);
+  const messages = await Promise.all(session.messages.map((m) => loadMessage(m, blobsDir)));
+  return { session, messages, identity };
 }
 
-async function loadMessage(m: StoredMessage, env: Record<string, string | undefined>): Promise<Message> {
+function readSession(env: Env, id: string | undefined): { session: Session; identity: FileIdentity } {
+  const paths = storePaths(env);
+  const which = id ?? lastSessionId(paths.lastSessionFile);
+  if (!which) throw new UsageError('there is no conversation to continue yet.', 'Run kimi-vision describe or chat first; kimi-vision sessions lists saved ones.');
+  if (!SESSION_ID.test(which)) throw new UsageError(`${which} is not a session id.`, 'kimi-vision sessions lists them.');
+  const file = path.join(paths.sessionsDir, `${which}.json`);
+  const read = readStateJson(file, sessionShape, { hint: damagedHint(file) });
+  if (!read) throw new UsageError(`no session ${which}.`, 'kimi-vision sessions lists the saved ones.');
+  // The id names the file a save writes: a file holding another id (copied by hand) would be saved elsewhere.
+  if (read.value.id !== which) throw new DamagedStateError(file, `it holds the conversation ${read.value.id}, not ${which}`, damagedHint(file));
+  return { session: read.value as Session, identity: read.identity };
+}
+
+/** The id in the last-session file; undefined when there is none yet. */
+function lastSessionId(file: string): string | undefined {
+  const id = readStateFile(file, { maxBytes: 4096 })?.text.trim();
+  if (id && !SESSION_ID.test(id)) throw new DamagedStateError(file, 'it does not hold a session id', `Remove it (rm ${file}); --session <id> still continues a conversation.`);
+  return id || undefined;
+}
+
+async function loadMessage(m: StoredMessage, blobsDir: string): Promise<Message> {
   if (typeof m.content === 'string') return m as Message;
   const content = await Promise.all(
     m.content.map(async (p): Promise<Part> => {
       if (p.type !== 'media') return p;
-      const blob = p.file ? undefined : path.join(blobsDir(env), p.sha256);
-      const image: Image = {
-        path: p.path, mime: p.mime, kind: p.kind, bytes: p.bytes, sha256: p.sha256, dimensions: p.dimensions,
-        source: { kind: 'file', file: p.file ?? (blob as string) },
-      };
+      const file = p.file ?? blobFile(blobsDir, p.sha256);
+      const image: Image = { path: p.path, mime: p.mime, kind: p.kind, bytes: p.bytes, sha256: p.sha256, dimensions: p.dimensions, source: { kind: 'file', file } };
       if (p.url) return { type: 'media', image, url: p.url };
       if (p.file) await checkUnchanged(p, p.file);
-      else await checkBlob(p, blob as string);
+      else await checkBlob(file, p);
       return { type: 'media', image };
     }),
   );
   return { ...m, content };
-}
-
-/**
- * The stored copy of stdin or a download must still be there, whole: else the turn would fail while
- * being sent (or send a part). Its size is checked, not its hash: blobs are written atomically.
- */
-async function checkBlob(p: StoredMedia, blob: string): Promise<void> {
-  const st = await fsPromises().stat(blob).catch((err: NodeJS.ErrnoException) => err);
-  if (!(st instanceof Error) && st.isFile() && st.size === p.bytes) return;
-  const what = st instanceof Error ? (st.code === 'ENOENT' ? 'is gone' : `cannot be read (${st.code ?? st.message})`) : `is damaged (${st.size} bytes, not ${p.bytes})`;
-  throw new InputError(
-    `${p.path === '-' ? 'the image from stdin' : p.path} of this conversation: its stored copy ${blob} ${what}.`,
-    'Start a new conversation (without --continue), giving the image again.',
-  );
 }
 
 /** Same size and mtime: unchanged, not re-read. Otherwise the content must hash the same. */
@@ -150,32 +170,3 @@ async function checkUnchanged(p: StoredMedia, file: string): Promise<void> {
     'Start a new conversation (without --continue) to use the new file.',
   );
 }
-
-export interface SessionSummary {
-  id: string;
-  updated_at: string;
-  model: string;
-  turns: number;
-  images: number;
-  first_prompt: string;
-}
-
-export async function listSessions(env: Record<string, string | undefined>): Promise<SessionSummary[]> {
-  const dir = sessionsDir(env);
-  const names = (await fsPromises().readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
-  const out: SessionSummary[] = [];
-  for (const name of names) {
-    try {
-      const s = JSON.parse(await fsPromises().readFile(path.join(dir, name), 'utf8')) as Session;
-      const users = s.messages.filter((m) => m.role === 'user');
-      const parts = users.flatMap((m) => (typeof m.content === 'string' ? [] : m.content));
-      const first = users[0]?.content;
-      const text = typeof first === 'string' ? first : (first?.find((p) => p.type === 'text') as { text?: string } | undefined)?.text ?? '';
-      out.push({ id: s.id, updated_at: s.updated_at, model: s.model, turns: users.length, images: parts.filter((p) => p.type !== 'text').length, first_prompt: text });
-    } catch {
-      // a damaged session file is skipped, not fatal
-    }
-  }
-  return out.sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1));
-}
-

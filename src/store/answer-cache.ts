@@ -1,22 +1,18 @@
 // The answer cache of --cache: content-addressed by everything that changes the answer (the bytes
-// of its image or images, model, system, prompt, request parameters), so a rerun sends only what
-// is missing.
-// Entries are written atomically; an unreadable or corrupt entry is a miss, never an error.
-// Never holds the API key: only the answer, its usage and the model that gave it.
-import { nodeCrypto, fsPromises, homeDir } from '../lazy.js';
+// of its image or images, model, system, prompt, request parameters), so a rerun sends only what is
+// missing. Entries are written atomically; an unreadable, damaged or misplaced entry (not a file,
+// another key's, the wrong shape) is a miss and is replaced, never an error. Its folder follows the
+// one set of rules of store/paths.ts. Never holds the API key: only the answer, its usage and the model.
+import { nodeCrypto } from '../lazy.js';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic.js';
+import { readStateFile } from './state-file.js';
+
+export { cacheDir } from './paths.js';
 
 const VERSION = 1;
-
-/** KIMI_VISION_CACHE_DIR, else $XDG_CACHE_HOME/kimi-vision, else ~/.cache/kimi-vision. */
-export function cacheDir(env: Record<string, string | undefined>): string {
-  const own = env.KIMI_VISION_CACHE_DIR?.trim();
-  if (own) return own;
-  const xdg = env.XDG_CACHE_HOME?.trim();
-  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'kimi-vision');
-  return path.join(env.HOME?.trim() || homeDir(), '.cache', 'kimi-vision');
-}
+/** An answer is text of at most a model's output limit; an entry larger than this is not ours. */
+const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
 
 /** Whether --cache is on: the flag, or KIMI_VISION_CACHE=1 (or true/yes). */
 export function cacheWanted(flag: boolean | undefined, env: Record<string, string | undefined>): boolean {
@@ -74,14 +70,10 @@ export class AnswerCache {
 
   /** The stored answer, or undefined when there is none or it cannot be trusted. */
   async get(key: string): Promise<CachedAnswer | undefined> {
-    let text: string;
     try {
-      text = await fsPromises().readFile(this.fileFor(key), 'utf8');
-    } catch {
-      return undefined;
-    }
-    try {
-      return validEntry(JSON.parse(text), key);
+      // (read without blocking on a FIFO put in its place, and not past a size limit)
+      const read = readStateFile(this.fileFor(key), { maxBytes: MAX_ENTRY_BYTES });
+      return read ? validEntry(JSON.parse(read.text), key) : undefined;
     } catch {
       return undefined;
     }

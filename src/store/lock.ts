@@ -69,7 +69,7 @@ async function acquire(lock: string, o: LockOptions, target: string): Promise<{ 
   try {
     fs.mkdirSync(path.dirname(lock), { recursive: true, mode: folderMode(0o600) });
   } catch (err) {
-    throw storeError(err, lock, 'lock');
+    throw storeError(err, target); // the folder of the file itself cannot be made: say so of the file
   }
   for (let delay = 10; ; ) {
     const held = tryCreate(lock, host, staleMs);

@@ -45,6 +45,11 @@ export const number: Shape<number> = (v, at) => (typeof v === 'number' && Number
 export const count: Shape<number> = (v, at) => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : fail(at, 'a whole number of at least 0', v));
 export const unknown: Shape<unknown> = (v) => v;
 
+/** A string of a given form (an id that becomes a file name, a sha256), said as `expected`. */
+export function matching(re: RegExp, expected: string): Shape<string> {
+  return (v, at) => (typeof v === 'string' && re.test(v) ? v : fail(at, expected, v));
+}
+
 export function literal<const L extends readonly (string | number | boolean | null)[]>(...values: L): Shape<L[number]> {
   const words = values.map((x) => JSON.stringify(x)).join(' or ');
   return (v, at) => (values.includes(v as L[number]) ? (v as L[number]) : fail(at, words, v));

@@ -21,6 +21,8 @@ export interface FileIdentity {
 export interface StateText {
   text: string;
   identity: FileIdentity;
+  /** The permission bits (a config file holding a key must be 0600). */
+  mode: number;
 }
 
 export interface ReadOptions {
@@ -56,7 +58,7 @@ export function readStateFile(file: string, o: ReadOptions = {}): StateText | un
     } catch {
       throw new DamagedStateError(file, 'not UTF-8 text', o.hint);
     }
-    return { text, identity: identityOf(st) };
+    return { text, identity: identityOf(st), mode: st.mode & 0o7777 };
   } catch (err) {
     if (err instanceof DamagedStateError) throw err;
     throw storeError(err, file, 'read');
@@ -66,7 +68,7 @@ export function readStateFile(file: string, o: ReadOptions = {}): StateText | un
 }
 
 /** The file's JSON, checked against `shape`; undefined when there is no such file. */
-export function readStateJson<T>(file: string, shape: Shape<T>, o: ReadOptions = {}): { value: T; identity: FileIdentity } | undefined {
+export function readStateJson<T>(file: string, shape: Shape<T>, o: ReadOptions = {}): { value: T; identity: FileIdentity; mode: number } | undefined {
   const read = readStateFile(file, o);
   if (!read) return undefined;
   let parsed: unknown;
@@ -75,7 +77,7 @@ export function readStateJson<T>(file: string, shape: Shape<T>, o: ReadOptions =
   } catch (err) {
     throw new DamagedStateError(file, `not valid JSON: ${(err as Error).message}`, o.hint);
   }
-  return { value: expectShape(parsed, shape, file, o.hint), identity: read.identity };
+  return { value: expectShape(parsed, shape, file, o.hint), identity: read.identity, mode: read.mode };
 }
 
 /** The identity of what is at `file` now; undefined when nothing is. */

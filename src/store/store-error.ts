@@ -5,6 +5,11 @@ import { StoreError } from '../errors.js';
 
 type Verb = 'write' | 'read' | 'lock';
 
+/** What an errno code means, in words (for a kept file and for stdout or stderr alike). */
+export function errnoWords(code: string): string {
+  return explain(code, '.')[0];
+}
+
 /** Words and a hint for each errno code a write or read of a kept file meets. */
 function explain(code: string, file: string): [string, string] {
   const dir = path.dirname(file);

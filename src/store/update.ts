@@ -12,6 +12,14 @@ import { currentIdentity, readStateFile, sameIdentity, type FileIdentity, type R
 
 export type UpdateOptions = AtomicOptions & LockOptions & ReadOptions;
 
+/** The file was saved by another run since it was read (replaceIfUnchanged): nothing was overwritten. */
+export class ChangedMeanwhileError extends LockedError {
+  constructor(path: string, message: string, hint?: string) {
+    super(path, message, hint);
+    this.name = 'ChangedMeanwhileError';
+  }
+}
+
 /** `update` gets the file's text now (undefined when there is none) and returns the new text, or
  *  undefined to leave the file as it is. Returns what the file holds afterwards. */
 export async function updateFile(
@@ -38,7 +46,7 @@ export async function replaceIfUnchanged(file: string, seen: FileIdentity | unde
     file,
     async () => {
       if (!sameIdentity(currentIdentity(file), seen)) {
-        throw new LockedError(
+        throw new ChangedMeanwhileError(
           file,
           `${o.what ?? file} was changed by another run while this one worked; it was not overwritten.`,
           'Run the command again: it will start from what is there now.',

@@ -324,7 +324,7 @@ describe('config', () => {
     writeFileSync(u.file, '{"model": "kimi-k3",');
     const r = await u.run(['describe', 'fixtures/small.png'], { env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`error: the config file ${u.file} is not valid JSON`);
+    expect(r.stderr).toContain(`error: damaged: ${u.file} (not valid JSON: `);
     expect(r.stderr).toContain(`rm ${u.file}`);
     expect(emu.requests).toHaveLength(0);
   });

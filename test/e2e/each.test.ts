@@ -157,7 +157,19 @@ describe('describe --each: answers that still fail', () => {
     const [short, long] = lines(r.stdout);
     expect(short).toMatchObject({ text: 'Short.', error: null });
     expect(long!.error).toEqual({ code: 5, type: 'too_long', message: 'the answer has 34 characters, over --max-chars 10.' });
-    expect(r.stderr).toMatch(/1 described, 1 failed · [\d,]+ prompt/); // its tokens were still paid for
+    // A paid answer is never thrown away: the failed record keeps its text, its real usage and cost.
+    expect(long).toMatchObject({ text: 'A much longer answer than allowed.', finish_reason: 'stop', cached: false });
+    const usage = long!.usage as { prompt_tokens: number; completion_tokens: number };
+    expect(usage.completion_tokens).toBeGreaterThan(0);
+    expect((long!.cost as { amount: number }).amount).toBeGreaterThan(0);
+    // …and the records add up to the totals line, tokens and money.
+    const all = lines(r.stdout) as { usage: { prompt_tokens: number; completion_tokens: number }; cost: { amount: number } }[];
+    const sum = (f: (x: (typeof all)[number]) => number) => all.reduce((a, x) => a + f(x), 0);
+    const totals = /1 described, 1 failed · ([\d,]+) prompt \+ ([\d,]+) completion tokens · ¥([\d.]+)/.exec(r.stderr);
+    expect(totals).not.toBeNull();
+    expect(Number(totals![1]!.replace(/,/g, ''))).toBe(sum((x) => x.usage.prompt_tokens));
+    expect(Number(totals![2]!.replace(/,/g, ''))).toBe(sum((x) => x.usage.completion_tokens));
+    expect(Number(totals![3])).toBeCloseTo(sum((x) => x.cost.amount), 3);
   });
 
   it('falls back once for the whole run when the key cannot use the default model', async () => {

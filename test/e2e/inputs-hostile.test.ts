@@ -170,7 +170,7 @@ describe('a file removed between planning and sending', () => {
     emu.reset();
     const blob = await kv(['describe', '--continue', '-p', 'More?'], { env: home });
     expect(blob.code).toBe(3);
-    expect(blob.stderr).toMatch(/the image from stdin of this conversation: its stored copy .*blobs.* is gone/);
+    expect(blob.stderr).toMatch(/the image from stdin: its stored copy is gone since it was added to this conversation \(.*blobs.*\)/);
     png('shot.png');
     expect((await kv(['describe', 'shot.png', '-q'], { env: home })).code).toBe(0);
     rmSync(path.join(dir, 'shot.png'));

@@ -12,7 +12,7 @@ import { buildRecord, missingOutcome, parseResultLines, type Outcome } from '../
 import { nextPollDelay, readBatch, batchStatusText } from '../../src/batch/status.js';
 import { jsonlLine } from '../../src/results/formats.js';
 import { successRecord } from '../../src/results/record.js';
-import { EXIT, InputError, NetworkError, UsageError } from '../../src/errors.js';
+import { DamagedStateError, EXIT, InputError, NetworkError, UsageError } from '../../src/errors.js';
 import type { Image } from '../../src/inputs/image.js';
 import { makePlan } from '../../src/plan/plan.js';
 import { bodyChunks, bodyToString } from '../../src/request/body.js';
@@ -250,13 +250,30 @@ describe('the manifest', () => {
     expect(m).toMatchObject({ version: 1, model: 'kimi-k2.6', currency: 'USD', images });
   });
 
-  it('is missing (not an error) when absent or corrupt, and refuses ids that are not file names', async () => {
+  it('is missing (not an error) when absent, and refuses ids that are not file names', async () => {
     const env = { KIMI_VISION_HOME: mkdtempSync(path.join(dir, 'home-')) };
     expect(await loadManifest(env, 'batch_none')).toBeUndefined();
-    mkdirSync(path.join(env.KIMI_VISION_HOME, 'state', 'batches'), { recursive: true });
-    writeFileSync(manifestPath(env, 'batch_bad'), '{"version":1,');
-    expect(await loadManifest(env, 'batch_bad')).toBeUndefined();
     expect(() => manifestPath(env, '../../etc/passwd')).toThrow(UsageError);
     expect(() => manifestPath(env, '.hidden')).toThrow(UsageError);
+  });
+
+  it.each([
+    ['{"version":1,', /not valid JSON/],
+    ['null', /the file must be an object, not null/],
+    ['[]', /the file must be an object, not an array/],
+    ['{}', /version is missing/],
+    ['{"version":1,"batch_id":"b","input_file_id":"f","model":"m","currency":"EUR","part":1,"parts":1,"created_at":"now","images":{}}', /currency must be "CNY" or "USD", not a string/],
+    ['{"version":1,"batch_id":"b","input_file_id":"f","model":"m","currency":"CNY","part":1,"parts":1,"created_at":"now","images":{"img-0":{"path":3}}}', /images\["img-0"\]\.path must be a string, not a number/],
+  ])('a damaged manifest (%s) is "damaged: <path>", exit 2, with a hint', async (text, problem) => {
+    const env = { KIMI_VISION_HOME: mkdtempSync(path.join(dir, 'home-')) };
+    mkdirSync(path.join(env.KIMI_VISION_HOME, 'state', 'batches'), { recursive: true });
+    const file = manifestPath(env, 'batch_bad');
+    writeFileSync(file, text);
+    const err = (await loadManifest(env, 'batch_bad').then(() => undefined, (e: unknown) => e)) as DamagedStateError;
+    expect(err).toBeInstanceOf(DamagedStateError);
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain(`damaged: ${file} (`);
+    expect(err.message).toMatch(problem);
+    expect(err.hint).toContain(`rm ${file}`);
   });
 });

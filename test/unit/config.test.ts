@@ -1,9 +1,10 @@
 // The config file: where it is, what it may hold, who may read a stored key, and precedence.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configPath, loadConfig, readConfigFile, writeConfigFile } from '../../src/config.js';
+import { configPath, loadConfig, readConfigFile, updateConfigFile, writeConfigFile } from '../../src/config.js';
 import { KvError } from '../../src/errors.js';
 import { apiKey, resolveSettings } from '../../src/settings.js';
 
@@ -41,6 +42,8 @@ describe('configPath', () => {
     [{ XDG_CONFIG_HOME: '/x', HOME: '/h' }, '/x/kimi-vision/config.json'],
     [{ XDG_CONFIG_HOME: 'relative/dir', HOME: '/h' }, '/h/.config/kimi-vision/config.json'],
     [{ XDG_CONFIG_HOME: '', HOME: '/h' }, '/h/.config/kimi-vision/config.json'],
+    [{ XDG_CONFIG_HOME: '  ', HOME: '/h' }, '/h/.config/kimi-vision/config.json'],
+    [{ KIMI_VISION_HOME: '  ', XDG_CONFIG_HOME: '/x', HOME: '/h' }, '/x/kimi-vision/config.json'],
   ])('%o -> %s', (env, expected) => {
     expect(configPath(env)).toBe(expected);
   });
@@ -87,19 +90,71 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['{"model": "kimi-k3",', /is not valid JSON/],
-    ['["kimi-k3"]', /must hold a JSON object/],
-    ['{"model": 3}', /model .* must be a non-empty string/],
-    ['{"model": "  "}', /model .* must be a non-empty string/],
-    ['{"format": "xml"}', /format .* is "xml"; it must be one of text, json/],
-  ])('refuses %s with exit 2 naming the file', (text, message) => {
+    ['{"model": "kimi-k3",', /\(not valid JSON: /],
+    ['["kimi-k3"]', /\(it must hold a JSON object like \{"model": "kimi-k2.6"\}, not an array\)/],
+    ['null', /\(it must hold a JSON object .*, not null\)/],
+    ['42', /\(it must hold a JSON object .*, not a number\)/],
+    ['{"model": 3}', /\(model must be a non-empty string, not a number\)/],
+    ['{"model": "  "}', /\(model must be a non-empty string, not an empty one\)/],
+    ['{"api_key": ["sk-x"]}', /\(api_key must be a non-empty string, not an array\)/],
+    ['{"format": "xml"}', /\(format is "xml"; it must be one of text, json\)/],
+    ['\u00ff\u00fe{}', /\(not (UTF-8 text|valid JSON)/],
+  ])('refuses %s as "damaged: <path>", exit 2, with a hint (never a TypeError)', (text, message) => {
     const t = tempXdg();
     t.write(text);
     const err = thrown(() => load(t.env));
     expect(err.exitCode).toBe(2);
+    expect(err.message.startsWith(`damaged: ${t.file} (`)).toBe(true);
     expect(err.message).toMatch(message);
-    expect(err.message).toContain(t.file);
     expect(err.hint).toContain(`rm ${t.file}`);
+  });
+
+  it('never shows a value it refuses (it may be the key)', () => {
+    const t = tempXdg();
+    t.write('{"api_key": 12345678901}');
+    const err = thrown(() => load(t.env));
+    expect(`${err.message} ${err.hint}`).not.toContain('12345678901');
+  });
+
+  it('a config path that is a FIFO or a device is refused at once, without blocking (exit 2)', () => {
+    const t = tempXdg();
+    mkdirSync(path.dirname(t.file), { recursive: true });
+    execFileSync('mkfifo', [t.file]);
+    const fifo = thrown(() => load(t.env));
+    expect(fifo.exitCode).toBe(2);
+    expect(fifo.message).toBe(`damaged: ${t.file} (a FIFO (named pipe), not a file).`);
+    const dev = { ...t.env, KIMI_VISION_HOME: mkdtempSync(path.join(tmpdir(), 'kv-config-dev-')) };
+    symlinkSync('/dev/zero', path.join(dev.KIMI_VISION_HOME, 'config.json'));
+    expect(thrown(() => load(dev)).message).toMatch(/\(a device, not a file\)/);
+  });
+});
+
+describe('updateConfigFile', () => {
+  it('changes the file as it is at that moment, so changes made meanwhile are kept', async () => {
+    const t = tempXdg();
+    t.write(JSON.stringify({ model: 'kimi-k3' }));
+    const stale = readConfigFile(t.env, () => {});
+    t.write(JSON.stringify({ model: 'kimi-k3', prompt: 'Alt text.' })); // another run, after our read
+    await updateConfigFile(stale.path, (values) => ({ ...values, format: 'json' }));
+    expect(JSON.parse(readFileSync(t.file, 'utf8'))).toEqual({ model: 'kimi-k3', prompt: 'Alt text.', format: 'json' });
+    expect(statSync(t.file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(path.dirname(t.file))).toEqual(['config.json']); // no temporary, no lock left
+  });
+
+  it('many changes at once all land', async () => {
+    const t = tempXdg();
+    const keys = ['model', 'prompt', 'format', 'base_url'] as const;
+    const values = { model: 'kimi-k3', prompt: 'p', format: 'json', base_url: 'https://api.moonshot.ai/v1' };
+    await Promise.all(keys.map((k) => updateConfigFile(t.file, (v) => ({ ...v, [k]: values[k] }))));
+    expect(JSON.parse(readFileSync(t.file, 'utf8'))).toEqual(values);
+  });
+
+  it('refuses to change a damaged file (exit 2), and leaves it as it is', async () => {
+    const t = tempXdg();
+    t.write('{"model": 3}');
+    const err = await updateConfigFile(t.file, (v) => ({ ...v, prompt: 'p' })).then(() => undefined, (e: unknown) => e as KvError);
+    expect(err?.exitCode).toBe(2);
+    expect(readFileSync(t.file, 'utf8')).toBe('{"model": 3}');
   });
 });
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FdWriter, streamOf } from '../../src/output/fd-writer.js';
+import { FdWriter, OutputError, streamOf } from '../../src/output/fd-writer.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -86,5 +86,43 @@ describe('FdWriter', () => {
     expect(fake.opened).toBe(1);
     const plain = new PassThrough();
     expect(streamOf(plain)).toBe(plain); // a test's fake output is its own stream
+  });
+
+  it('a write that fails (ENOSPC on /dev/full) ends the output: never thrown, the owner told once, later writes dropped', async () => {
+    const fd = openSync('/dev/full', 'w');
+    const failures: string[] = [];
+    const out = new FdWriter(fd, () => fakeStream().stream, () => failures.push('EPIPE'), (err) => failures.push(err.code ?? '?'));
+    expect(out.write('the answer\n')).toBe(false);
+    const told = await new Promise<Error | null | undefined>((resolve) => out.write('more', resolve));
+    expect(told).toBe(out.failure);
+    expect(out.failure?.code).toBe('ENOSPC');
+    expect(failures).toEqual(['ENOSPC']);
+    await out.flushed(); // does not wait for what can never be written
+    closeSync(fd);
+  });
+
+  it('an error of the real stream (after the hand-over) is kept the same way, and EPIPE there is the reader gone', () => {
+    const fake = fakeStream();
+    const failures: string[] = [];
+    const out = new FdWriter(1, () => fake.stream, () => failures.push('reader gone'), (err) => failures.push(err.code ?? '?'));
+    const stream = streamOf(out);
+    stream.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    expect(out.failure).toBeUndefined();
+    stream.emit('error', Object.assign(new Error('write EIO'), { code: 'EIO' }));
+    stream.emit('error', Object.assign(new Error('write EIO'), { code: 'EIO' }));
+    expect(failures).toEqual(['reader gone', 'EIO']);
+    expect(out.write('dropped')).toBe(false);
+  });
+
+  it.each([
+    ['stdout', 'ENOSPC', 'cannot write to stdout: no space left on the device (ENOSPC).', /Send stdout to a disk or device with room/],
+    ['stderr', 'EIO', 'cannot write to stderr: the disk reported an I/O error (EIO).', /Send stderr to a disk/],
+    ['stdout', 'EBADF', 'cannot write to stdout: it is closed (EBADF).', /not >&-/],
+    ['stderr', 'EDQUOT', 'cannot write to stderr: over the disk quota (EDQUOT).', /room/],
+  ] as const)('OutputError %s %s: exit 74, %s', (stream, code, message, hint) => {
+    const err = new OutputError(stream, Object.assign(new Error('x'), { code }));
+    expect(err.exitCode).toBe(74);
+    expect(err.message).toBe(message);
+    expect(err.hint).toMatch(hint);
   });
 });

@@ -1,17 +1,18 @@
 // `kimi-vision batch submit [inputs...]`: describe --each on Moonshot's Batch API. One request per
 // image (as --each sends it, but whole: a batch does not stream) into JSONL files of at most 100 MB,
 // streamed from disk; each file uploaded with purpose batch and made a batch; the ids on stdout.
-import { createWriteStream, openAsBlob } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+// The JSONL files live in a private folder of TMPDIR, written atomically (writeStreamAtomic), and
+// go with their folder however the run ends (a signal, a full disk, an upload refused).
+import { openAsBlob, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { BATCH_ENDPOINT, MAX_BATCH_FILE_BYTES, batchLine, customId, splitBySize } from '../../batch/lines.js';
 import { manifestImage, saveManifest } from '../../batch/manifest.js';
 import { readBatch } from '../../batch/status.js';
 import { terminalClient } from '../../client/terminal-client.js';
 import { commandSettings } from '../../config.js';
-import { EXIT, KvError, MoneyError, UsageError, interruptedBy } from '../../errors.js';
+import { EXIT, KvError, MoneyError, StoreError, UsageError, interruptedBy } from '../../errors.js';
 import { hasPrice, sumEstimates } from '../../estimate/estimate.js';
 import { formatBytes, formatInt, formatMoney, plural } from '../../format.js';
 import { imageSummary } from '../../inputs/image.js';
@@ -27,6 +28,9 @@ import { defaultPrompt, describeMessages, withMaxChars } from '../../request/mes
 import { looksLikeSidecar } from '../../results/sidecar.js';
 import { estimateLine } from '../../output/estimate-line.js';
 import { apiKey } from '../../settings.js';
+import { writeStreamAtomic } from '../../store/atomic.js';
+import { onAbruptExit } from '../../store/pending.js';
+import { errnoWords, storeError } from '../../store/store-error.js';
 
 export interface BatchSubmitOptions extends ResizeOptions {
   baseUrl?: string;
@@ -119,14 +123,16 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
   }
 
   const client = terminalClient(settings.baseUrl, key, io, term);
-  const tmp = await mkdtemp(path.join(tmpdir(), 'kimi-vision-batch-'));
+  const largest = Math.max(...groups.map((g) => sum(g.map((r) => r.bytes))));
+  const tmp = await batchFolder(largest);
+  const forgetTmp = onAbruptExit(() => rmSync(tmp, { recursive: true, force: true }));
   let submitted = 0;
   try {
     for (const [i, group] of groups.entries()) {
       if (io.signal.aborted) throw interruptedBy(io.signal);
       const part = `${i + 1}/${groups.length}`;
       const file = path.join(tmp, `kimi-vision-batch-${i + 1}.jsonl`);
-      const bytes = await writeJsonl(file, group.map((r) => r.line));
+      const bytes = await writeJsonl(file, group.map((r) => r.line), largest);
       await term.startSpinner(`Uploading batch ${part} (${plural(group.length, 'request')}, ${formatBytes(bytes)})…`);
       const fileId = await client.uploadFile(await openAsBlob(file, { type: 'application/jsonl' }), path.basename(file), 'batch');
       await rm(file, { force: true });
@@ -158,6 +164,7 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
   } finally {
     term.stopSpinner();
     await rm(tmp, { recursive: true, force: true });
+    forgetTmp();
     await client.close();
   }
 }
@@ -166,15 +173,45 @@ function paramOptions(o: BatchSubmitOptions, model: string) {
   return { model, maxTokens: o.maxTokens, temperature: o.temperature, thinking: o.thinking, effort: o.effort };
 }
 
+/** A private folder of TMPDIR for the batch files; a missing or unwritable TMPDIR says so. */
+async function batchFolder(largest: number): Promise<string> {
+  const base = tmpdir();
+  try {
+    return await mkdtemp(path.join(base, 'kimi-vision-batch-'));
+  } catch (err) {
+    throw tempFailure(storeError(err, base), base, largest);
+  }
+}
+
 /** Streams the lines (images base64-encoded from disk) into a new file; returns its size, checked against the plan. */
-async function writeJsonl(file: string, lines: BodyPlan[]): Promise<number> {
-  await pipeline(async function* () {
-    for (const line of lines) yield* bodyChunks(line);
-  }, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
-  const bytes = (await stat(file)).size;
+async function writeJsonl(file: string, lines: BodyPlan[], largest: number): Promise<number> {
+  let bytes: number;
+  try {
+    bytes = await writeStreamAtomic(
+      file,
+      (async function* () {
+        for (const line of lines) yield* bodyChunks(line);
+      })(),
+      { mode: 0o600 },
+    );
+  } catch (err) {
+    // (an image that cannot be read is its own error, passed on as it is)
+    throw err instanceof StoreError ? tempFailure(err, path.dirname(path.dirname(file)), largest) : err;
+  }
   const planned = sum(lines.map((l) => l.bytes));
   if (bytes !== planned) throw new KvError(EXIT.internal, `the batch file came out ${bytes} bytes, not the ${planned} planned.`);
   return bytes;
+}
+
+/** A failure of the temporary folder, said as one: TMPDIR is what to change. Exit 74. */
+function tempFailure(err: StoreError, base: string, largest: number): StoreError {
+  const what = err.code === 'ENOENT' ? 'the folder does not exist' : errnoWords(err.code);
+  return new StoreError(
+    err.code,
+    err.path,
+    `cannot write the batch file to the temporary folder ${base}: ${what} (${err.code}); nothing was submitted from this file.`,
+    `Point TMPDIR at a folder that exists, that you may write to and that has room for ${formatBytes(largest)}.`,
+  );
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
