@@ -1,7 +1,7 @@
 // HTML documents -> their `<img>` tags, with context: the last `<h1>`-`<h6>` before each, and the text
 // of the block element (p, li, td, figure, …) it is in. Comments and the content of script, style
 // and other raw text elements are skipped by the tokenizer (html.ts).
-import { pickContext, type ContextBlock, type OwnText } from './context.js';
+import { contextPicker, type ContextBlock, type OwnText } from './context.js';
 import type { DocImage, ScanNote, ScanResult } from './doc-image.js';
 import { htmlTokens } from './html.js';
 import { imageFromTag } from './img-tag.js';
@@ -15,6 +15,9 @@ const BLOCKS = new Set(
 );
 
 type Part = string | { image: number };
+
+/** Characters of a block kept on each side of an image for its own text: far more than is kept in the end. */
+const WINDOW = 2000;
 
 export function scanHtml(text: string): ScanResult {
   const lines = new LineIndex(text);
@@ -30,12 +33,24 @@ export function scanHtml(text: string): ScanResult {
   const flush = () => {
     const strings = parts.filter((p): p is string => typeof p === 'string');
     if (strings.some((s) => /\S/.test(s)) || parts.some((p) => typeof p !== 'string')) {
-      const at = blocks.push({ kind, text: plainHtml(strings.join('')), ...(caption ? { caption } : {}) }) - 1;
-      parts.forEach((p, i) => {
-        if (typeof p === 'string') return;
-        const join = (ps: Part[]) => plainHtml(ps.filter((q): q is string => typeof q === 'string').join(''));
-        owner[p.image] = { block: at, own: { before: join(parts.slice(0, i)), after: join(parts.slice(i + 1)) } };
-      });
+      const whole = strings.join('');
+      const at = blocks.push({ kind, text: plainHtml(whole), ...(caption ? { caption } : {}) }) - 1;
+      // Each image's own text: a window of the block's text on each side (a block of thousands of
+      // images then costs each the same), cut where no tag is half inside it.
+      let offset = 0;
+      for (const p of parts) {
+        if (typeof p === 'string') {
+          offset += p.length;
+          continue;
+        }
+        const lo = Math.max(0, offset - WINDOW);
+        const hi = Math.min(whole.length, offset + WINDOW);
+        const start = lo > 0 ? whole.indexOf('>', lo) + 1 || offset : 0;
+        const end = hi < whole.length ? Math.max(offset, whole.lastIndexOf('<', hi)) : hi;
+        const before = plainHtml(whole.slice(Math.min(start, offset), offset));
+        const after = plainHtml(whole.slice(offset, Math.max(end, offset)));
+        owner[p.image] = { block: at, own: { before, after } };
+      }
     }
     parts = [];
   };
@@ -75,10 +90,11 @@ export function scanHtml(text: string): ScanResult {
     });
   }
   flush();
+  const pick = contextPicker(blocks);
   return {
     images: images.map((img, i) => {
       const o = owner[i];
-      return o ? { ...img, context: pickContext(blocks, o.block, o.own) } : img;
+      return o ? { ...img, context: pick(o.block, o.own) } : img;
     }),
     notes,
   };

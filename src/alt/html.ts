@@ -43,7 +43,10 @@ const ATTR_NAME: Record<TagMode, RegExp> = {
   jsx: /[A-Za-z_$:][\w$:.-]*/y,
 };
 const UNQUOTED: Record<TagMode, RegExp | undefined> = { html: /[^\s>]+/y, markdown: /[^\s"'=<>`]+/y, jsx: undefined };
-const SPACE = /\s/;
+/** HTML's and JSX's whitespace between attributes (space, tab, line endings, form feed). */
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0c;
+}
 
 function matchAt(re: RegExp, text: string, i: number, to: number): string | undefined {
   re.lastIndex = i;
@@ -51,16 +54,19 @@ function matchAt(re: RegExp, text: string, i: number, to: number): string | unde
   return m && i + m[0].length <= to ? m[0] : undefined;
 }
 
-/** The start tag at `at` (which holds `<`), or undefined when there is none there in this mode. */
-export function parseOpenTag(text: string, at: number, mode: TagMode, to = text.length): HtmlTag | undefined {
+/**
+ * The start tag at `at` (which holds `<`), or undefined when there is none there in this mode;
+ * null when the text ends inside what would be a tag (an unclosed quote, no `>`).
+ */
+export function parseOpenTag(text: string, at: number, mode: TagMode, to = text.length): HtmlTag | undefined | null {
   const name = matchAt(NAME[mode], text, at + 1, to);
   if (!name) return undefined;
   let i = at + 1 + name.length;
   const tag: HtmlTag = { name, start: at, end: -1, insertAt: i, attrs: [] };
   for (;;) {
     const spaceFrom = i;
-    while (i < to && SPACE.test(text[i] as string)) i++;
-    if (i >= to) return undefined;
+    while (i < to && isSpace(text.charCodeAt(i))) i++;
+    if (i >= to) return null;
     const c = text[i];
     if (c === '>') return { ...tag, end: i + 1 };
     if (c === '/' && text[i + 1] === '>') return { ...tag, end: i + 2 };
@@ -71,22 +77,24 @@ export function parseOpenTag(text: string, at: number, mode: TagMode, to = text.
     if (i === spaceFrom && mode !== 'html') return undefined; // attributes must be separated by space
     if (mode === 'jsx' && c === '{') {
       const end = skipExpression(text, i, to);
-      if (end < 0) return undefined;
+      if (end < 0) return null;
       tag.attrs.push({ name: '', nameStart: i, nameEnd: i, value: { kind: 'expression', raw: text.slice(i, end), start: i, end } });
       i = tag.insertAt = end;
       continue;
     }
     const attrName = matchAt(ATTR_NAME[mode], text, i, to);
     if (!attrName) return undefined;
+    if (i + attrName.length >= to) return null;
     const attr: HtmlAttr = { name: attrName, nameStart: i, nameEnd: i + attrName.length, value: undefined };
     i = tag.insertAt = attr.nameEnd;
     let j = i;
-    while (j < to && SPACE.test(text[j] as string)) j++;
+    while (j < to && isSpace(text.charCodeAt(j))) j++;
     if (text[j] === '=') {
       j++;
-      while (j < to && SPACE.test(text[j] as string)) j++;
+      while (j < to && isSpace(text.charCodeAt(j))) j++;
+      if (j >= to) return null;
       const value = parseValue(text, j, mode, to);
-      if (!value) return undefined;
+      if (!value) return value;
       attr.value = value;
       i = tag.insertAt = value.end;
     }
@@ -94,16 +102,16 @@ export function parseOpenTag(text: string, at: number, mode: TagMode, to = text.
   }
 }
 
-function parseValue(text: string, j: number, mode: TagMode, to: number): AttrValue | undefined {
+function parseValue(text: string, j: number, mode: TagMode, to: number): AttrValue | undefined | null {
   const q = text[j];
   if (q === '"' || q === "'") {
     const close = text.indexOf(q, j + 1);
-    if (close < 0 || close >= to) return undefined;
+    if (close < 0 || close >= to) return null;
     return { kind: 'quoted', raw: text.slice(j + 1, close), start: j, end: close + 1 };
   }
   if (q === '{' && mode === 'jsx') {
     const end = skipExpression(text, j, to);
-    return end < 0 ? undefined : { kind: 'expression', raw: text.slice(j, end), start: j, end };
+    return end < 0 ? null : { kind: 'expression', raw: text.slice(j, end), start: j, end };
   }
   const re = UNQUOTED[mode];
   const raw = re ? matchAt(re, text, j, to) : undefined;
@@ -116,7 +124,7 @@ export function parseCloseTag(text: string, at: number, mode: TagMode, to = text
   const name = matchAt(NAME[mode], text, at + 2, to);
   if (!name) return undefined;
   let i = at + 2 + name.length;
-  while (i < to && SPACE.test(text[i] as string)) i++;
+  while (i < to && isSpace(text.charCodeAt(i))) i++;
   return text[i] === '>' ? { name, end: i + 1 } : undefined;
 }
 
@@ -172,6 +180,8 @@ export function* htmlTokens(text: string, from: number, to: number, mode: TagMod
       continue;
     }
     const tag = parseOpenTag(text, lt, mode, to);
+    // A browser ends the document inside that tag: nothing after it is markup.
+    if (tag === null && mode === 'html') break;
     if (!tag) {
       i = lt + 1;
       continue;

@@ -36,9 +36,10 @@ export function markdownBlocks(text: string, mdx: boolean): Leaf[] {
   let open: Open | undefined;
   let rows = 0;
   let skipTo = -1; // the end of an MDX expression block that spans lines
+  let openBrace = false; // an MDX `{` block never closed: later ones are not tried (MDX would refuse it)
 
   const close = () => {
-    if (open?.type === 'paragraph') leaves.push({ type: 'paragraph', segs: open.segs });
+    if (open?.type === 'paragraph' && open.segs.length > 0) leaves.push({ type: 'paragraph', segs: open.segs });
     if (open?.type === 'html') leaves.push({ type: 'html', segs: open.segs });
     open = undefined;
   };
@@ -53,7 +54,7 @@ export function markdownBlocks(text: string, mdx: boolean): Leaf[] {
     // A BOM is not part of the first line's content.
     let c: Cursor = { pos: lineStart === 0 && text.charCodeAt(0) === 0xfeff ? 1 : lineStart, col: 0 };
     const rest = (k: Cursor) => text.slice(k.pos, le);
-    const isBlank = (k: Cursor) => /^[ \t]*$/.test(rest(k));
+    const isBlank = (k: Cursor) => blankFrom(text, k.pos, le);
 
     // 1. Which open containers does this line continue?
     let matched = 0;
@@ -191,8 +192,9 @@ export function markdownBlocks(text: string, mdx: boolean): Leaf[] {
       open = { type: 'esm' };
       continue;
     }
-    if (mdx && open?.type !== 'paragraph' && line[0] === '{') {
+    if (mdx && open?.type !== 'paragraph' && line[0] === '{' && !openBrace) {
       const end = skipExpression(text, ind.pos);
+      openBrace = end < 0;
       if (end > 0 && /^[ \t]*$/.test(text.slice(end, lineEndAt(text, end)))) {
         skipTo = end;
         continue;
@@ -206,6 +208,14 @@ export function markdownBlocks(text: string, mdx: boolean): Leaf[] {
   }
   close();
   return leaves;
+}
+
+function blankFrom(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09) return false;
+  }
+  return true;
 }
 
 function pushRow(text: string, line: Seg, leaves: Leaf[], row: number): void {

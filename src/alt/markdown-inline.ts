@@ -37,11 +37,29 @@ export interface InlineOptions {
   mdx: boolean;
 }
 
-export function scanInline(text: string, from: number, to: number, o: InlineOptions, inLink = false, out: InlineItem[] = []): InlineItem[] {
+/**
+ * What a scan of one block works with: its options, the `]` matching each `[`, and whether an MDX
+ * `{` has failed to close (MDX would refuse the document; later ones are not tried again, which
+ * keeps a block of unclosed braces linear).
+ */
+interface Scan extends InlineOptions {
+  close: Int32Array;
+  openBrace: boolean;
+}
+
+const NO_BRACKETS = new Int32Array(0);
+
+export function scanInline(text: string, from: number, to: number, o: InlineOptions): InlineItem[] {
+  const s: Scan = { ...o, close: NO_BRACKETS, openBrace: false };
+  s.close = bracketMatches(text, from, to, s);
+  return scanRange(text, from, to, s, false, []);
+}
+
+function scanRange(text: string, from: number, to: number, o: Scan, inLink: boolean, out: InlineItem[]): InlineItem[] {
   let i = from;
   while (i < to) {
     const c = text[i];
-    const skip = c === '\\' ? i + 2 : c === '`' || c === '<' || (c === '{' && o.mdx) ? atomEnd(text, i, to, o.mdx) : -1;
+    const skip = c === '\\' ? i + 2 : c === '`' || c === '<' || (c === '{' && o.mdx) ? atomEnd(text, i, to, o) : -1;
     if (skip > i) {
       if (c === '<') {
         const tag = parseOpenTag(text, i, o.mdx ? 'jsx' : 'markdown', to);
@@ -61,7 +79,7 @@ export function scanInline(text: string, from: number, to: number, o: InlineOpti
     if (c === '[' && !inLink) {
       const link = parseLink(text, i, to, o);
       if (link) {
-        scanInline(text, i + 1, link.textEnd, o, true, out);
+        scanRange(text, i + 1, link.textEnd, o, true, out);
         i = link.end;
         continue;
       }
@@ -76,7 +94,8 @@ export function scanInline(text: string, from: number, to: number, o: InlineOpti
  * comment or declaration, a tag, an autolink, an MDX expression. -1 when nothing starts there;
  * a backtick run without its closing run is passed over as text.
  */
-function atomEnd(text: string, i: number, to: number, mdx: boolean): number {
+function atomEnd(text: string, i: number, to: number, o: Scan): number {
+  const { mdx } = o;
   const c = text[i];
   if (c === '`') {
     let n = 1;
@@ -89,7 +108,12 @@ function atomEnd(text: string, i: number, to: number, mdx: boolean): number {
     }
     return i + n;
   }
-  if (c === '{') return skipExpression(text, i, to);
+  if (c === '{') {
+    if (o.openBrace) return -1;
+    const end = skipExpression(text, i, to);
+    if (end < 0) o.openBrace = true;
+    return end;
+  }
   const decl = skipMarkupDeclaration(text, i, to);
   if (decl >= 0) return decl;
   const tag = parseOpenTag(text, i, mdx ? 'jsx' : 'markdown', to) ?? parseCloseTag(text, i, mdx ? 'jsx' : 'markdown', to);
@@ -98,33 +122,40 @@ function atomEnd(text: string, i: number, to: number, mdx: boolean): number {
   return auto ? i + auto[0].length : -1;
 }
 
-/** The `]` that closes the `[` at `open`, over nested brackets and escaped ones; -1 when none. */
-export function closingBracket(text: string, open: number, to: number, mdx: boolean): number {
-  let depth = 0;
-  for (let j = open + 1; j < to; j++) {
+/**
+ * For each `[` of a block, the index of the `]` that closes it (over nested and escaped brackets,
+ * and past code spans, tags and autolinks, which hold no brackets), else -1. One pass for the block,
+ * so a page of unmatched brackets costs no more than one of matched ones.
+ */
+function bracketMatches(text: string, from: number, to: number, o: Scan): Int32Array {
+  const first = text.indexOf('[', from);
+  if (first < 0 || first >= to) return NO_BRACKETS;
+  const close = new Int32Array(to + 1).fill(-1);
+  const open: number[] = [];
+  for (let j = from; j < to; j++) {
     const c = text[j];
     if (c === '\\') {
       j++;
       continue;
     }
-    if (c === '`' || c === '<' || (c === '{' && mdx)) {
-      const end = atomEnd(text, j, to, mdx);
+    if (c === '`' || c === '<' || (c === '{' && o.mdx)) {
+      const end = atomEnd(text, j, to, o);
       if (end > j) j = end - 1;
       continue;
     }
-    if (c === '[') depth++;
+    if (c === '[') open.push(j);
     else if (c === ']') {
-      if (depth === 0) return j;
-      depth--;
+      const at = open.pop();
+      if (at !== undefined) close[at] = j;
     }
   }
-  return -1;
+  return close;
 }
 
 type Resolved = { syntax: MarkdownImage['syntax']; end: number; dest: string; title: string | undefined; def?: Definition; refLabel?: string };
 
 /** What follows `[text]` that makes it a link or image: `(dest)`, `[ref]`, `[]`, or a defined label. */
-function resolveTail(text: string, close: number, to: number, o: InlineOptions, label: string): Resolved | undefined {
+function resolveTail(text: string, close: number, to: number, o: Scan, label: string): Resolved | undefined {
   if (text[close + 1] === '(') {
     const tail = parseInlineTail(text, close + 1, to);
     if (tail) return { syntax: 'inline', end: tail.end, dest: tail.dest, title: tail.title };
@@ -142,9 +173,9 @@ function resolveTail(text: string, close: number, to: number, o: InlineOptions, 
   return def ? { syntax: 'shortcut', end: close + 1, dest: def.dest, title: def.title, def, refLabel: label } : undefined;
 }
 
-function parseImage(text: string, at: number, to: number, o: InlineOptions, inLink: boolean): MarkdownImage | undefined {
-  const close = closingBracket(text, at + 1, to, o.mdx);
-  if (close < 0) return undefined;
+function parseImage(text: string, at: number, to: number, o: Scan, inLink: boolean): MarkdownImage | undefined {
+  const close = o.close[at + 1] ?? -1;
+  if (close < 0 || close >= to) return undefined;
   const alt = text.slice(at + 2, close);
   const r = resolveTail(text, close, to, o, alt);
   if (!r) return undefined;
@@ -167,9 +198,9 @@ function parseImage(text: string, at: number, to: number, o: InlineOptions, inLi
   };
 }
 
-function parseLink(text: string, at: number, to: number, o: InlineOptions): { textEnd: number; end: number } | undefined {
-  const close = closingBracket(text, at, to, o.mdx);
-  if (close < 0) return undefined;
+function parseLink(text: string, at: number, to: number, o: Scan): { textEnd: number; end: number } | undefined {
+  const close = o.close[at] ?? -1;
+  if (close < 0 || close >= to) return undefined;
   const r = resolveTail(text, close, to, o, text.slice(at + 1, close));
   return r ? { textEnd: close, end: r.end } : undefined;
 }

@@ -1,7 +1,7 @@
 // Markdown and MDX documents -> their images, with positions, alt texts, edit targets and context.
 // Blocks first (markdown-blocks.ts), then the reference definitions of the whole document (a
 // definition may come long after its use), then each block's inline content.
-import { pickContext, type ContextBlock, type OwnText } from './context.js';
+import { contextPicker, type ContextBlock, type OwnText } from './context.js';
 import type { DocImage, ScanNote, ScanResult } from './doc-image.js';
 import { decodeMarkdown } from './entities.js';
 import { Flow } from './flow.js';
@@ -59,27 +59,61 @@ export function scanMarkdown(text: string, mdx: boolean): ScanResult {
       if (image) mine.push({ image, span });
     }
     const plain = (s: string) => (leaf.type === 'html' ? plainHtml(visibleText(s)) : plainMarkdown(s, mdx));
-    context.push({ kind: leaf.type === 'heading' ? 'heading' : 'text', text: plain(mask(t, spans, b.from)), group: leaf.row });
+    let made: string | undefined;
+    context.push({
+      kind: leaf.type === 'heading' ? 'heading' : 'text',
+      get text() {
+        return (made ??= plain(mask(t, spans, b.from)));
+      },
+      group: leaf.row,
+    });
     for (const { image, span } of mine) {
-      const [before = '', after = ''] = plain(mask(t, spans, b.from, span)).split(HERE);
+      const [before = '', after = ''] = plain(window(t, spans, b.from, span, leaf.type === 'html')).split(HERE);
       found.push({ image, block: k, own: { before: before.trim(), after: after.trim() } });
     }
   });
-  const images = found.map((f) => ({ ...f.image, context: pickContext(context, f.block, f.own) }));
+  const pick = contextPicker(context);
+  const images = found.map((f) => ({ ...f.image, context: pick(f.block, f.own) }));
   images.sort((a, b) => a.offset - b.offset);
   return { images, notes };
 }
 
-/** The block's content with every image blanked out, and `here` (if given) marked. */
-function mask(t: string, spans: readonly Span[], from: number, here?: Span): string {
+/** Characters of a block kept on each side of an image for its own text: far more than is kept in the end. */
+const WINDOW = 2000;
+
+/** The block's content from `from` to `to` with every image blanked out, and `here` (if given) marked. */
+function mask(t: string, spans: readonly Span[], from: number, here?: Span, to = t.length): string {
   let out = '';
   let at = from;
-  for (const s of spans) {
-    if (s.start < at) continue;
+  // Spans are in order: start at the first one that can be inside [from, to).
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((spans[mid] as Span).start < from) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; k < spans.length; k++) {
+    const s = spans[k] as Span;
+    if (s.start >= to) break;
+    if (s.start < at || s.end > to) continue;
     out += t.slice(at, s.start) + (s === here ? ` ${HERE} ` : ' ');
     at = s.end;
   }
-  return out + t.slice(at);
+  return out + t.slice(at, to);
+}
+
+/**
+ * The masked text around one image, at most WINDOW characters each side: a block of hundreds of
+ * images (a contributors table) then costs each image the same. In HTML the window does not start
+ * or end inside a tag.
+ */
+function window(t: string, spans: readonly Span[], from: number, here: Span, html: boolean): string {
+  let lo = Math.max(from, here.start - WINDOW);
+  let hi = Math.min(t.length, here.end + WINDOW);
+  if (html && lo > from) lo = Math.min(here.start, t.indexOf('>', lo) + 1 || here.start);
+  if (html && hi < t.length) hi = Math.max(here.end, t.lastIndexOf('<', hi));
+  return mask(t, spans, lo, here, hi);
 }
 
 function markdownImage(

@@ -8,6 +8,8 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 export class LineIndex {
   /** Offset of the first character of each line. */
   private readonly starts: number[] = [0];
+  /** The last position asked for: a later one on the same line counts on from there (one long line of images). */
+  private last = { line: 0, offset: 0, column: 0 };
 
   constructor(private readonly text: string) {
     for (let i = 0; i < text.length; i++) {
@@ -32,10 +34,16 @@ export class LineIndex {
     const line = this.line(offset);
     let from = this.starts[line - 1] as number;
     if (from === 0 && this.text.charCodeAt(0) === 0xfeff) from = 1;
-    const before = this.text.slice(from, Math.max(from, offset));
     let column = 1;
+    // Image starts (`!`, `<`) always begin a character, so counting on from an earlier one is exact.
+    if (this.last.line === line && this.last.offset <= offset && this.last.offset >= from) {
+      from = this.last.offset;
+      column = this.last.column;
+    }
+    const before = this.text.slice(from, Math.max(from, offset));
     if (/^[\x20-\x7e\t]*$/.test(before)) column += before.length; // the common case, without segmenting
     else for (const _ of graphemes.segment(before)) column++;
+    this.last = { line, offset, column };
     return { line, column };
   }
 }

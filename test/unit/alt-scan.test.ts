@@ -199,3 +199,31 @@ describe('what is and is not an image', () => {
     expect(img?.context.text).toMatch(/^….* w399 w0 .*…$/);
   });
 });
+
+describe('inputs that would make a naive scanner quadratic', () => {
+  // Each took minutes before the scan was made linear; each now takes milliseconds.
+  it.each<[string, string, DocKind, number]>([
+    ['200,000 unmatched [', '['.repeat(200_000), 'markdown', 0],
+    ['100,000 ![ without a ]', '!['.repeat(100_000), 'markdown', 0],
+    ['40,000 unclosed tags in HTML', '<a b '.repeat(40_000), 'html', 0],
+    ['200,000 unclosed { in MDX', '{'.repeat(200_000), 'mdx', 0],
+    ['100,000 lines of { in MDX', '{\n'.repeat(100_000), 'mdx', 0],
+  ])('%s', (_, text, kind, images) => {
+    expect(scanDocument(text, kind).images.length).toBe(images);
+  });
+
+  it('20,000 images on one line, each with its own column', () => {
+    const line = Array.from({ length: 20_000 }, (_, i) => `![](i${i}.png)`).join(' ');
+    const imgs = scanDocument(`é ${line}`, 'markdown').images;
+    expect(imgs.length).toBe(20_000);
+    const last = imgs[imgs.length - 1];
+    expect(last?.column).toBe(3 + line.length - '![](i19999.png)'.length);
+  });
+
+  it('an HTML block of hundreds of images gives each the text next to it', () => {
+    const cells = Array.from({ length: 500 }, (_, i) => `<td><img src="u${i}.png"><br><sub>Person ${i}</sub></td>`).join('\n');
+    const imgs = scanDocument(`# Contributors\n\n<table><tr>\n${cells}\n</tr></table>\n`, 'markdown').images;
+    expect(imgs.length).toBe(500);
+    expect(imgs[250]?.context.text).toMatch(/Person 250/);
+  });
+});
