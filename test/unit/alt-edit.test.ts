@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyAltEdits, escapeHtmlAttr, escapeMarkdownAlt } from '../../src/alt/edit.js';
+import { writeAltTexts } from '../../src/alt/write.js';
 import { scanDocument, type DocKind } from '../../src/alt/scan.js';
 import { docKindOf } from '../../src/inputs/documents.js';
 
@@ -73,7 +74,8 @@ describe('escaping', () => {
     ['plain words', 'plain words'],
     ['a [b] c', 'a \\[b\\] c'],
     ['back\\slash', 'back\\\\slash'],
-    ['*bold* `code` <tag>', '\\*bold\\* \\`code\\` \\<tag>'],
+    ['*bold* `code` <tag>', '\\*bold\\* &#96;code&#96; \\<tag>'],
+    ['~strike~', '\\~strike\\~'],
     ['snake_case stays, _emphasis_ does not', 'snake_case stays, \\_emphasis\\_ does not'],
     ['&amp; is kept literal, & alone is fine', '\\&amp; is kept literal, & alone is fine'],
     ['a|b outside a table', 'a|b outside a table'],
@@ -81,7 +83,30 @@ describe('escaping', () => {
     expect(escapeMarkdownAlt(alt, { inTable: false, mdx: false })).toBe(out);
   });
 
-  it('HTML attributes: & " < > as references, one line', () => {
-    expect(escapeHtmlAttr('a & "b" <c> \'d\'\r\ne')).toBe("a &amp; &quot;b&quot; &lt;c&gt; 'd' e");
+  it('HTML attributes: & " < > ` as references, one line', () => {
+    expect(escapeHtmlAttr('a & "b" <c> \'d\' `e`\r\nf')).toBe("a &amp; &quot;b&quot; &lt;c&gt; 'd' &#96;e&#96; f");
+  });
+});
+
+describe('writeAltTexts', () => {
+  const write = (text: string, alt: string, kind: DocKind = 'markdown') =>
+    writeAltTexts(text, kind, scanDocument(text, kind).images.map((img) => ({ target: img.target, alt })));
+
+  it('writes the readable escaping when it reads back', () => {
+    expect(write('See ![](a.png).', 'A chart (2024) of [sales]')).toBe('See ![A chart (2024) of \\[sales\\]](a.png).');
+  });
+
+  it('writes character references where something open before the image would end inside the new text', () => {
+    // `[](` opens a link destination that a `)` in the alt would close, and the image would be gone.
+    expect(applyAltEdits('[](![](a.png)', scanDocument('[](![](a.png)', 'markdown').images.map((i) => ({ target: i.target, alt: 'v2)' })))).toBe('[](![v2)](a.png)');
+    expect(scanDocument('[](![v2)](a.png)', 'markdown').images).toEqual([]); // read as a link to `![v2`
+    const out = write('[](![](a.png)', 'v2)');
+    expect(out).toBe('[](![v2&#41;](a.png)');
+    expect(scanDocument(out, 'markdown').images.map((i) => i.alt)).toEqual(['v2)']);
+  });
+
+  it('a backtick cannot close a code span opened before the image', () => {
+    const out = write('a ` b ![](a.png)', 'the `ls` command');
+    expect(scanDocument(out, 'markdown').images.map((i) => i.alt)).toEqual(['the `ls` command']);
   });
 });
