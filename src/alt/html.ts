@@ -59,6 +59,7 @@ function matchAt(re: RegExp, text: string, i: number, to: number): string | unde
  * null when the text ends inside what would be a tag (an unclosed quote, no `>`).
  */
 export function parseOpenTag(text: string, at: number, mode: TagMode, to = text.length): HtmlTag | undefined | null {
+  if (text[at] !== '<') return undefined;
   const name = matchAt(NAME[mode], text, at + 1, to);
   if (!name) return undefined;
   let i = at + 1 + name.length;
@@ -120,7 +121,7 @@ function parseValue(text: string, j: number, mode: TagMode, to: number): AttrVal
 
 /** The end tag at `at`: its name and the index past its `>`. */
 export function parseCloseTag(text: string, at: number, mode: TagMode, to = text.length): { name: string; end: number } | undefined {
-  if (text[at + 1] !== '/') return undefined;
+  if (text[at] !== '<' || text[at + 1] !== '/') return undefined;
   const name = matchAt(NAME[mode], text, at + 2, to);
   if (!name) return undefined;
   let i = at + 2 + name.length;

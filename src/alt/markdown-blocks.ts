@@ -21,7 +21,8 @@ export interface Leaf {
   row?: number;
 }
 
-type Container = { kind: 'quote' } | { kind: 'item'; indent: number };
+/** `blank`: the item's marker line had nothing after it, and no line has yet: it may take one blank line. */
+type Container = { kind: 'quote' } | { kind: 'item'; indent: number; blank: boolean };
 type Open =
   | { type: 'paragraph'; segs: Seg[] }
   | { type: 'table'; columns: number }
@@ -65,9 +66,11 @@ export function markdownBlocks(text: string, mdx: boolean): Leaf[] {
         c = { pos: ind.pos + 1, col: ind.col + 1 };
         if (text[c.pos] === ' ' || text[c.pos] === '\t') c = consume(text, c, 1, le);
       } else if (isBlank(c)) {
-        // a blank line continues a list item
+        // A blank line continues a list item, unless the item has only had blank lines so far.
+        if (box.blank) break;
       } else if (ind.width >= box.indent) {
         c = consume(text, c, box.indent, le);
+        box.blank = false;
       } else break;
       matched++;
     }
@@ -124,7 +127,7 @@ export function markdownBlocks(text: string, mdx: boolean): Leaf[] {
       const after: Cursor = { pos: ind.pos + m.width, col: ind.col + m.width };
       const sp = indent(text, after, le);
       const spaces = m.empty ? 1 : sp.width >= 5 ? 1 : sp.width;
-      stack.push({ kind: 'item', indent: ind.width + m.width + spaces });
+      stack.push({ kind: 'item', indent: ind.width + m.width + spaces, blank: m.empty });
       c = m.empty ? { pos: le, col: after.col + 1 } : consume(text, after, spaces, le);
       continue;
     }
@@ -141,6 +144,15 @@ export function markdownBlocks(text: string, mdx: boolean): Leaf[] {
       continue;
     }
     if (open?.type === 'code') open = undefined;
+    // Four columns in, nothing starts a block: the line continues its paragraph (or, in MDX, is one).
+    if (ind.width >= 4) {
+      if (open?.type === 'paragraph') open.segs.push({ start: ind.pos, end: le });
+      else {
+        close();
+        open = { type: 'paragraph', segs: [{ start: ind.pos, end: le }] };
+      }
+      continue;
+    }
     const line = text.slice(ind.pos, le);
     if (open?.type === 'paragraph') {
       if (L.setextUnderline(line)) {
@@ -224,14 +236,15 @@ function pushRow(text: string, line: Seg, leaves: Leaf[], row: number): void {
   }
 }
 
-/** Whether a line that does not continue its containers starts a block of its own (so is not lazy). */
+/** Whether a line that does not continue its containers (or a table) starts a block of its own. */
 function startsBlock(text: string, c: Cursor, le: number, mdx: boolean): boolean {
   const ind = indent(text, c, le);
   if (ind.width > 3) return false;
   const line = text.slice(ind.pos, le);
   if (line === '' || line[0] === '>' || L.isThematicBreak(line) || L.openingFence(line) || L.atxHeading(line)) return true;
-  const m = L.listMarker(line);
-  if (m && !m.empty && (!m.ordered || m.start === 1)) return true;
+  // Any list marker: what cannot interrupt a paragraph (`2.`, an empty item) still starts an item of
+  // the list the line would otherwise be a lazy continuation in.
+  if (L.listMarker(line)) return true;
   const kind = L.htmlBlockStart(line, true);
   return kind !== undefined && !(mdx && kind !== 2);
 }

@@ -73,8 +73,10 @@ export function htmlBlockStart(line: string, inParagraph: boolean): HtmlBlockKin
   if (line.startsWith('<![CDATA[')) return 5;
   if (KIND6.test(line)) return 6;
   if (inParagraph) return undefined;
+  // Open tags of pre, script, style and textarea were kind 1 above; a lone `</pre>` is kind 7, as
+  // the reference parsers read it.
   const tag = parseOpenTag(line, 0, 'markdown') ?? parseCloseTag(line, 0, 'markdown');
-  if (tag && !/^(?:pre|script|style|textarea)$/i.test('name' in tag ? tag.name : '') && /^[ \t]*$/.test(line.slice(tag.end))) return 7;
+  if (tag && /^[ \t]*$/.test(line.slice(tag.end))) return 7;
   return undefined;
 }
 

@@ -20,7 +20,8 @@ export function plainMarkdown(s: string, mdx = false): string {
     .replace(/<([A-Za-z][\w+.-]*:[^\s<>]*)>/g, '$1');
   for (let k = 0; k < 3; k++) {
     const before = t;
-    t = t.replace(/!?\[([^\][]*)\](?:\([^)]*\)|\[[^\]]*\])?/g, '$1');
+    // A link or image with its destination or reference keeps its text; bare [brackets] are text.
+    t = t.replace(/!?\[([^\][]*)\](?:\([^)]*\)|\[[^\]]*\])/g, '$1');
     if (t === before) break;
   }
   for (let k = 0; k < 3; k++) {
