@@ -131,7 +131,7 @@ function markdownImage(
     offset,
     src: item.dest,
     url: decodeMarkdown(item.dest),
-    alt: plainMarkdown(flow.text.slice(item.altStart, item.altEnd), mdx),
+    alt: plainMarkdown(flow.text.slice(item.altStart, item.altEnd), mdx, ''),
     title: item.title === undefined ? undefined : decodeMarkdown(item.title),
     syntax: item.syntax,
     inLink: item.inLink,

@@ -4,20 +4,25 @@
 // markers go, escapes and character references are decoded, whitespace is collapsed.
 import { decodeEntities } from './entities.js';
 
-export function plainMarkdown(s: string, mdx = false): string {
+/**
+ * `tags`: what a tag or comment leaves behind. An alt text drops them (`a<b>c</b>` reads "ac"); the
+ * context keeps a space, so that words on both sides of a `<br>` stay apart.
+ */
+export function plainMarkdown(s: string, mdx = false, tags = ' '): string {
   // Code spans and escaped characters are set aside first, so nothing below reads markup in them.
   const kept: string[] = [];
   const keep = (literal: string) => `\u0000${kept.push(literal) - 1}\u0000`;
   let t = s
     .replace(/\u0000/g, ' ')
-    .replace(/\\([!-/:-@[-`{-~])|(`+)(?!`)([\s\S]*?[^`])\2(?!`)/g, (_, escaped: string | undefined, _run: string, body: string) =>
+    .replace(/\\\n/g, ' ') // a backslash at the end of a line is a hard line break
+    .replace(/\\([!-/:-@[-`{-~])|(?<!`)(`+)(?!`)([\s\S]*?[^`])\2(?!`)/g, (_, escaped: string | undefined, _run: string, body: string) =>
       keep(escaped ?? body.replace(/^ ([\s\S]*) $/, '$1')),
     );
-  if (mdx) t = t.replace(/\{[^{}]*\}/g, ' ');
+  if (mdx) t = t.replace(/\{[^{}]*\}/g, tags);
   t = t
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<\/?[A-Za-z][^<>]*>/g, ' ')
-    .replace(/<([A-Za-z][\w+.-]*:[^\s<>]*)>/g, '$1');
+    .replace(/<([A-Za-z][\w+.-]{1,31}:[^\s<>]*)>/g, (_, url: string) => keep(url)) // an autolink shows its URL
+    .replace(/<!--[\s\S]*?-->/g, tags)
+    .replace(/<\/?[A-Za-z][^<>]*>/g, tags);
   for (let k = 0; k < 3; k++) {
     const before = t;
     // A link or image with its destination or reference keeps its text; bare [brackets] are text.
@@ -26,7 +31,10 @@ export function plainMarkdown(s: string, mdx = false): string {
   }
   for (let k = 0; k < 3; k++) {
     const before = t;
-    t = t.replace(/(^|[^\w])(\*{1,3}|_{1,3}|~{1,2})(?=\S)([\s\S]*?\S)\2(?!\w)/g, '$1$3');
+    // `*` emphasis may sit inside a word (2*3*4 reads 234); `_` and `~` only between non-words.
+    t = t
+      .replace(/(\*{1,3})(?=[^\s*])([^*]*?[^\s*])\1/g, '$2')
+      .replace(/(^|[^\p{L}\p{N}])(_{1,3}|~{1,2})(?=[^\s_~])([\s\S]*?[^\s_~])\2(?![\p{L}\p{N}])/gu, '$1$3');
     if (t === before) break;
   }
   t = decodeEntities(t).replace(/\u0000(\d+)\u0000/g, (_, n: string) => kept[Number(n)] ?? '');

@@ -232,3 +232,22 @@ describe('inputs that would make a naive scanner quadratic', () => {
     expect(imgs[250]?.context.text).toMatch(/Person 250/);
   });
 });
+
+describe('alt text as the page gives it (as commonmark.js reads it)', () => {
+  it.each<[string, string]>([
+    ['![*em* and **strong**](x.png)', 'em and strong'],
+    ['![a<b>c</b>](x.png)', 'ac'],
+    ['![see <http://a.b>](x.png)', 'see http://a.b'],
+    ['![2*3*4](x.png)', '234'],
+    ['![snake_case and _em_](x.png)', 'snake_case and em'],
+    ['![a [b] c](x.png)', 'a [b] c'],
+    ['![a [link](u) b](x.png)', 'a link b'],
+    ['![`code` `` ` ``](x.png)', 'code `'],
+    ['![&amp; &#65; &bogus;](x.png)', '& A &bogus;'],
+    ['![\\*not em\\*](x.png)', '*not em*'],
+    ['![line\\\nbreak](x.png)', 'line break'],
+    ['![a <!-- c --> b](x.png)', 'a b'],
+  ])('%j -> %j', (text, alt) => {
+    expect(scanDocument(text, 'markdown').images.map((i) => i.alt)).toEqual([alt]);
+  });
+});
