@@ -6,7 +6,7 @@
 // import/export lines are code). Pure: offsets in, offsets out.
 import { skipExpression } from './mdx.js';
 import * as L from './markdown-lines.js';
-import { consume, indent, type Cursor } from './markdown-lines.js';
+import { blankFrom, consume, indent, lineEndAt, startsBlock, type Cursor } from './markdown-lines.js';
 
 /** One line's share of a block: the document range of its content, after quote and list prefixes. */
 export interface Seg {
@@ -222,34 +222,9 @@ export function markdownBlocks(text: string, mdx: boolean): Leaf[] {
   return leaves;
 }
 
-function blankFrom(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09) return false;
-  }
-  return true;
-}
-
 function pushRow(text: string, line: Seg, leaves: Leaf[], row: number): void {
   for (const cell of L.tableCells(text.slice(line.start, line.end))) {
     leaves.push({ type: 'cell', segs: [{ start: line.start + cell.start, end: line.start + cell.end }], row });
   }
 }
 
-/** Whether a line that does not continue its containers (or a table) starts a block of its own. */
-function startsBlock(text: string, c: Cursor, le: number, mdx: boolean): boolean {
-  const ind = indent(text, c, le);
-  if (ind.width > 3) return false;
-  const line = text.slice(ind.pos, le);
-  if (line === '' || line[0] === '>' || L.isThematicBreak(line) || L.openingFence(line) || L.atxHeading(line)) return true;
-  // Any list marker: what cannot interrupt a paragraph (`2.`, an empty item) still starts an item of
-  // the list the line would otherwise be a lazy continuation in.
-  if (L.listMarker(line)) return true;
-  const kind = L.htmlBlockStart(line, true);
-  return kind !== undefined && !(mdx && kind !== 2);
-}
-
-function lineEndAt(text: string, from: number): number {
-  const m = /[\r\n]/.exec(text.slice(from));
-  return m ? from + m.index : text.length;
-}

@@ -52,6 +52,7 @@ const NO_BRACKETS = new Int32Array(0);
 export function scanInline(text: string, from: number, to: number, o: InlineOptions): InlineItem[] {
   const s: Scan = { ...o, close: NO_BRACKETS, openBrace: false };
   s.close = bracketMatches(text, from, to, s);
+  s.openBrace = false; // the scan meets the braces in the same order, and decides the same
   return scanRange(text, from, to, s, false, []);
 }
 

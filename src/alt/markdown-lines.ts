@@ -157,3 +157,32 @@ export function consume(text: string, c: Cursor, n: number, le: number): Cursor 
   }
   return { pos, col };
 }
+
+/** Only spaces and tabs between from and to. */
+export function blankFrom(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09) return false;
+  }
+  return true;
+}
+
+/** Whether a line that does not continue its containers (or a table) starts a block of its own. */
+export function startsBlock(text: string, c: Cursor, le: number, mdx: boolean): boolean {
+  const ind = indent(text, c, le);
+  if (ind.width > 3) return false;
+  const line = text.slice(ind.pos, le);
+  if (line === '' || line[0] === '>' || isThematicBreak(line) || openingFence(line) || atxHeading(line)) return true;
+  // Any list marker: what cannot interrupt a paragraph (`2.`, an empty item) still starts an item of
+  // the list the line would otherwise be a lazy continuation in.
+  if (listMarker(line)) return true;
+  const kind = htmlBlockStart(line, true);
+  return kind !== undefined && !(mdx && kind !== 2);
+}
+
+/** Where the line that `from` is on ends (before its \n, \r\n or \r). */
+export function lineEndAt(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
+  return i;
+}

@@ -175,6 +175,7 @@ describe('what is and is not an image', () => {
     ['a link with a reference around a reference image', '[![][i]][l]\n\n[i]: a.png\n[l]: b.html', ['a.png']],
     ['MDX: lowercase img only', '<IMG src="a.png" />\n\n<img src="b.png" />', ['b.png'], 'mdx'],
     ['MDX: an expression is code', '{"![](a.png)"} ![](b.png)', ['b.png'], 'mdx'],
+    ['MDX: an expression before an unclosed brace is still code', `x {'<img src="a.png" />'} ![](b.png) {`, ['b.png'], 'mdx'],
     ['MDX: import lines are code', "import x from '![](a.png)'\n\n![](b.png)", ['b.png'], 'mdx'],
   ])('%s', (_, text, srcs, kind = 'markdown') => {
     expect(count(text, kind)).toEqual(srcs);
