@@ -107,6 +107,8 @@ export interface SpawnOptions {
   stdinFile?: string;
   /** A command the bin runs under, e.g. setpriv to drop root (as another user, file modes apply). */
   wrap?: string[];
+  /** A file the child writes its stdout to (e.g. /dev/full), instead of a pipe read into `stdout`. */
+  stdoutFile?: string;
 }
 
 /** Spawns the real bin/kimi-vision.js; resolves when it exits. */
@@ -115,15 +117,17 @@ export function runBin(args: string[], o: SpawnOptions = {}): Promise<Result> {
     const env: Record<string, string | undefined> = { PATH: process.env.PATH, ...isolatedHome(), ...o.env };
     const [command, ...before] = o.wrap ? [...o.wrap, process.execPath] : [process.execPath];
     const stdin = o.stdinFile ? openSync(o.stdinFile, 'r') : 'pipe';
+    const out = o.stdoutFile ? openSync(o.stdoutFile, 'w') : 'pipe';
     const child = spawn(command as string, [...before, BIN, ...args], {
       cwd: o.cwd ?? ROOT,
       env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
-      stdio: [stdin, 'pipe', 'pipe'],
-    }) as ChildProcess & { stdout: Readable; stderr: Readable };
+      stdio: [stdin, out, 'pipe'],
+    }) as ChildProcess & { stdout: Readable | null; stderr: Readable };
     if (typeof stdin === 'number') closeSync(stdin);
+    if (typeof out === 'number') closeSync(out);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
       o.onStdout?.(d);
     });
