@@ -1,5 +1,6 @@
 // What a finished diff request's answer means for its pair: the answer, one retry with what was
 // wrong, or a failure; and what the request was billed. Pure.
+import type { Spent } from '../results/totals.js';
 import type { Completion, Usage } from '../api/completion.js';
 import { EXIT } from '../errors.js';
 import { hasPrice } from '../estimate/estimate.js';
@@ -32,13 +33,7 @@ export function judgeAnswer(c: Pick<Completion, 'text' | 'finishReason'>, expect
   return { kind: 'fail', error };
 }
 
-/** What one request was billed (a failed check still cost tokens). */
-export interface Spent {
-  prompt_tokens: number;
-  completion_tokens: number;
-  cost: number;
-  priced: boolean;
-}
+export type { Spent };
 
 export function spentOn(c: Pick<Completion, 'model' | 'usage'>, model: string, currency: Currency): Spent {
   return {

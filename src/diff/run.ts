@@ -14,11 +14,11 @@ import type { Plan } from '../plan/plan.js';
 import { InOrder } from '../results/formats.js';
 import { finishRun } from './finish.js';
 import { jsonlLine, markdownHeader, markdownSection, pairLinks, textSection } from './formats.js';
-import { expectsAnswer, itemCacheKey, planItem, planRetry, type DiffHit, type DiffItem, type DiffJob, type SendItem } from './job.js';
+import { expectsAnswer, itemCacheKey, lookupItem, planItem, planRetry, type DiffHit, type DiffItem, type DiffJob, type SendItem } from './job.js';
 import { addUsage, judgeAnswer, spentOn } from './outcome.js';
 import { sendItems } from './prepare.js';
 import { answeredRecord, errorRecord, onlyRecord, sameRecord, type DiffRecord } from './record.js';
-import { DiffSwitch } from './switch.js';
+import { ModelSwitch } from '../client/model-switch.js';
 import { DiffTotals } from './totals.js';
 
 /** A pair whose first answer failed its check: that request's plan and usage, and the retry's plan. */
@@ -34,7 +34,7 @@ export class DiffRun {
   private readonly records: (DiffRecord | undefined)[];
   private readonly order: InOrder<DiffRecord>;
   private readonly client: MoonshotClient;
-  private readonly models: DiffSwitch;
+  private readonly models: ModelSwitch<SendItem, DiffHit, undefined>;
   private readonly runner: Runner;
   /** Each item's plan for the model of the moment, made when its turn comes, dropped once it is done. */
   private readonly plans = new Map<number, Plan>();
@@ -55,7 +55,20 @@ export class DiffRun {
     const stop = new AbortController();
     // Retries are decided per pair under the pace (pace/send-one.ts), so the client makes one attempt.
     this.client = terminalClient(settings.baseUrl, key, io, term, { timeout: o.timeout, maxAttempts: 1, signal: stop.signal });
-    this.models = new DiffSwitch(job, this.client, () => sendItems(items, (i) => this.records[i] === undefined && !hits.has(i)));
+    this.models = new ModelSwitch<SendItem, DiffHit, undefined>({
+      model: settings.model,
+      context: undefined,
+      contextFor: async () => undefined,
+      client: this.client,
+      currency: settings.currency,
+      maxCost: o.maxCost,
+      warn: (line) => term.warn(line),
+      pending: () => sendItems(items, (i) => this.records[i] === undefined && !hits.has(i)),
+      survey: async (item, model) => {
+        const plan = planItem(job, item, model);
+        return { estimate: plan.estimate, hit: await lookupItem(job, item, plan) };
+      },
+    });
     this.runner = new Runner({
       count: items.length,
       concurrency: s.concurrency,

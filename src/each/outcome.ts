@@ -1,5 +1,6 @@
 // What becomes of one image's answer in a --each run: checked (content filter, --max-chars, JSON),
 // cached, written as a sidecar, and turned into its record; and how a record reads on stdout.
+import type { Spent } from '../results/totals.js';
 import type { Completion } from '../api/completion.js';
 import { EXIT, InputError, type KvError } from '../errors.js';
 import { hasPrice } from '../estimate/estimate.js';
@@ -16,13 +17,7 @@ import { cacheKeyOf, type Job } from './job.js';
 
 export type Answer = Pick<Completion, 'model' | 'text' | 'finishReason' | 'usage'>;
 
-/** What an image's request was billed (a failed check still cost tokens). */
-export interface Spent {
-  prompt_tokens: number;
-  completion_tokens: number;
-  cost: number;
-  priced: boolean;
-}
+export type { Spent };
 
 export interface Outcome {
   record: ImageRecord;

@@ -18,16 +18,17 @@ import { InOrder, markdownFooter } from '../results/formats.js';
 import { failureRecord, type ImageRecord } from '../results/record.js';
 import { Totals } from '../results/totals.js';
 import type { CachedAnswer } from '../store/answer-cache.js';
-import { planImage, type Job } from './job.js';
+import { lookup, planImage, type Job } from './job.js';
 import { formatSection, inputFailureRecord, isInputFailure, recordAnswer, type Answer, type Spent } from './outcome.js';
-import { ModelSwitch } from './switch.js';
+import { ModelSwitch } from '../client/model-switch.js';
+import { planResponse } from '../request/response.js';
 
 export class EachRun {
   private readonly started: number;
   private readonly totals: Totals;
   private readonly order: InOrder<ImageRecord>;
   private readonly client: MoonshotClient;
-  private readonly models: ModelSwitch;
+  private readonly models: ModelSwitch<Image, CachedAnswer, ResponsePlan>;
   private readonly runner: Runner;
   /** Only what the end needs is kept of each finished image: 1 once it has its record. */
   private readonly finished: Uint8Array;
@@ -55,7 +56,20 @@ export class EachRun {
     const stop = new AbortController();
     // Retries are decided per image under the pace (pace/send-one.ts), so the client makes one attempt.
     this.client = terminalClient(settings.baseUrl, key, io, term, { timeout: o.timeout, maxAttempts: 1, signal: stop.signal });
-    this.models = new ModelSwitch(job, this.client, () => this.pendingImages());
+    this.models = new ModelSwitch({
+      model: settings.model,
+      context: job.response,
+      contextFor: (model) => planResponse(o, model, io.cwd),
+      client: this.client,
+      currency: settings.currency,
+      maxCost: o.maxCost,
+      warn: (line) => term.warn(line),
+      pending: () => this.pendingImages().map(({ img, i }) => ({ item: img, i })),
+      survey: async (img, model, response) => {
+        const plan = planImage(job, img, model, response);
+        return { estimate: plan.estimate, hit: await lookup(job, img, plan) };
+      },
+    });
     this.runner = new Runner({
       count: work.length,
       concurrency: s.concurrency,
@@ -72,7 +86,7 @@ export class EachRun {
       model: (i) => this.plan(i).model,
       switchModel: (failed) => this.models.from(failed),
       ready: (i) => this.badInput(i) ?? this.fromCache(i, this.hits.get(i), job.settings.model, job.response),
-      answeredMeanwhile: async (i) => this.fromCache(i, this.models.lateHits.get(i), this.models.model, this.models.response),
+      answeredMeanwhile: async (i) => this.fromCache(i, this.models.lateHits.get(i), this.models.model, this.models.context),
       settle: (i, settled) => this.settle(i, settled),
       onRetry: (i, x) => this.sayRetry(this.work[i] as Input, x),
     });
@@ -97,7 +111,7 @@ export class EachRun {
   private plan(i: number): Plan {
     const planned = this.plans.get(i);
     if (planned?.model === this.models.model) return planned;
-    const plan = planImage(this.job, this.work[i] as Image, this.models.model, this.models.response);
+    const plan = planImage(this.job, this.work[i] as Image, this.models.model, this.models.context);
     this.plans.set(i, plan);
     return plan;
   }
@@ -137,7 +151,7 @@ export class EachRun {
 
   /** A good answer: checked, cached, its sidecar written, then recorded (or failed by one of those). */
   private async succeed(i: number, img: Image, plan: Plan, answer: Answer, ms: number, cached: boolean): Promise<void> {
-    const { record, spent, hint } = await recordAnswer(this.job, img, plan, answer, { ms, cached, response: this.models.response });
+    const { record, spent, hint } = await recordAnswer(this.job, img, plan, answer, { ms, cached, response: this.models.context });
     this.finish(i, record, spent, hint);
   }
 

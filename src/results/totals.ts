@@ -4,44 +4,66 @@ import type { Currency } from '../models.js';
 import { formatInt, formatMoney, formatSeconds } from '../format.js';
 import type { ImageRecord } from './record.js';
 
-export class Totals {
-  described = 0;
-  failed = 0;
-  cached = 0;
+/** What a request was billed (a failed check still cost tokens). */
+export interface Spent {
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost: number;
+  /** False when the model's price is not known. */
+  priced: boolean;
+}
+
+/** What a run of many requests has spent so far: tokens and money, in the platform's currency. */
+export class Spending {
   promptTokens = 0;
   completionTokens = 0;
   cost = 0;
   /** False once an answer came from a model without a known price. */
   priced = true;
 
-  constructor(
-    /** Images this run means to describe (after shards and skips). */
-    readonly total: number,
-    readonly skipped: number,
-    readonly currency: Currency,
-  ) {}
+  constructor(readonly currency: Currency) {}
 
-  /** Counts a finished image; `spent` is what its request was billed (a failed check still cost tokens). */
-  add(r: ImageRecord, spent?: { prompt_tokens: number; completion_tokens: number; cost: number; priced: boolean }): void {
-    if (r.error) this.failed += 1;
-    else this.described += 1;
-    if (r.cached) this.cached += 1;
-    if (spent) this.spend(spent);
-  }
-
-  spend(s: { prompt_tokens: number; completion_tokens: number; cost: number; priced: boolean }): void {
+  spend(s: Spent): void {
     this.promptTokens += s.prompt_tokens;
     this.completionTokens += s.completion_tokens;
     this.cost = roundMoney(this.cost + s.cost);
     if (!s.priced) this.priced = false;
   }
 
-  get done(): number {
-    return this.described + this.failed;
-  }
-
   money(): string {
     return formatMoney({ amount: this.cost, currency: this.currency }) + (this.priced ? '' : ' (some prices unknown)');
+  }
+
+  /** "1,024 prompt + 75 completion tokens" */
+  tokens(): string {
+    return `${formatInt(this.promptTokens)} prompt + ${formatInt(this.completionTokens)} completion tokens`;
+  }
+}
+
+export class Totals extends Spending {
+  described = 0;
+  failed = 0;
+  cached = 0;
+
+  constructor(
+    /** Images this run means to describe (after shards and skips). */
+    readonly total: number,
+    readonly skipped: number,
+    currency: Currency,
+  ) {
+    super(currency);
+  }
+
+  /** Counts a finished image; `spent` is what its request was billed (a failed check still cost tokens). */
+  add(r: ImageRecord, spent?: Spent): void {
+    if (r.error) this.failed += 1;
+    else this.described += 1;
+    if (r.cached) this.cached += 1;
+    if (spent) this.spend(spent);
+  }
+
+  get done(): number {
+    return this.described + this.failed;
   }
 
   /** "12/40 described, 2 failed, ¥0.31 so far" */
@@ -55,7 +77,6 @@ export class Totals {
     if (this.skipped) parts.push(`${formatInt(this.skipped)} skipped (sidecar exists)`);
     const notDone = this.total - this.done;
     if (notDone > 0) parts.push(`${formatInt(notDone)} not done`);
-    const tokens = `${formatInt(this.promptTokens)} prompt + ${formatInt(this.completionTokens)} completion tokens`;
-    return `${parts.join(', ')} · ${tokens} · ${this.money()} · ${formatSeconds(elapsedMs)}`;
+    return `${parts.join(', ')} · ${this.tokens()} · ${this.money()} · ${formatSeconds(elapsedMs)}`;
   }
 }
