@@ -2,14 +2,12 @@
 // (pace/runner.ts), each answer checked (one retry with what was wrong), cached, and put out in pair
 // order as pairs finish; same pairs, files on one side and cache hits are settled without a
 // request. Every finished pair is printed, whatever fails later; Ctrl-C stops what is in flight.
-import { sleep, type MoonshotClient } from '../api/client.js';
+import type { MoonshotClient } from '../api/client.js';
 import type { Usage } from '../api/completion.js';
 import { explainApiError } from '../api/explain.js';
-import { DEFAULT_MAX_ATTEMPTS } from '../api/retry.js';
-import { terminalClient } from '../client/terminal-client.js';
 import { ApiError, KvError, interruptedBy } from '../errors.js';
-import { formatSeconds } from '../format.js';
-import { Runner, type Settled } from '../pace/runner.js';
+import { openRun } from '../pace/open-run.js';
+import type { Runner, Settled } from '../pace/runner.js';
 import type { Plan } from '../plan/plan.js';
 import { InOrder } from '../results/formats.js';
 import { finishRun } from './finish.js';
@@ -52,9 +50,17 @@ export class DiffRun {
     this.totals = new DiffTotals(items.length, settings.currency);
     this.records = new Array<DiffRecord | undefined>(items.length);
     this.order = new InOrder<DiffRecord>(items.length, (r, i) => term.out(this.section(r, i)));
-    const stop = new AbortController();
-    // Retries are decided per pair under the pace (pace/send-one.ts), so the client makes one attempt.
-    this.client = terminalClient(settings.baseUrl, key, io, term, { timeout: o.timeout, maxAttempts: 1, signal: stop.signal });
+    ({ client: this.client, runner: this.runner } = openRun(job, key, {
+      count: items.length,
+      name: (i) => this.name(i),
+      failFast: false,
+      body: (i) => this.retries.get(i)?.retry.body ?? (this.models.lateHits.has(i) ? undefined : this.plan(i).body),
+      model: (i) => this.retries.get(i)?.retry.model ?? this.plan(i).model,
+      switchModel: (failed) => this.models.from(failed),
+      ready: (i) => this.ready(i),
+      answeredMeanwhile: async (i) => this.fromCache(i, this.models.lateHits.get(i) as DiffHit),
+      settle: (i, settled) => this.settle(i, settled),
+    }));
     this.models = new ModelSwitch<SendItem, DiffHit, undefined>({
       model: settings.model,
       context: undefined,
@@ -69,31 +75,6 @@ export class DiffRun {
         return { estimate: plan.estimate, hit: await lookupItem(job, item, plan) };
       },
     });
-    this.runner = new Runner({
-      count: items.length,
-      concurrency: s.concurrency,
-      rpm: s.rpm,
-      maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      stream: o.stream,
-      client: this.client,
-      maxTokens: o.maxTokens,
-      clock: { monotonicMs: io.monotonicMs, sleep },
-      signal: io.signal,
-      modelChosen: settings.modelChosen,
-      failFast: false,
-      body: (i) => this.retries.get(i)?.retry.body ?? (this.models.lateHits.has(i) ? undefined : this.plan(i).body),
-      model: (i) => this.retries.get(i)?.retry.model ?? this.plan(i).model,
-      switchModel: (failed) => this.models.from(failed),
-      ready: (i) => this.ready(i),
-      answeredMeanwhile: async (i) => this.fromCache(i, this.models.lateHits.get(i) as DiffHit),
-      settle: (i, settled) => this.settle(i, settled),
-      onRetry: (i, x) => {
-        if (!x.shared) term.warn(`${this.name(i)}: attempt ${x.attempt} failed (${x.error.message}); retrying in ${formatSeconds(x.delayMs)}…`);
-        else if (x.paused) term.warn(`rate limited (${x.error.message}); every request waits ${formatSeconds(x.delayMs)}, concurrency now ${x.limit}.`);
-      },
-    });
-    // The client stops with the run (Ctrl-C, a failure that applies to every pair).
-    this.runner.signal.addEventListener('abort', () => stop.abort(this.runner.signal.reason), { once: true });
   }
 
   /** Runs every pair; the exit code: the first failure's in pair order, else 7 when --fail-on trips, else 0. */

@@ -2,16 +2,13 @@
 // each result checked, cached, written as a sidecar and put out in input order. Every finished
 // result is written, whatever fails later; Ctrl-C and --fail-fast stop what is in flight and start
 // nothing new.
-import { sleep, type MoonshotClient } from '../api/client.js';
+import type { MoonshotClient } from '../api/client.js';
 import { explainApiError } from '../api/explain.js';
-import { DEFAULT_MAX_ATTEMPTS } from '../api/retry.js';
-import { terminalClient } from '../client/terminal-client.js';
 import { ApiError, EXIT, KvError, interruptedBy } from '../errors.js';
-import { formatSeconds } from '../format.js';
 import { isBadInput, type Input } from '../inputs/bad-input.js';
 import type { Image } from '../inputs/image.js';
-import { Runner, type Settled } from '../pace/runner.js';
-import type { RetryInfo } from '../pace/send-one.js';
+import { openRun } from '../pace/open-run.js';
+import type { Runner, Settled } from '../pace/runner.js';
 import type { Plan } from '../plan/plan.js';
 import type { ResponsePlan } from '../request/response.js';
 import { InOrder, markdownFooter } from '../results/formats.js';
@@ -53,9 +50,17 @@ export class EachRun {
       if (s.format === 'text' && text) this.printed += 1;
       term.out(text);
     });
-    const stop = new AbortController();
-    // Retries are decided per image under the pace (pace/send-one.ts), so the client makes one attempt.
-    this.client = terminalClient(settings.baseUrl, key, io, term, { timeout: o.timeout, maxAttempts: 1, signal: stop.signal });
+    ({ client: this.client, runner: this.runner } = openRun(job, key, {
+      count: work.length,
+      name: (i) => (work[i] as Input).path,
+      failFast: s.failFast,
+      body: (i) => (this.models.lateHits.has(i) ? undefined : this.plan(i).body),
+      model: (i) => this.plan(i).model,
+      switchModel: (failed) => this.models.from(failed),
+      ready: (i) => this.badInput(i) ?? this.fromCache(i, this.hits.get(i), job.settings.model, job.response),
+      answeredMeanwhile: async (i) => this.fromCache(i, this.models.lateHits.get(i), this.models.model, this.models.context),
+      settle: (i, settled) => this.settle(i, settled),
+    }));
     this.models = new ModelSwitch({
       model: settings.model,
       context: job.response,
@@ -70,28 +75,6 @@ export class EachRun {
         return { estimate: plan.estimate, hit: await lookup(job, img, plan) };
       },
     });
-    this.runner = new Runner({
-      count: work.length,
-      concurrency: s.concurrency,
-      rpm: s.rpm,
-      maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      stream: o.stream,
-      client: this.client,
-      maxTokens: o.maxTokens,
-      clock: { monotonicMs: io.monotonicMs, sleep },
-      signal: io.signal,
-      modelChosen: settings.modelChosen,
-      failFast: s.failFast,
-      body: (i) => (this.models.lateHits.has(i) ? undefined : this.plan(i).body),
-      model: (i) => this.plan(i).model,
-      switchModel: (failed) => this.models.from(failed),
-      ready: (i) => this.badInput(i) ?? this.fromCache(i, this.hits.get(i), job.settings.model, job.response),
-      answeredMeanwhile: async (i) => this.fromCache(i, this.models.lateHits.get(i), this.models.model, this.models.context),
-      settle: (i, settled) => this.settle(i, settled),
-      onRetry: (i, x) => this.sayRetry(this.work[i] as Input, x),
-    });
-    // The client stops with the run (Ctrl-C, --fail-fast, a failure for every image).
-    this.runner.signal.addEventListener('abort', () => stop.abort(this.runner.signal.reason), { once: true });
   }
 
   /** Runs every image; the exit code is that of the first failed image in input order (0 when none). */
@@ -141,12 +124,6 @@ export class EachRun {
     // A file gone or unreadable since it was planned is the input's failure, not the API's.
     const record = isInputFailure(e) ? inputFailureRecord(img, e, at) : failureRecord(img, e, at);
     this.finish(i, record, undefined, e instanceof KvError ? e.hint : undefined);
-  }
-
-  private sayRetry(img: Input, x: RetryInfo): void {
-    const { term } = this.job;
-    if (!x.shared) term.warn(`${img.path}: attempt ${x.attempt} failed (${x.error.message}); retrying in ${formatSeconds(x.delayMs)}…`);
-    else if (x.paused) term.warn(`rate limited (${x.error.message}); every request waits ${formatSeconds(x.delayMs)}, concurrency now ${x.limit}.`);
   }
 
   /** A good answer: checked, cached, its sidecar written, then recorded (or failed by one of those). */
