@@ -4,8 +4,7 @@
 // record and the Markdown report.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useEmulator } from '../helpers/emulator.js';
@@ -50,19 +49,19 @@ describe('alt: the patch and --write', () => {
   it('the patch on stdout applies with git apply and patch -p1, and gives exactly the bytes --write writes', async () => {
     emu.set({ reply: tricky });
     const dir = site(SITE, { git: true });
-    const copy = mkdtempSync(path.join(tmpdir(), 'kv-alt-copy-'));
+    // (every folder made by site() is removed after the file's tests)
+    const [copy, copy2, scratch] = [site({}), site({}), site({})];
     cpSync(dir, copy, { recursive: true });
+    cpSync(dir, copy2, { recursive: true });
     const diff = await kv(['docs'], { cwd: dir });
     expect(diff.code).toBe(0);
     expect(diff.stdout).toMatch(/^diff --git a\/docs\/guide\.md b\/docs\/guide\.md\n--- a\/docs\/guide\.md\n\+\+\+ b\/docs\/guide\.md\n@@ /);
     expect(git(dir, 'status', '--porcelain')).toBe(''); // the default writes nothing
     expect(diff.stderr).toMatch(/^the patch holds 8 alt texts for 5 documents$/m);
-    writeFileSync(path.join(copy, '..', `${path.basename(copy)}.diff`), diff.stdout);
-    const patchFile = path.join(copy, '..', `${path.basename(copy)}.diff`);
+    const patchFile = path.join(scratch, 'alt.diff');
+    writeFileSync(patchFile, diff.stdout);
     git(copy, 'apply', '--check', patchFile);
     git(copy, 'apply', patchFile);
-    const copy2 = mkdtempSync(path.join(tmpdir(), 'kv-alt-copy-'));
-    cpSync(dir, copy2, { recursive: true });
     execFileSync('patch', ['-p1', '--quiet', '-i', patchFile], { cwd: copy2 });
 
     const written = await kv(['--write', 'docs'], { cwd: dir });
@@ -107,7 +106,7 @@ describe('alt: the patch and --write', () => {
   });
 
   it('a rerun with --cache sends nothing and prints the same patch; the cache holds no key', async () => {
-    const cacheDir = mkdtempSync(path.join(tmpdir(), 'kv-alt-cache-'));
+    const cacheDir = site({});
     const dir = site(SITE);
     const env = { KIMI_VISION_CACHE_DIR: cacheDir };
     const first = await kv(['docs', '--cache'], { cwd: dir, env });

@@ -38,7 +38,11 @@ suite(ptyUnavailable ? `alt in a terminal (skipped: ${ptyUnavailable})` : 'alt i
     const r = await run.exited({ joined: true });
     expect(r.code).toBe(0);
     const shown = r.screen.split('\n');
-    expect(shown.filter((l) => l.startsWith('diff --git '))).toEqual(['diff --git a/docs/a.md b/docs/a.md', 'diff --git a/docs/b.md b/docs/b.md', 'diff --git a/docs/c.md b/docs/c.md']);
+    expect(shown.filter((l) => l.startsWith('diff --git '))).toEqual([
+      'diff --git a/docs/a.md b/docs/a.md',
+      'diff --git a/docs/b.md b/docs/b.md',
+      'diff --git a/docs/c.md b/docs/c.md',
+    ]);
     expect(shown.filter((l) => l.startsWith('+!['))).toHaveLength(3);
     expect(r.screen).not.toMatch(SPINNER_FRAME);
     expect(r.screen).not.toMatch(PROGRESS);
