@@ -26,7 +26,7 @@ export interface AltJob {
 }
 
 /** One place a caption is written to: a task of a document's plan. */
-export interface CaptionUse {
+interface CaptionUse {
   doc: number;
   task: number;
   /** `docs/a.md:12:3`, for messages. */

@@ -25,10 +25,10 @@ export interface AltFlags {
 export interface AltOptions extends RequestOptions, AltFlags {}
 
 /** What a run does: print a patch (the default), list findings, fix the files, or estimate. */
-export type AltMode = 'diff' | 'check' | 'write' | 'dry-run';
+type AltMode = 'diff' | 'check' | 'write' | 'dry-run';
 
 /** What stdout carries: the mode's own output (the patch, the --check lines, …), records, or the report. */
-export type AltFormat = 'default' | 'jsonl' | 'markdown';
+type AltFormat = 'default' | 'jsonl' | 'markdown';
 
 export interface AltSettings {
   mode: AltMode;
@@ -46,7 +46,7 @@ export interface AltSettings {
 }
 
 /** As --each and diff: requests in flight at most, unless -j says otherwise. */
-export const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_CONCURRENCY = 4;
 
 export function altSettings(o: AltFlags & { dryRun?: boolean | undefined }, env: Record<string, string | undefined>, cwd: string): AltSettings {
   const modes = [o.check && '--check', o.write && '--write', o.dryRun && '--dry-run'].filter((x): x is string => typeof x === 'string');

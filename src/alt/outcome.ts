@@ -8,7 +8,7 @@ import type { Cost, Currency } from '../models.js';
 import { answerCost, ImageFailure, recordError, usageOf, type RecordError } from '../results/record.js';
 import { altFromAnswer } from './prompt.js';
 
-export type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 
 export type CaptionOutcome =
   | { kind: 'alt'; alt: string; cached: boolean; usage: Usage; cost: Cost }

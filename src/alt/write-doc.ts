@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { nodeStoreFs, type StoreFs } from '../store/store-fs.js';
 
 /** The document changed on disk since it was read: not written (exit 75: run again). */
-export class ChangedOnDiskError extends ImageFailure {
+class ChangedOnDiskError extends ImageFailure {
   constructor(shownAs: string) {
     super(
       EXIT.temporary,
