@@ -32,7 +32,7 @@ export async function altCommand(inputs: string[], options: AltOptions, io: Io):
   const s = altSettings(o, io.env, io.cwd);
   const job: AltJob = { o, s, io, term, settings, cache: s.cache ? new AnswerCache(cacheDir(io.env)) : undefined, warned: new Set() };
   const docs = await loadDocuments(inputs, job);
-  term.note(scanLine(docs, s.all));
+  term.note(scanLine(docs, s.all && s.mode !== 'check'));
   if (s.mode === 'check') return runCheck(job, docs);
   if (s.mode === 'diff' && s.format === 'default') refuseOutside(docs);
 
