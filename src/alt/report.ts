@@ -30,6 +30,9 @@ export function checkLines(findings: readonly CheckFinding[]): string {
   return [...findings].sort(byPlace).map((f) => `${checkLine(f)}\n`).join('');
 }
 
+/** Why an image is in the output: its verdict, or `all` for an image whose alt text was fine, taken by --all. */
+export type RecordReason = AltReason | 'all';
+
 export interface AltRecord {
   doc: string;
   line: number;
@@ -38,7 +41,7 @@ export interface AltRecord {
   image_sha256: string | null;
   old_alt: string | null;
   alt: string | null;
-  reason: AltReason;
+  reason: RecordReason;
   cached: boolean;
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
   cost: { amount: number; currency: string } | null;
@@ -74,10 +77,12 @@ export interface ReportRow {
   src: string;
   /** Where the image can be seen from the report (a relative or absolute URL), if anywhere. */
   link: string | undefined;
-  reason: AltReason;
+  reason: RecordReason;
   oldAlt: string | null;
   alt: string | null;
   error: string | null;
+  /** Why the image was not captioned although nothing failed (a remote image with --no-remote). */
+  skipped?: string | undefined;
 }
 
 /** Markdown-escapes text for a table cell: one line, no pipe, nothing read as markup or HTML. */
@@ -94,6 +99,12 @@ function destination(link: string): string {
   return link.replace(/[\s()<>|]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
+function newCell(r: ReportRow): string {
+  if (r.error !== null) return `**failed:** ${escapeCell(r.error)}`;
+  if (r.skipped) return `_(not captioned: ${escapeCell(r.skipped)})_`;
+  return altCell(r.alt);
+}
+
 function altCell(alt: string | null): string {
   if (alt === null) return '_(none)_';
   if (alt.trim() === '') return '_(empty)_';
@@ -102,21 +113,24 @@ function altCell(alt: string | null): string {
 
 /**
  * A section per document: each image's line, a link to it, why it was taken, the old alt text and
- * the new one (or why there is none). `title` heads the report; `summary` follows it.
+ * the new one (or why there is none). `title` heads the report; `summary` follows it. `proposed:
+ * false` (--check, which writes nothing) leaves the new alt text's column out.
  */
-export function markdownReport(rows: readonly ReportRow[], o: { title?: string; summary?: string } = {}): string {
+export function markdownReport(rows: readonly ReportRow[], o: { title?: string; summary?: string; proposed?: boolean } = {}): string {
   const out: string[] = [`## ${escapeCell(o.title ?? 'Alt text')}`, ''];
   if (o.summary) out.push(escapeCell(o.summary), '');
   if (rows.length === 0) return `${[...out, 'Every image has alt text.', ''].join('\n')}`;
+  const proposed = o.proposed !== false;
   const sorted = [...rows].sort(byPlace);
   for (let i = 0; i < sorted.length; ) {
     const doc = (sorted[i] as ReportRow).doc;
-    out.push(`### ${escapeCell(doc)}`, '', '| Line | Image | Why | Old alt text | New alt text |', '| --: | --- | --- | --- | --- |');
+    const head = proposed ? ['| Line | Image | Why | Old alt text | New alt text |', '| --: | --- | --- | --- | --- |'] : ['| Line | Image | Why | Alt text |', '| --: | --- | --- | --- |'];
+    out.push(`### ${escapeCell(doc)}`, '', ...head);
     for (; i < sorted.length && (sorted[i] as ReportRow).doc === doc; i++) {
       const r = sorted[i] as ReportRow;
       const image = r.link === undefined ? escapeCell(r.src) : `[${escapeCell(r.src)}](${destination(r.link)})`;
-      const now = r.error !== null ? `**failed:** ${escapeCell(r.error)}` : altCell(r.alt);
-      out.push(`| ${r.line}:${r.column} | ${image} | ${r.reason} | ${altCell(r.oldAlt)} | ${now} |`);
+      const row = `| ${r.line}:${r.column} | ${image} | ${r.reason} | ${altCell(r.oldAlt)} |`;
+      out.push(proposed ? `${row} ${newCell(r)} |` : row);
     }
     out.push('');
   }

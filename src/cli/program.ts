@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import type { Io } from '../io.js';
 import { neutralize } from '../output/sanitize.js';
 import type { SetExit } from './options.js';
+import { registerAlt } from './register/alt.js';
 import { registerBatch } from './register/batch.js';
 import { registerBalance, registerConfig, registerModels, registerSessions } from './register/account.js';
 import { registerChat, registerDescribe } from './register/describe.js';
@@ -26,6 +27,7 @@ type Register = (program: Command, io: Io, setExit: SetExit) => void;
 const COMMANDS: Record<string, Register> = {
   describe: registerDescribe,
   diff: registerDiff,
+  alt: registerAlt,
   chat: registerChat,
   sessions: registerSessions,
   models: registerModels,

@@ -107,6 +107,19 @@ describe('markdownReport', () => {
     expect(md).toContain('| 1:1 | x\\_y.png | missing | a \\| b \\*c\\* \\<script\\> | **failed:** kimi: rate limited after 3 attempts |');
   });
 
+  it('says why an image was not captioned when nothing failed, and --all\'s reason', () => {
+    const md = markdownReport([row({ alt: null, skipped: 'remote image, --no-remote', link: 'https://e.com/a.png' }), row({ line: 2, reason: 'all', oldAlt: 'A cat', alt: 'A grey cat' })]);
+    expect(md).toContain('| 1:1 | [a.png](https://e.com/a.png) | missing | _(none)_ | _(not captioned: remote image, --no-remote)_ |');
+    expect(md).toContain('| 2:1 | [a.png](docs/a.png) | all | A cat | A grey cat |');
+  });
+
+  it('without proposed alt texts (--check) leaves the new column out', () => {
+    const md = markdownReport([row({ alt: null, oldAlt: 'image', reason: 'generic' })], { title: 'Images without alt text', proposed: false });
+    expect(md).toBe(
+      ['## Images without alt text', '', '### docs/a.md', '', '| Line | Image | Why | Alt text |', '| --: | --- | --- | --- |', '| 1:1 | [a.png](docs/a.png) | generic | image |', ''].join('\n'),
+    );
+  });
+
   it('says so when every image has alt text', () => {
     expect(markdownReport([])).toBe('## Alt text\n\nEvery image has alt text.\n');
   });
