@@ -5,7 +5,7 @@
 // (emit.ts) as soon as its captions are settled, in document order; Ctrl-C stops what is in flight.
 import type { MoonshotClient } from '../api/client.js';
 import { explainApiError } from '../api/explain.js';
-import { ModelSwitch } from '../client/model-switch.js';
+import { switchFor, type ModelSwitch } from '../client/model-switch.js';
 import { ApiError, interruptedBy, KvError } from '../errors.js';
 import { openRun } from '../pace/open-run.js';
 import type { Runner, Settled } from '../pace/runner.js';
@@ -28,7 +28,7 @@ export class AltRun {
   private readonly order: InOrder<number>;
   private readonly output: AltOutput;
   private readonly client: MoonshotClient;
-  private readonly models: ModelSwitch<SendCaption, CachedAnswer, undefined>;
+  private readonly models: ModelSwitch<SendCaption, CachedAnswer, undefined, Plan>;
   private readonly runner: Runner;
   /** Each caption's plan for the model of the moment, made when its turn comes, dropped once it is done. */
   private readonly plans = new Map<number, Plan>();
@@ -60,19 +60,10 @@ export class AltRun {
       answeredMeanwhile: async (i) => this.fromCache(i, this.models.lateHits.get(i) as CachedAnswer),
       settle: (i, settled) => this.settle(i, settled),
     }));
-    this.models = new ModelSwitch<SendCaption, CachedAnswer, undefined>({
-      model: settings.model,
-      context: undefined,
-      contextFor: async () => undefined,
-      client: this.client,
-      currency: settings.currency,
-      maxCost: o.maxCost,
-      warn: (line) => term.warn(line),
+    this.models = switchFor(job, this.client, {
       pending: () => this.sendable((i) => this.outcomes[i] === undefined && !hits.has(i)).map(({ c, i }) => ({ item: c, i })),
-      survey: async (c, model) => {
-        const plan = planCaption(job, c, model);
-        return { estimate: plan.estimate, hit: await lookupCaption(job, c, plan) };
-      },
+      plan: (c: SendCaption, model) => planCaption(job, c, model),
+      lookup: (c, plan) => lookupCaption(job, c, plan),
     });
   }
 

@@ -13,7 +13,7 @@ import { listedFallback } from './fallback.js';
 /** Cache lookups at once (files: the open-file limit). */
 const LOOKUP_PARALLEL = 32;
 
-export interface ModelSwitchOptions<T, H, C> {
+export interface ModelSwitchOptions<T, H, C, P extends { estimate: Estimate }> {
   model: string;
   /** What requests to `model` need that depends on it (the request fields of describe --each). */
   context: C;
@@ -25,17 +25,51 @@ export interface ModelSwitchOptions<T, H, C> {
   warn: (line: string) => void;
   /** The items not finished yet (and not cached): what a new model would still have to send. */
   pending: () => { item: T; i: number }[];
-  /** An item's estimate under a model, and its cached answer for that model (if any). */
-  survey: (item: T, model: string, context: C) => Promise<{ estimate: Estimate; hit: H | undefined }>;
+  /** An item's request under a model (for its estimate), and its cached answer for that request. */
+  plan: (item: T, model: string, context: C) => P;
+  lookup: (item: T, plan: P) => Promise<H | undefined>;
 }
 
-export class ModelSwitch<T, H, C = undefined> {
+/** The parts of a run a switch takes from it: its settings, --max-cost, the terminal. */
+export interface SwitchRun {
+  settings: { model: string; currency: Currency };
+  o: { maxCost?: number | undefined };
+  term: { warn(line: string): void };
+}
+
+/** A switch for a run, with the run's model, currency, --max-cost and warnings (and no context unless given). */
+export function switchFor<T, H, P extends { estimate: Estimate }, C = undefined>(
+  run: SwitchRun,
+  client: Pick<MoonshotClient, 'getJson'>,
+  o: {
+    pending: () => { item: T; i: number }[];
+    plan: (item: T, model: string, context: C) => P;
+    lookup: (item: T, plan: P) => Promise<H | undefined>;
+    context?: C;
+    contextFor?: (model: string) => Promise<C>;
+  },
+): ModelSwitch<T, H, C, P> {
+  return new ModelSwitch<T, H, C, P>({
+    model: run.settings.model,
+    context: o.context as C,
+    contextFor: o.contextFor ?? (async () => undefined as C),
+    client,
+    currency: run.settings.currency,
+    maxCost: run.o.maxCost,
+    warn: (line) => run.term.warn(line),
+    pending: o.pending,
+    plan: o.plan,
+    lookup: o.lookup,
+  });
+}
+
+export class ModelSwitch<T, H, C = undefined, P extends { estimate: Estimate } = { estimate: Estimate }> {
   model: string;
   context: C;
   /** Answers found in the cache for the model switched to, by item index. */
   readonly lateHits = new Map<number, H>();
 
-  constructor(private readonly o: ModelSwitchOptions<T, H, C>) {
+  constructor(private readonly o: ModelSwitchOptions<T, H, C, P>) {
     this.model = o.model;
     this.context = o.context;
   }
@@ -47,7 +81,10 @@ export class ModelSwitch<T, H, C = undefined> {
     if (!next) return undefined;
     const context = await o.contextFor(next);
     const left = o.pending();
-    const surveyed = await mapBounded(left, LOOKUP_PARALLEL, ({ item }) => o.survey(item, next, context));
+    const surveyed = await mapBounded(left, LOOKUP_PARALLEL, async ({ item }) => {
+      const plan = o.plan(item, next, context);
+      return { estimate: plan.estimate, hit: await o.lookup(item, plan) };
+    });
     const estimate = sumEstimates(
       surveyed.filter((x) => x.hit === undefined).map((x) => x.estimate),
       o.currency,

@@ -16,7 +16,7 @@ import { expectsAnswer, itemCacheKey, lookupItem, planItem, planRetry, type Diff
 import { addUsage, judgeAnswer, spentOn } from './outcome.js';
 import { sendItems } from './prepare.js';
 import { answeredRecord, errorRecord, onlyRecord, sameRecord, type DiffRecord } from './record.js';
-import { ModelSwitch } from '../client/model-switch.js';
+import { switchFor, type ModelSwitch } from '../client/model-switch.js';
 import { DiffTotals } from './totals.js';
 
 /** A pair whose first answer failed its check: that request's plan and usage, and the retry's plan. */
@@ -32,7 +32,7 @@ export class DiffRun {
   private readonly records: (DiffRecord | undefined)[];
   private readonly order: InOrder<DiffRecord>;
   private readonly client: MoonshotClient;
-  private readonly models: ModelSwitch<SendItem, DiffHit, undefined>;
+  private readonly models: ModelSwitch<SendItem, DiffHit, undefined, Plan>;
   private readonly runner: Runner;
   /** Each item's plan for the model of the moment, made when its turn comes, dropped once it is done. */
   private readonly plans = new Map<number, Plan>();
@@ -61,19 +61,10 @@ export class DiffRun {
       answeredMeanwhile: async (i) => this.fromCache(i, this.models.lateHits.get(i) as DiffHit),
       settle: (i, settled) => this.settle(i, settled),
     }));
-    this.models = new ModelSwitch<SendItem, DiffHit, undefined>({
-      model: settings.model,
-      context: undefined,
-      contextFor: async () => undefined,
-      client: this.client,
-      currency: settings.currency,
-      maxCost: o.maxCost,
-      warn: (line) => term.warn(line),
+    this.models = switchFor(job, this.client, {
       pending: () => sendItems(items, (i) => this.records[i] === undefined && !hits.has(i)),
-      survey: async (item, model) => {
-        const plan = planItem(job, item, model);
-        return { estimate: plan.estimate, hit: await lookupItem(job, item, plan) };
-      },
+      plan: (item: SendItem, model) => planItem(job, item, model),
+      lookup: (item, plan) => lookupItem(job, item, plan),
     });
   }
 

@@ -17,7 +17,7 @@ import { Totals } from '../results/totals.js';
 import type { CachedAnswer } from '../store/answer-cache.js';
 import { lookup, planImage, type Job } from './job.js';
 import { formatSection, inputFailureRecord, isInputFailure, recordAnswer, type Answer, type Spent } from './outcome.js';
-import { ModelSwitch } from '../client/model-switch.js';
+import { switchFor, type ModelSwitch } from '../client/model-switch.js';
 import { planResponse } from '../request/response.js';
 
 export class EachRun {
@@ -25,7 +25,7 @@ export class EachRun {
   private readonly totals: Totals;
   private readonly order: InOrder<ImageRecord>;
   private readonly client: MoonshotClient;
-  private readonly models: ModelSwitch<Image, CachedAnswer, ResponsePlan>;
+  private readonly models: ModelSwitch<Image, CachedAnswer, ResponsePlan, Plan>;
   private readonly runner: Runner;
   /** Only what the end needs is kept of each finished image: 1 once it has its record. */
   private readonly finished: Uint8Array;
@@ -61,19 +61,12 @@ export class EachRun {
       answeredMeanwhile: async (i) => this.fromCache(i, this.models.lateHits.get(i), this.models.model, this.models.context),
       settle: (i, settled) => this.settle(i, settled),
     }));
-    this.models = new ModelSwitch({
-      model: settings.model,
+    this.models = switchFor(job, this.client, {
+      pending: () => this.pendingImages().map(({ img, i }) => ({ item: img, i })),
+      plan: (img: Image, model, response: ResponsePlan) => planImage(job, img, model, response),
+      lookup: (img, plan) => lookup(job, img, plan),
       context: job.response,
       contextFor: (model) => planResponse(o, model, io.cwd),
-      client: this.client,
-      currency: settings.currency,
-      maxCost: o.maxCost,
-      warn: (line) => term.warn(line),
-      pending: () => this.pendingImages().map(({ img, i }) => ({ item: img, i })),
-      survey: async (img, model, response) => {
-        const plan = planImage(job, img, model, response);
-        return { estimate: plan.estimate, hit: await lookup(job, img, plan) };
-      },
     });
   }
 
