@@ -129,7 +129,6 @@ export function markdownBlocks(text: string, mdx: boolean): Leaf[] {
       const spaces = m.empty ? 1 : sp.width >= 5 ? 1 : sp.width;
       stack.push({ kind: 'item', indent: ind.width + m.width + spaces, blank: m.empty });
       c = m.empty ? { pos: le, col: after.col + 1 } : consume(text, after, spaces, le);
-      continue;
     }
 
     // 5. The leaf block this line is part of.

@@ -41,7 +41,7 @@ export class AltRun {
     private readonly hits: Map<number, CachedAnswer>,
     key: string,
   ) {
-    const { io, s, settings, o, term } = job;
+    const { io, settings } = job;
     this.started = io.monotonicMs();
     this.totals = new AltTotals(captions.length, settings.currency);
     this.outcomes = new Array<CaptionOutcome | undefined>(captions.length);

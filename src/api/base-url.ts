@@ -1,7 +1,7 @@
 // Answers that mean the base URL is not the API's own address: a 404 for the path itself, or a
 // redirect. Both are usage errors (exit 2) that say how to fix the base URL; neither is retried.
 // Redirects are never followed: the key and the request would go to another address.
-import { ApiError, UsageError } from '../errors.js';
+import { type ApiError, UsageError } from '../errors.js';
 import { redactUrl } from '../secrets.js';
 
 const SET_IT = '--base-url, MOONSHOT_BASE_URL or `kimi-vision config set base_url`';
@@ -60,7 +60,7 @@ export function redirectError(baseUrl: string, method: string, path: string, sta
     ? `${shown} answered ${method} ${path} with a redirect (${what}) to ${to}; kimi-vision does not follow redirects (the key and the request would go to another address).`
     : `${shown} answered ${method} ${path} with a redirect (${what}) that names no target.`;
   // (an origin never carries credentials)
-  const base = target && target.pathname.endsWith(path) ? `${target.origin}${target.pathname.slice(0, -path.length)}` : undefined;
+  const base = target?.pathname.endsWith(path) ? `${target.origin}${target.pathname.slice(0, -path.length)}` : undefined;
   const own = new URL(baseUrl);
   const hint = base === `${own.origin}${own.pathname.replace(/\/+$/, '')}`
     ? `It sends kimi-vision back to the same address: a proxy or gateway in front of the API may be misconfigured (${SET_IT}).`

@@ -2,7 +2,7 @@
 // as describe --each writes (src/each/record.ts). Pure.
 import { fromBody, type Completion } from '../api/completion.js';
 import { explainApiError } from '../api/explain.js';
-import { ApiError, EXIT, KvError } from '../errors.js';
+import { ApiError, EXIT, type KvError } from '../errors.js';
 import { hasPrice } from '../estimate/estimate.js';
 import { checkAnswer } from '../results/check.js';
 import { answerCost, failedAnswerRecord, failureRecord, ImageFailure, successRecord, type ImageRecord, type RecordSubject } from '../results/record.js';

@@ -2,7 +2,7 @@
 import { explainApiError } from '../api/explain.js';
 import type { MoonshotClient } from '../api/client.js';
 import { terminalClient } from './terminal-client.js';
-import { ApiError, InterruptedError, interruptedBy } from '../errors.js';
+import { ApiError, interruptedBy } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Terminal } from '../output/terminal.js';
 import { redactUrl } from '../secrets.js';

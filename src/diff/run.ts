@@ -45,7 +45,7 @@ export class DiffRun {
     private readonly hits: Map<number, DiffHit>,
     key: string,
   ) {
-    const { io, s, settings, o, term } = job;
+    const { io, settings, term } = job;
     this.started = io.monotonicMs();
     this.totals = new DiffTotals(items.length, settings.currency);
     this.records = new Array<DiffRecord | undefined>(items.length);
@@ -117,6 +117,7 @@ export class DiffRun {
     return this.finish(i, answeredRecord(item.entry, item.facts, hit.answer, hit, { model: hit.model, currency, cached: true }));
   }
 
+  // biome-ignore lint/suspicious/noConfusingVoidType: as the runner's settle (pace/runner.ts)
   private async settle(i: number, s: Settled): Promise<void | 'again'> {
     const item = this.items[i] as SendItem;
     const { settings, term } = this.job;

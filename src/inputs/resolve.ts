@@ -87,7 +87,7 @@ async function take(p: Planned, opts: ResolveOptions, skipped: Skipped[], notIma
     const data = await (opts.download as (url: string) => Promise<Uint8Array>)(p.url);
     return toImage(p.url, { kind: 'memory', data }, readMemoryOnce(data), opts.convert);
   }
-  let read;
+  let read: Awaited<ReturnType<typeof readFileOnce>>;
   try {
     read = await readFileOnce(p.file, p.shownAs, p.size, { deferHash: opts.deferHash === true });
   } catch (err) {

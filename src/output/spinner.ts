@@ -39,7 +39,10 @@ export class Spinner {
   ) {}
 
   start(text: string): void {
-    if (this.timer) return this.update(text);
+    if (this.timer) {
+      this.update(text);
+      return;
+    }
     this.text = text;
     this.out.write(HIDE_CURSOR);
     process.once('exit', this.restoreCursor); // a run that ends mid-spin must not leave the cursor hidden

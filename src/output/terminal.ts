@@ -87,7 +87,10 @@ export class Terminal {
 
   private spin(text: string, progress: boolean): void {
     if (!this.interactive || this.quiet) return;
-    if (this.spinner) return this.setSpinnerText(text);
+    if (this.spinner) {
+      this.setSpinnerText(text);
+      return;
+    }
     // A terminal of unknown width (a pty nobody sized: `script`, some CI runners) reports 0 columns,
     // and no line can be fitted to it.
     if ((this.io.stderr.columns ?? 0) <= 0) return;

@@ -48,6 +48,7 @@ export interface RunnerOptions {
    * is freed. 'again': the answer calls for one more request of the item (diff's one retry of an
    * answer that fails its check), sent under the same pace, with the body body(i) then gives.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most callers settle and return nothing; 'again' is the exception
   settle(i: number, s: Settled): Promise<void | 'again'>;
   /** Item i had nothing to send once its turn came (body() gave undefined: answered meanwhile): settle it so. */
   answeredMeanwhile?(i: number): Promise<void>;
@@ -114,7 +115,7 @@ export class Runner {
       onFailure: (err: unknown, final: boolean) => this.onFailure(err, final, this.o.model(i)),
     };
     for (;;) {
-      let sent;
+      let sent: Awaited<ReturnType<typeof sendOne>>;
       try {
         sent = await sendOne(() => this.o.body(i), i, ctx);
       } catch (err) {

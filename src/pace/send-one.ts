@@ -8,7 +8,7 @@ import type { Body, ChatHandlers } from '../api/client.js';
 import type { Completion } from '../api/completion.js';
 import { nextStep, shouldRetry } from '../api/retry.js';
 import { bodySource, type BodyPlan } from '../request/body.js';
-import { ApiError, KvError } from '../errors.js';
+import { ApiError, type KvError } from '../errors.js';
 import type { Clock, LimitHint, Pace, Slot } from './pace.js';
 
 /** Rate-limit answers are waited out up to this many times per image (other failures: --max-attempts). */

@@ -37,7 +37,11 @@ export async function planResponse(f: ResponseFlags, model: string, cwd: string,
   let promptSuffix = '';
   if (f.jsonObject) extra.response_format = { type: 'json_object' };
   if (f.schema !== undefined) {
-    schema = await loadJsonArg(f.schema, '--schema', cwd);
+    const given = await loadJsonArg(f.schema, '--schema', cwd);
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+      throw new UsageError(`--schema ${f.schema.trim().startsWith('{') ? '(inline)' : f.schema}: a JSON Schema is a JSON object.`, 'e.g. --schema \'{"type":"object","properties":{"alt":{"type":"string"}}}\'');
+    }
+    schema = given as Record<string, unknown>;
     if (findModel(model)?.jsonSchema) {
       extra.response_format = { type: 'json_schema', json_schema: { name: 'answer', schema, strict: true } };
     } else {
@@ -71,7 +75,7 @@ function checkToolChoice(choice: unknown, modelId: string): void {
 }
 
 /** Inline JSON (starting with { or [) or a file holding it. */
-async function loadJsonArg(arg: string, flag: string, cwd: string): Promise<any> {
+async function loadJsonArg(arg: string, flag: string, cwd: string): Promise<unknown> {
   const trimmed = arg.trim();
   const inline = trimmed.startsWith('{') || trimmed.startsWith('[');
   let text = trimmed;
@@ -93,12 +97,14 @@ async function loadJsonArg(arg: string, flag: string, cwd: string): Promise<any>
 function normaliseTools(value: unknown, arg: string): { type: 'function'; function: { name: string } & Record<string, unknown> }[] {
   const list = Array.isArray(value) ? value : [value];
   if (list.length === 0 || list.length > 128) throw new UsageError(`--tools ${arg}: give 1 to 128 function definitions, not ${list.length}.`);
-  return list.map((t: any, i: number) => {
-    const fn = t?.type === 'function' && t.function ? t.function : t;
-    if (!fn || typeof fn.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(fn.name)) {
+  return list.map((t: unknown, i: number) => {
+    const o = (t ?? {}) as { type?: unknown; function?: unknown; name?: unknown };
+    const fn = (o.type === 'function' && o.function ? o.function : o) as { name?: unknown } & Record<string, unknown>;
+    const name = fn.name;
+    if (typeof name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
       throw new UsageError(`--tools ${arg}: definition ${i + 1} has no valid "name".`, 'Each tool is {"type":"function","function":{"name","description","parameters"}}.');
     }
-    return { type: 'function' as const, function: fn };
+    return { type: 'function' as const, function: { ...fn, name } };
   });
 }
 

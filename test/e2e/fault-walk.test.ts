@@ -61,7 +61,7 @@ const COMMANDS: [string, (dir: string) => string[], string?][] = [
 ];
 
 function filesUnder(dir: string): string[] {
-  let st;
+  let st: ReturnType<typeof statSync>;
   try {
     st = statSync(dir);
   } catch {

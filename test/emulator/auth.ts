@@ -46,7 +46,7 @@ export function modelsFor(caller: Caller): LiveModel[] {
 
 /** The balance body of GET /v1/users/me/balance (cash first up to 3, the rest vouchers). */
 export function balanceBody(balance: number): Record<string, unknown> {
-  const cash = balance > 3 ? 3 : balance;
+  const cash = Math.min(balance , 3);
   const voucher = Math.round((balance - cash) * 100) / 100;
   return {
     code: 0,

@@ -148,7 +148,7 @@ async function route(c: Ctx): Promise<void> {
     await discard(c);
     return unknown();
   }
-  let caller;
+  let caller: ReturnType<typeof authenticate>;
   try {
     caller = authenticate(req.headers, c.state.opts);
   } catch (e) {

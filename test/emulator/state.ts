@@ -2,7 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { RandomFailures, RpmWindow } from './faults.js';
+import { RandomFailures, type RpmWindow } from './faults.js';
 import type { FileStore } from './files.js';
 import type { BatchStore } from './batches.js';
 import type { ReasoningMemory } from './reasoning.js';

@@ -24,6 +24,7 @@ function echoClient(): RunnerClient & { sent: string[] } {
 
 const plan = (tag: string): BodyPlan => planBody({ tag }, [{ role: 'user', content: 'x' }]);
 
+// biome-ignore lint/suspicious/noConfusingVoidType: the runner's own settle type (pace/runner.ts)
 function runner(client: RunnerClient, o: { count: number; concurrency: number; body: (i: number) => BodyPlan; settle: (i: number, s: Settled) => Promise<void | 'again'> }) {
   return new Runner({
     ...o,

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DamagedStateError, EXIT, KvError } from '../../src/errors.js';
+import { DamagedStateError, EXIT, type KvError } from '../../src/errors.js';
 import type { Message } from '../../src/request/messages.js';
 import { blobFile, storeBlob } from '../../src/session/blobs.js';
 import { listSessions } from '../../src/session/list.js';
