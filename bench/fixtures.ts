@@ -60,7 +60,7 @@ function jpegParts(width: number, height: number, total: number): { head: Buffer
 export type Kind = 'png' | 'jpeg';
 
 /** Writes one noise image of exactly `bytes` bytes. */
-export function writeNoiseImage(file: string, kind: Kind, bytes: number, width: number, height: number): void {
+function writeNoiseImage(file: string, kind: Kind, bytes: number, width: number, height: number): void {
   const { head, noise, tail } = kind === 'png' ? pngParts(width, height, bytes) : jpegParts(width, height, bytes);
   if (noise < 0) throw new Error(`${file}: ${bytes} bytes is too small for a ${kind} header`);
   const fd = openSync(file, 'w');

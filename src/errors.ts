@@ -136,7 +136,7 @@ export class LockedError extends KvError {
   }
 }
 
-export function exitCodeForApi(status: number, type: string): ExitCode {
+function exitCodeForApi(status: number, type: string): ExitCode {
   if (type === 'exceeded_current_quota_error') return EXIT.money;
   if (status === 401 || status === 403) return EXIT.auth;
   if (status === 429 || status >= 500) return EXIT.temporary;

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { InputError } from './errors.js';
 import { MAX_BODY_BYTES } from './limits.js';
 
-export interface Tty {
+interface Tty {
   isTTY?: boolean;
   columns?: number;
 }
@@ -28,7 +28,7 @@ export interface Io {
 }
 
 /** The most of stdin worth reading: more could not be sent, since its base64 alone would be over the body limit. */
-export const MAX_STDIN_BYTES = Math.floor(MAX_BODY_BYTES / 4) * 3;
+const MAX_STDIN_BYTES = Math.floor(MAX_BODY_BYTES / 4) * 3;
 
 /**
  * Reads a stream to its end, like a file is read: at most `limit` bytes, so `- < /dev/zero` stops

@@ -27,7 +27,7 @@ export type ImageTokenRule =
    *  and 7168 px a side, never upscaled, padded to a multiple of 28. */
   | { kind: 'patches'; patchLimit: number };
 
-export type ThinkingControl =
+type ThinkingControl =
   /** `thinking: {"type": "enabled" | "disabled"}` accepted. */
   | { kind: 'optional'; default: 'enabled' | 'disabled' }
   /** Always thinks; `thinking` may only be {"type":"enabled"}. */

@@ -18,7 +18,7 @@ function describeHelp(): string {
   return r.stdout ?? '';
 }
 
-export const hasEach = (): boolean => /--each\b/.test(describeHelp());
+const hasEach = (): boolean => /--each\b/.test(describeHelp());
 
 const skipped = (label: string): CaseResult => ({
   rows: [{ case: label, tool: 'kimi-vision describe --each', median: '', spread: '', rss: '', target: 'skipped: --each not implemented (TODO)' }],

@@ -2,7 +2,7 @@
 import type { ListedModel } from '../api/models-list.js';
 import { MODELS, findModel, priceFor, type Currency, type ModelInfo } from '../models.js';
 
-export type Thinking = 'optional' | 'always' | 'effort' | 'none';
+type Thinking = 'optional' | 'always' | 'effort' | 'none';
 
 /** A row of `kimi-vision models --format json` (snake_case, as printed). */
 export interface ModelRow {

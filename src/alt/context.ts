@@ -4,8 +4,8 @@
 import type { ImageContext } from './doc-image.js';
 import { clipEnd, clipStart } from './plain.js';
 
-export const HEADING_MAX = 200;
-export const TEXT_MAX = 600;
+const HEADING_MAX = 200;
+const TEXT_MAX = 600;
 /** Own text shorter than this (`and`, a list item's few words) is helped by the paragraph next to it. */
 const SHORT = 24;
 

@@ -7,7 +7,7 @@ import type { DocKind } from '../inputs/documents.js';
 export type { DocKind };
 
 /** How the image is written: `![a](s)`, `![a][r]`, `![r][]`, `![r]`, or an `<img>` tag. */
-export type ImageSyntax = 'inline' | 'reference' | 'collapsed' | 'shortcut' | 'html';
+type ImageSyntax = 'inline' | 'reference' | 'collapsed' | 'shortcut' | 'html';
 
 /**
  * Where the alt text is, or where it goes, as UTF-16 offsets into the document string: the range

@@ -45,14 +45,14 @@ export function escapeHtmlAttr(alt: string): string {
 }
 
 /** Every ASCII punctuation character as a numeric character reference. */
-export function strictReferences(alt: string): string {
+function strictReferences(alt: string): string {
   return alt
     .replace(/\r\n/g, ' ')
     .replace(CONTROL, ' ')
     .replace(/[!-/:-@[-`{-~]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function replacementFor(target: AltTarget, alt: string, strict = false): string {
+function replacementFor(target: AltTarget, alt: string, strict = false): string {
   switch (target.syntax) {
     case 'markdown':
       return (strict ? strictReferences(alt) : escapeMarkdownAlt(alt, target)) + target.after;

@@ -39,11 +39,6 @@ export function decodeEntities(s: string): string {
   });
 }
 
-/** Markdown's backslash escapes: a backslash before ASCII punctuation stands for that character. */
-export function unescapeMarkdown(s: string): string {
-  return s.includes('\\') ? s.replace(/\\([!-/:-@[-`{-~])/g, '$1') : s;
-}
-
 /** What a Markdown destination, title or text reads as: escapes, then character references. */
 export function decodeMarkdown(s: string): string {
   // Escapes first would let `\&amp;` decode; CommonMark keeps an escaped `&` literal, so split on escapes.

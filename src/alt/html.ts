@@ -5,7 +5,7 @@ import { skipExpression } from './mdx.js';
 
 export type TagMode = 'html' | 'markdown' | 'jsx';
 
-export interface AttrValue {
+interface AttrValue {
   kind: 'quoted' | 'unquoted' | 'expression';
   /** The value as written, without its quotes (with its braces for an expression). */
   raw: string;

@@ -5,7 +5,7 @@ import { decodeEntities } from './entities.js';
 import { findAttr, type HtmlAttr, type HtmlTag, type TagMode } from './html.js';
 import { literalOf } from './mdx.js';
 
-export interface TagImage {
+interface TagImage {
   src: string;
   url: string;
   alt: string | undefined;

@@ -69,7 +69,7 @@ function isFileName(words: string, alt: string, url: string): boolean {
 }
 
 /** The last path segment of a source, without query or fragment, percent-decoded when it can be. */
-export function fileNameOf(url: string): string {
+function fileNameOf(url: string): string {
   const path = url.replace(/[?#].*$/s, '');
   const last = path.slice(path.lastIndexOf('/') + 1);
   try {

@@ -5,7 +5,7 @@ import { parseCloseTag, parseOpenTag, skipMarkupDeclaration, type HtmlTag } from
 import { normalizeLabel, parseInlineTail, parseLabel, type Definition } from './markdown-refs.js';
 import { skipExpression } from './mdx.js';
 
-export interface MarkdownImage {
+interface MarkdownImage {
   kind: 'markdown';
   syntax: 'inline' | 'reference' | 'collapsed' | 'shortcut';
   /** The whole image: from `!` to past its last character. */
@@ -24,7 +24,7 @@ export interface MarkdownImage {
   inLink: boolean;
 }
 
-export interface TagItem {
+interface TagItem {
   kind: 'tag';
   tag: HtmlTag;
   inLink: boolean;

@@ -32,7 +32,7 @@ export function parseLabel(text: string, at: number, to = text.length): { raw: s
 }
 
 /** Spaces and tabs, with at most one line ending among them. */
-export function skipSpace(text: string, i: number, to = text.length): number {
+function skipSpace(text: string, i: number, to = text.length): number {
   let newlines = 0;
   for (; i < to; i++) {
     const c = text[i];
@@ -43,7 +43,7 @@ export function skipSpace(text: string, i: number, to = text.length): number {
   return i;
 }
 
-export function parseDestination(text: string, at: number, to = text.length): { raw: string; end: number; angle: boolean } | undefined {
+function parseDestination(text: string, at: number, to = text.length): { raw: string; end: number; angle: boolean } | undefined {
   if (text[at] === '<') {
     for (let i = at + 1; i < to; i++) {
       const c = text[i];
@@ -69,7 +69,7 @@ export function parseDestination(text: string, at: number, to = text.length): { 
   return { raw: text.slice(at, i), end: i, angle: false };
 }
 
-export function parseTitle(text: string, at: number, to = text.length): { raw: string; end: number } | undefined {
+function parseTitle(text: string, at: number, to = text.length): { raw: string; end: number } | undefined {
   const open = text[at];
   const close = open === '(' ? ')' : open;
   if (open !== '"' && open !== "'" && open !== '(') return undefined;

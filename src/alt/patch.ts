@@ -6,7 +6,7 @@
 // rest of the line for a date). Pure.
 import { diffLines, type DiffOp } from './line-diff.js';
 
-export const CONTEXT = 3;
+const CONTEXT = 3;
 
 /** The unified diff of one document ('' when nothing changed). `relPath` uses `/` between folders. */
 export function unifiedDiff(relPath: string, before: string, after: string): string {
@@ -25,7 +25,7 @@ export function unifiedDiffs(docs: readonly { relPath: string; before: string; a
 }
 
 /** Lines with their endings; a last line without one is kept as it is. Only \n ends a line for diff. */
-export function splitLines(text: string): string[] {
+function splitLines(text: string): string[] {
   const lines = text.split(/(?<=\n)/);
   return lines[lines.length - 1] === '' ? lines.slice(0, -1) : lines;
 }

@@ -45,7 +45,7 @@ export function plainHtml(s: string): string {
   return collapse(decodeEntities(s.replace(/<!--[\s\S]*?-->/g, ' ').replace(/<\/?[A-Za-z][^<>]*>/g, ' ')));
 }
 
-export function collapse(s: string): string {
+function collapse(s: string): string {
   return s.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
 }
 

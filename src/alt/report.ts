@@ -21,7 +21,7 @@ function byPlace(a: { doc: string; line: number; column: number }, b: { doc: str
   return a.doc < b.doc ? -1 : a.doc > b.doc ? 1 : a.line - b.line || a.column - b.column;
 }
 
-export function checkLine(f: CheckFinding): string {
+function checkLine(f: CheckFinding): string {
   return `${printable(f.doc)}:${f.line}:${f.column}: ${printable(f.src)}: ${f.finding}`;
 }
 

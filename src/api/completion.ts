@@ -8,7 +8,7 @@ export interface Usage {
   reasoning_tokens?: number;
 }
 
-export interface ToolCall {
+interface ToolCall {
   id: string;
   name: string;
   arguments: string;
@@ -38,7 +38,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /** Reads usage from either placement; returns undefined when there is none. */
-export function readUsage(v: unknown): Usage | undefined {
+function readUsage(v: unknown): Usage | undefined {
   if (!isObj(v)) return undefined;
   const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
   const usage: Usage = {

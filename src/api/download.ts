@@ -7,9 +7,9 @@ import { loadUndici, makeDispatcher } from './http.js';
 import { closeBody, decodedBody } from './read-body.js';
 
 /** Largest download: the API's whole request body limit. */
-export const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
+const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
 /** Seconds a download may take, start to end, unless KIMI_VISION_DOWNLOAD_TIMEOUT says otherwise. */
-export const DEFAULT_DOWNLOAD_SECONDS = 30;
+const DEFAULT_DOWNLOAD_SECONDS = 30;
 
 /** The download limit in ms: KIMI_VISION_DOWNLOAD_TIMEOUT (seconds, > 0), else 30 s. */
 export function downloadTimeoutMs(env: Record<string, string | undefined>): number {

@@ -17,7 +17,7 @@ export interface Timeouts {
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 120_000, idleMs: 120_000 };
 
 /** Response headers larger than this are refused by undici's parser: Node's default, set here so the message can say it. */
-export const MAX_HEADER_BYTES = 16 * 1024;
+const MAX_HEADER_BYTES = 16 * 1024;
 
 /** undici, loaded on first use: it costs more start-up time than the rest of the CLI together.
  *  (Bundled, a lazily loaded CommonJS module arrives as its `default` export.) */

@@ -20,11 +20,11 @@ export interface OutputLimit {
   source: string;
 }
 
-export const CHARS_PER_TOKEN = 16;
-export const EVENTS_PER_TOKEN = 4;
+const CHARS_PER_TOKEN = 16;
+const EVENTS_PER_TOKEN = 4;
 /** Floors, so a small --max-tokens never cuts an honest answer short. */
-export const MIN_CHARS = 65_536;
-export const MIN_EVENTS = 4_096;
+const MIN_CHARS = 65_536;
+const MIN_EVENTS = 4_096;
 /** For a model not in the table: the most output any model of the table allows (262,144 today). */
 export const DEFAULT_OUTPUT_TOKENS = Math.max(...MODELS.map((m) => m.maxOutput ?? m.context));
 

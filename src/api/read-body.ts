@@ -46,7 +46,7 @@ export function decodedBody(res: { headers: Headers; body: Readable }, host: str
   return nodeStream().pipeline([res.body, ...stages], () => undefined) as unknown as Readable;
 }
 
-export function unreadableEncoding(host: string, coding: string): NetworkError {
+function unreadableEncoding(host: string, coding: string): NetworkError {
   return new NetworkError(
     'bad_encoding',
     `${host} answered with content encoding ${coding}, which kimi-vision cannot read (it asked for identity).`,
@@ -79,7 +79,7 @@ export async function readAtMost(body: AsyncIterable<Uint8Array>, max: number, h
   return bytes;
 }
 
-export function tooLarge(host: string, what: string, max: number): NetworkError {
+function tooLarge(host: string, what: string, max: number): NetworkError {
   return new NetworkError(
     'too_large',
     `${host} sent ${what} larger than ${binarySize(max)}, more than kimi-vision reads; it stopped reading.`,

@@ -3,7 +3,7 @@ import { ApiError, KvError, NetworkError } from '../errors.js';
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
 /** A wait the server asks for beyond this is not slept through: the run gives up and says so. */
-export const MAX_RETRY_WAIT_MS = 60_000;
+const MAX_RETRY_WAIT_MS = 60_000;
 
 const RETRYABLE_429 = new Set(['rate_limit_reached_error', 'engine_overloaded_error']);
 

@@ -61,7 +61,7 @@ export async function* parseSse(
   return { done };
 }
 
-export function decodeEvent(data: string): unknown {
+function decodeEvent(data: string): unknown {
   let payload: unknown;
   try {
     payload = JSON.parse(data);

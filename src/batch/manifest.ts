@@ -52,7 +52,7 @@ const manifestShape = object({
   images: record(object({ path: string, file: optional(string), sha256: string, mime: string, bytes: count })),
 });
 
-export function manifestDir(env: Record<string, string | undefined>): string {
+function manifestDir(env: Record<string, string | undefined>): string {
   return storePaths(env).batchesDir;
 }
 

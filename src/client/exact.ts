@@ -9,7 +9,7 @@ import { bodySource, planBody } from '../request/body.js';
 import { apiKey, type Config, type Settings } from '../settings.js';
 import { inputCost } from '../estimate/estimate.js';
 
-export const ESTIMATE_PATH = '/tokenizers/estimate-token-count';
+const ESTIMATE_PATH = '/tokenizers/estimate-token-count';
 
 /** `{"data":{"total_tokens":N}}` -> N. */
 export function readTokenCount(body: unknown): number | undefined {

@@ -23,7 +23,7 @@ export function mayFallBack(err: unknown, modelChosen: boolean): boolean {
 }
 
 /** The model to switch to after `err` for `failed`, asking GET /v1/models; undefined when none. */
-export async function findFallback(err: unknown, modelChosen: boolean, client: Pick<MoonshotClient, 'getJson'>, failed: string): Promise<string | undefined> {
+async function findFallback(err: unknown, modelChosen: boolean, client: Pick<MoonshotClient, 'getJson'>, failed: string): Promise<string | undefined> {
   return mayFallBack(err, modelChosen) ? listedFallback(client, failed) : undefined;
 }
 

@@ -10,7 +10,7 @@
 import { findModel } from '../models.js';
 
 export const CHANGE_KINDS = ['layout', 'text', 'color', 'content', 'other'] as const;
-export type ChangeKind = (typeof CHANGE_KINDS)[number];
+type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 export interface DiffChange {
   where: string;

@@ -10,7 +10,7 @@
 import { EXIT, UsageError } from '../errors.js';
 import type { DiffRecord } from './record.js';
 
-export const FAIL_ON = ['changed', 'unexpected', 'never'] as const;
+const FAIL_ON = ['changed', 'unexpected', 'never'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
 

@@ -21,7 +21,7 @@ export interface DiffFlags {
 export interface DiffOptions extends RequestOptions, DiffFlags {}
 
 /** As --each: requests in flight at most, unless -j says otherwise. */
-export const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_CONCURRENCY = 4;
 
 export interface DiffSettings {
   format: DiffFormat;

@@ -20,7 +20,7 @@ export type PairEntry =
   | { status: 'added'; name: string; after: Image }
   | { status: 'removed'; name: string; before: Image };
 
-export type PairMode = 'files' | 'folders' | 'playwright';
+type PairMode = 'files' | 'folders' | 'playwright';
 
 export interface Pairs {
   mode: PairMode;

@@ -20,8 +20,8 @@ export interface DiffAsk {
   system?: string | undefined;
 }
 
-export const BEFORE_LABEL = 'Before:';
-export const AFTER_LABEL = 'After:';
+const BEFORE_LABEL = 'Before:';
+const AFTER_LABEL = 'After:';
 
 export function diffMessages(before: Image, after: Image, facts: LocalFacts, ask: DiffAsk): Message[] {
   const messages: Message[] = [];
@@ -103,8 +103,8 @@ export function retryMessages(messages: readonly Message[], answer: string, prob
   ];
 }
 
-export const ADDED_LABEL = 'Added:';
-export const REMOVED_LABEL = 'Removed:';
+const ADDED_LABEL = 'Added:';
+const REMOVED_LABEL = 'Removed:';
 
 /**
  * --describe-new: a file on one side only, described alone in the same JSON shape, so its record

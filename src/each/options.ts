@@ -31,7 +31,7 @@ interface OtherFlags {
   exact?: boolean | undefined;
 }
 
-export const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_CONCURRENCY = 4;
 
 export interface EachSettings {
   /** `json` only with --dry-run. */

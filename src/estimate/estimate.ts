@@ -20,7 +20,7 @@ export interface Estimate {
  * one token per 28x28 px of the scaled size, rounded up. Unknown size: 1,024.
  */
 /** Tokens charged for an image or video whose size is unknown (and for video, whose rule is unknown). */
-export const UNKNOWN_SIZE_TOKENS = 1024;
+const UNKNOWN_SIZE_TOKENS = 1024;
 
 export function imageTokens(rule: ImageTokenRule, dims: Dimensions | undefined): number {
   if (rule.kind === 'fixed') return rule.tokens;
@@ -46,9 +46,9 @@ export function textTokens(text: string): number {
   return Math.ceil(ascii / 4) + other;
 }
 
-export const MESSAGE_OVERHEAD_TOKENS = 8;
+const MESSAGE_OVERHEAD_TOKENS = 8;
 
-export function mediaTokens(modelId: string, img: Pick<Image, 'kind' | 'dimensions'>): number {
+function mediaTokens(modelId: string, img: Pick<Image, 'kind' | 'dimensions'>): number {
   const rule = findModel(modelId)?.imageTokens ?? UNKNOWN_IMAGE_RULE;
   return imageTokens(rule, img.dimensions);
 }

@@ -162,7 +162,7 @@ function run(cmd: string, args: string[], cwd: string, input?: string): Promise<
 }
 
 /** Documents larger than this are refused: a docs page is kilobytes, this is a mistake or a dump. */
-export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
+const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
 
 export interface LoadedDocument extends DocumentFile {
   /** The bytes as read: --write compares them with the file before replacing it. */

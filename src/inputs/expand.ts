@@ -11,7 +11,7 @@ import { FileReadError, readError } from './read.js';
 import { listFiles, loadGlob, type WalkProblem } from './walk.js';
 
 /** Where a file input came from: named as it is, or listed by a directory walk or a glob. */
-export type Origin = 'arg' | 'dir' | 'glob';
+type Origin = 'arg' | 'dir' | 'glob';
 
 /** One planned input: a file on disk (with the name shown to the user), stdin, a URL, or a bad input. */
 export type Planned =

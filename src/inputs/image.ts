@@ -25,7 +25,7 @@ export interface Image {
   readonly original?: Original;
 }
 
-export interface Original {
+interface Original {
   mime: string;
   bytes: number;
   sha256: string;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { readError } from './read.js';
 
-export async function readPromptFile(file: string, cwd: string, alsoPrompt: boolean): Promise<string> {
+async function readPromptFile(file: string, cwd: string, alsoPrompt: boolean): Promise<string> {
   if (alsoPrompt) throw new UsageError('give either -p/--prompt or --prompt-file, not both.');
   const bytes = await fsPromises().readFile(path.resolve(cwd, file)).catch((err: unknown) => {
     throw readError(err, file);

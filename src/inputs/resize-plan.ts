@@ -13,7 +13,7 @@ export interface ResizeOptions {
   maxBytes?: number;
 }
 
-export type OutputFormat = 'png' | 'jpeg' | 'webp';
+type OutputFormat = 'png' | 'jpeg' | 'webp';
 
 export interface Encoding {
   format: OutputFormat;
@@ -46,7 +46,7 @@ export type ResizePlan =
     };
 
 /** The formats Moonshot documents; anything else is converted when resize options are given. */
-export const DOCUMENTED = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gif']);
+const DOCUMENTED = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gif']);
 /** Formats the API reportedly takes (sent as they are without resize options). */
 const REPORTED = new Set(['image/bmp', 'image/heic', 'image/heif']);
 
@@ -55,7 +55,7 @@ export const QUALITIES = [85, 75, 65, 55, 45] as const;
 /** The smallest longest edge the --max-bytes search goes down to. */
 export const MIN_EDGE = 32;
 
-export function outputFormat(mime: string): OutputFormat {
+function outputFormat(mime: string): OutputFormat {
   if (mime === 'image/webp') return 'webp';
   if (mime === 'image/jpeg' || mime === 'image/heic' || mime === 'image/heif' || mime === 'image/avif') return 'jpeg';
   return 'png';

@@ -17,7 +17,7 @@ import { nextEncoding, planResize, type Encoding, type Reason, type ResizeOption
 type SharpFn = (input?: string | Uint8Array, options?: SharpOptions) => Sharp;
 
 /** What resizing tells the user (a Terminal fits). */
-export interface ResizeReport {
+interface ResizeReport {
   note(line: string): void;
   warn(line: string): void;
 }

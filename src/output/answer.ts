@@ -15,7 +15,7 @@ export interface ImageSummary {
   original_bytes?: number;
 }
 
-export interface ImageRow extends ImageSummary {
+interface ImageRow extends ImageSummary {
   dimensions: { width: number; height: number } | undefined;
 }
 

@@ -18,7 +18,7 @@ export function neutralize(text: string): string {
 }
 
 /** The visible form of one control character. */
-export function visible(c: string): string {
+function visible(c: string): string {
   const code = c.charCodeAt(0);
   if (code < 0x20) return `^${String.fromCharCode(code + 0x40)}`;
   if (code === 0x7f) return '^?';

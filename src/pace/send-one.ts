@@ -44,7 +44,7 @@ export interface SendContext {
 }
 
 /** A 429 that waiting fixes (rate_limit_reached_error, engine_overloaded_error): the whole run slows down. */
-export function isSharedLimit(err: unknown): boolean {
+function isSharedLimit(err: unknown): boolean {
   return err instanceof ApiError && err.status === 429 && shouldRetry(err);
 }
 

@@ -8,7 +8,7 @@ import type { Message } from './messages.js';
 
 import { base64Length, MAX_BODY_BYTES } from '../limits.js';
 
-export { base64Length, MAX_BODY_BYTES };
+
 
 export interface BodyPlan {
   /** Literal JSON pieces and the images between them, in order. */

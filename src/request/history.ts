@@ -6,7 +6,7 @@ import type { Message } from './messages.js';
 
 /** Whether earlier turns' reasoning goes back to this model. Unknown models get it: a field they do
  *  not know costs a few tokens, a missing one the models that need it refuse. */
-export function resendsReasoning(modelId: string): boolean {
+function resendsReasoning(modelId: string): boolean {
   const model = findModel(modelId);
   return model === undefined || model.resendsReasoning === true;
 }

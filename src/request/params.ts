@@ -13,7 +13,7 @@ export interface ParamOptions {
 }
 
 /** The low-latency default: no thinking where it can be turned off, the lowest effort where it cannot. */
-export function defaultThinking(model: ModelInfo | undefined): Pick<ParamOptions, 'thinking' | 'effort'> {
+function defaultThinking(model: ModelInfo | undefined): Pick<ParamOptions, 'thinking' | 'effort'> {
   switch (model?.thinking.kind) {
     case 'optional':
       return { thinking: 'off' };

@@ -25,6 +25,6 @@ export async function checkAnswer(
 }
 
 /** Characters as a reader counts them (code points), of the trimmed answer. */
-export function answerLength(text: string): number {
+function answerLength(text: string): number {
   return [...text.trim()].length;
 }

@@ -8,10 +8,10 @@ import { errnoWords } from '../store/store-error.js';
 import { markdownSection, relativeLink } from './formats.js';
 import { ImageFailure, type ImageRecord } from './record.js';
 
-export const SIDECAR_EXTS = ['txt', 'json', 'md'] as const;
+const SIDECAR_EXTS = ['txt', 'json', 'md'] as const;
 export type SidecarExt = (typeof SIDECAR_EXTS)[number];
 
-export function sidecarPath(imageFile: string, ext: SidecarExt): string {
+function sidecarPath(imageFile: string, ext: SidecarExt): string {
   return `${imageFile}.${ext}`;
 }
 
@@ -28,7 +28,7 @@ export async function hasSidecar(imageFile: string, ext: SidecarExt): Promise<bo
 }
 
 /** txt: the description; json: the record (pretty); md: a section linking the image beside it. */
-export function sidecarText(r: ImageRecord, imageFile: string, ext: SidecarExt): string {
+function sidecarText(r: ImageRecord, imageFile: string, ext: SidecarExt): string {
   if (ext === 'json') return `${JSON.stringify(r, null, 2)}\n`;
   if (ext === 'md') return markdownSection(r, relativeLink(path.dirname(imageFile), imageFile));
   return `${r.text.trim()}\n`;

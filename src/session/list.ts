@@ -8,7 +8,7 @@ import { readStateJson } from '../store/state-file.js';
 import type { Session } from './session.js';
 import { sessionShape } from './shape.js';
 
-export interface SessionSummary {
+interface SessionSummary {
   id: string;
   updated_at: string;
   model: string;

@@ -23,7 +23,7 @@ import { SESSION_ID, sessionShape } from './shape.js';
 
 type Env = Record<string, string | undefined>;
 
-export type StoredMedia = {
+type StoredMedia = {
   type: 'media';
   path: string;
   mime: string;

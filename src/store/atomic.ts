@@ -14,7 +14,6 @@ import { onAbruptExit } from './pending.js';
 import { nodeStoreFs, type StoreFs } from './store-fs.js';
 import { storeError } from './store-error.js';
 
-export { removePendingTemps } from './pending.js';
 
 export interface AtomicOptions {
   /** Permission bits of the file; default: those of the file it replaces, else 0644 less the umask. */

@@ -51,7 +51,7 @@ export function lockIsStale(info: LockInfo, at: { now: number; host: string; sta
 }
 
 /** Whether a process runs (on this host): signal 0 tests without sending; EPERM is someone else's live one. */
-export function pidAlive(pid: number): boolean {
+function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

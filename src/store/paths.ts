@@ -98,7 +98,7 @@ export function homeFolder(env: Env, home: HomeLookup = passwordHome): string {
 }
 
 /** The password database's home folder for this user (node:os loaded on first use only). */
-export function passwordHome(): string | undefined {
+function passwordHome(): string | undefined {
   return process.getBuiltinModule('node:os').userInfo().homedir;
 }
 

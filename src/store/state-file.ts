@@ -32,7 +32,7 @@ export interface ReadOptions {
   hint?: string;
 }
 
-export const MAX_STATE_BYTES = 64 * 1024 * 1024;
+const MAX_STATE_BYTES = 64 * 1024 * 1024;
 
 /** The file's text and identity; undefined when there is no such file. */
 export function readStateFile(file: string, o: ReadOptions = {}): StateText | undefined {

@@ -6,13 +6,13 @@ import { cutToTokens, textTokens } from './tokens.js';
 import type { ReplyContext } from './types.js';
 import type { ChatPlan } from './validate.js';
 
-export interface ToolCall {
+interface ToolCall {
   id: string;
   name: string;
   arguments: string;
 }
 
-export interface Usage {
+interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
@@ -40,7 +40,7 @@ function clip(text: string, chars: number): string {
 }
 
 /** The default answer: what was received, ASCII mixed with Chinese. */
-export function describe(plan: ChatPlan): string {
+function describe(plan: ChatPlan): string {
   const images = plan.media.filter((m) => m.kind === 'image').length;
   const videos = plan.media.length - images;
   const seen = [images > 0 ? `${images} 张图片` : '', videos > 0 ? `${videos} 个视频` : ''].filter(Boolean).join('和');

@@ -6,7 +6,7 @@ import { LIVE_MODELS, type LiveModel } from './catalog.js';
 import { ApiError } from './respond.js';
 import type { EmulatorOptions } from './types.js';
 
-export const DEFAULT_BALANCE = 49.58;
+const DEFAULT_BALANCE = 49.58;
 
 export interface Caller {
   key: string;
@@ -17,7 +17,7 @@ export interface Caller {
   allowed: (model: string) => boolean;
 }
 
-export function authError(): ApiError {
+function authError(): ApiError {
   return new ApiError(401, 'invalid_authentication_error', 'Invalid Authentication');
 }
 

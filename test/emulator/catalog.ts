@@ -1,6 +1,6 @@
 // The models the emulated service knows, modelled on kimi-api.md (independent of src/models.ts).
 
-export type Thinking =
+type Thinking =
   /** `thinking: {"type":"enabled"|"disabled"}`, default enabled; temperature 1 / 0.6. */
   | 'optional'
   /** Always thinks; only `thinking: {"type":"enabled"}` is accepted. */

@@ -22,7 +22,7 @@ export function envelopeFor(model: LiveModel): Envelope {
 const PIECE_SIZES = [3, 5, 2, 4, 6, 1];
 
 /** Splits text into pieces of a few code points (never inside a surrogate pair). */
-export function pieces(text: string): string[] {
+function pieces(text: string): string[] {
   const cps = Array.from(text);
   const out: string[] = [];
   for (let at = 0, k = 0; at < cps.length; k += 1) {

@@ -54,7 +54,7 @@ function imageId(part: Obj): string | undefined {
 }
 
 /** The diff request in a logged body (the last user message shaped like one), or undefined. */
-export function diffRequestOf(body: unknown): DiffRequest | undefined {
+function diffRequestOf(body: unknown): DiffRequest | undefined {
   const messages = isObj(body) && Array.isArray(body.messages) ? body.messages : [];
   for (const m of [...messages].reverse()) {
     if (!isObj(m) || m.role !== 'user' || !Array.isArray(m.content)) continue;
@@ -106,7 +106,7 @@ export interface AloneRequest {
 }
 
 /** The alone request in a logged body (the last user message shaped like one), or undefined. */
-export function aloneRequestOf(body: unknown): AloneRequest | undefined {
+function aloneRequestOf(body: unknown): AloneRequest | undefined {
   const messages = isObj(body) && Array.isArray(body.messages) ? body.messages : [];
   for (const m of [...messages].reverse()) {
     if (!isObj(m) || m.role !== 'user' || !Array.isArray(m.content)) continue;

@@ -3,7 +3,7 @@
 import { ApiError } from './respond.js';
 
 /** mulberry32: a small seeded PRNG, so "random" failures repeat run after run. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

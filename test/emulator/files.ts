@@ -59,7 +59,7 @@ export class FileStore {
   };
 }
 
-export function fileObject(f: StoredFile): Record<string, unknown> {
+function fileObject(f: StoredFile): Record<string, unknown> {
   return {
     id: f.id,
     object: 'file',

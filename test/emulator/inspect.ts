@@ -16,7 +16,7 @@ export interface DataUrlInfo {
 }
 
 /** What the emulator knows of an uploaded file a part can reference as ms://<id>. */
-export interface StoredMedia {
+interface StoredMedia {
   purpose: string;
   bytes: number;
   sha256: string;
@@ -33,7 +33,7 @@ export function sha256(buf: Buffer): string {
 }
 
 /** Decodes a `data:<mime>;base64,<b64>` URL, or undefined when it is not one. */
-export function inspectDataUrl(url: string): DataUrlInfo | undefined {
+function inspectDataUrl(url: string): DataUrlInfo | undefined {
   const m = DATA_URL.exec(url);
   if (!m) return undefined;
   const payload = url.slice(m[0].length);

@@ -1,6 +1,6 @@
 // Magic-byte sniffing and image dimensions, read from headers only.
 
-export type MediaKind = 'image' | 'video' | 'other';
+type MediaKind = 'image' | 'video' | 'other';
 
 export interface Sniffed {
   kind: MediaKind;

@@ -7,12 +7,12 @@ import { ApiError } from './respond.js';
 import { SseWriter, type SseStyle } from './sse.js';
 import { capturesDir, type Ctx } from './state.js';
 
-export function capturePath(file: string, dir: string): string {
+function capturePath(file: string, dir: string): string {
   return isAbsolute(file) ? file : join(dir, file);
 }
 
 /** The payload lines of a .jsonl capture, byte for byte (empty lines skipped). */
-export function captureLines(data: Buffer): Buffer[] {
+function captureLines(data: Buffer): Buffer[] {
   const lines: Buffer[] = [];
   let start = 0;
   for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
@@ -24,7 +24,7 @@ export function captureLines(data: Buffer): Buffer[] {
 }
 
 /** The reasoning a capture hands the client (its deltas joined, or its message's field). */
-export function captureReasoning(data: Buffer, jsonl: boolean): string {
+function captureReasoning(data: Buffer, jsonl: boolean): string {
   const docs: any[] = [];
   for (const line of jsonl ? captureLines(data) : [data]) {
     try {

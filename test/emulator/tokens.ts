@@ -5,7 +5,7 @@ import type { Size } from './media.js';
 
 export const PER_MESSAGE_TOKENS = 8;
 /** Tokens of an image whose size cannot be read from its header. */
-export const UNKNOWN_IMAGE_TOKENS = 1_024;
+const UNKNOWN_IMAGE_TOKENS = 1_024;
 /** Tokens of a video part (the service does not document it; a fixed guess). */
 export const VIDEO_TOKENS = 4_096;
 

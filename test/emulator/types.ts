@@ -24,7 +24,7 @@ export interface LoggedRequest {
   endedAt?: number;
 }
 
-export interface KeyPolicy {
+interface KeyPolicy {
   models?: string[];
   balance?: number;
 }

@@ -7,7 +7,7 @@ import { checkReasoningHistory, historyReasoningTokens, needsReasoning, type Rea
 import { badRequest, modelNotFound, tokenLimit } from './respond.js';
 import { textTokens } from './tokens.js';
 
-export interface ToolDef {
+interface ToolDef {
   name: string;
   parameters: unknown;
 }

@@ -36,7 +36,7 @@ export function encoderFor(encoding: HostileEncoding): ReturnType<typeof createG
   return encoding === 'br' ? createBrotliCompress() : createGzip();
 }
 
-export function encodeBody(encoding: HostileEncoding, buf: Buffer): Buffer {
+function encodeBody(encoding: HostileEncoding, buf: Buffer): Buffer {
   return encoding === 'br' ? brotliCompressSync(buf) : gzipSync(buf);
 }
 

@@ -12,7 +12,7 @@ import { FIXTURES } from './cli.js';
 export type SiteFile = string | Uint8Array | { fixture: string };
 
 /** git with no user or system configuration of this machine (autocrlf, hooks, a pager). */
-export const GIT_ENV = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_PAGER: 'cat', LC_ALL: 'C' };
+const GIT_ENV = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_PAGER: 'cat', LC_ALL: 'C' };
 export const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 
 /** Makes temporary sites for one test file; all are removed after its tests. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, expect } from 'vitest';
 import { BIN, ROOT, stripAnsi, type Result } from './cli.js';
 
-export const KEY = 'sk-state-hostile-5e5e5e';
+const KEY = 'sk-state-hostile-5e5e5e';
 
 const made: string[] = [];
 afterAll(() => {

@@ -231,7 +231,8 @@ describe('an interrupted run leaves no temporary', () => {
     // The child streams one chunk, says so, then waits for more that never comes; on the signal it
     // does what the CLI does on its way out.
     const script = `
-      const { writeStreamAtomic, removePendingTemps } = await import(${JSON.stringify(path.join(ROOT, 'src/store/atomic.ts'))});
+      const { writeStreamAtomic } = await import(${JSON.stringify(path.join(ROOT, 'src/store/atomic.ts'))});
+      const { removePendingTemps } = await import(${JSON.stringify(path.join(ROOT, 'src/store/pending.ts'))});
       for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => { removePendingTemps(); process.exit(s === 'SIGTERM' ? 143 : 130); });
       async function* lines() { yield 'x'.repeat(100_000); console.log('streaming'); await new Promise(() => setInterval(() => {}, 1000)); }
       await writeStreamAtomic(${JSON.stringify(file)}, lines());`;

@@ -28,7 +28,7 @@ export interface BatchFetchOptions {
   pollInterval?: number;
 }
 
-export const DEFAULT_POLL_SECONDS = 10;
+const DEFAULT_POLL_SECONDS = 10;
 const MAX_POLL_MS = 5 * 60_000;
 
 export async function batchFetch(given: string[], o: BatchFetchOptions, io: Io): Promise<number> {
