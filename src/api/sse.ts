@@ -32,22 +32,15 @@ export async function* parseSse(
     },
     maxBufferSize: MAX_EVENT_CHARS,
   });
-  const drain = function* (): Generator<unknown, void, undefined> {
-    while (queue.length > 0) {
-      const data = queue.shift() as string;
-      if (data.trim() === '[DONE]') return;
-      yield decodeEvent(data);
-    }
-  };
   for await (const bytes of body) {
     parser.feed(decoder.decode(bytes, { stream: true }));
     if (overflow) throw new NetworkError('bad_event', 'The API sent an event longer than 16 MiB.');
-    yield* drain();
+    for (let data = queue.shift(); data !== undefined && data.trim() !== '[DONE]'; data = queue.shift()) yield decodeEvent(data);
     if (done) return { done: true };
   }
   parser.feed(decoder.decode());
   parser.feed('\n\n'); // a last event without its blank line still counts
-  yield* drain();
+  for (let data = queue.shift(); data !== undefined && data.trim() !== '[DONE]'; data = queue.shift()) yield decodeEvent(data);
   return { done };
 }
 
