@@ -12,8 +12,10 @@ export interface DryRun {
   format: string;
   model: string;
   currency: Currency;
-  /** The images that would be sent (not cached, not skipped), with their plans. */
-  sending: { img: Image; plan: Plan }[];
+  /** The images that would be sent (not cached, not skipped), each planned as it is printed. */
+  sending: Iterable<{ img: Image; plan: Plan }>;
+  /** How many `sending` yields. */
+  toSend: number;
   total: Estimate;
   cached: string[];
   skipped: string[];
@@ -22,12 +24,19 @@ export interface DryRun {
 /**
  * json: `{"model","images":[{path,mime,bytes,sha256,estimate}],"estimate":{…},"cached":[paths],"skipped":[paths]}`;
  * jsonl: one `{path,mime,bytes,sha256,estimate}` line per image; otherwise a table and the estimate line.
+ * Printed image by image, so a dry run over a huge folder holds no plan but the one printed.
  */
 export function printEachDryRun(d: DryRun, io: Io): void {
   const entry = ({ img, plan }: { img: Image; plan: Plan }) => ({ ...imageSummary(img), estimate: plan.estimate });
   if (d.format === 'json') {
-    const out = { model: d.model, images: d.sending.map(entry), estimate: d.total, cached: d.cached, skipped: d.skipped };
-    io.stdout.write(`${JSON.stringify(out)}\n`);
+    // The one document, written in pieces: the same bytes as JSON.stringify of the whole.
+    io.stdout.write(`{"model":${JSON.stringify(d.model)},"images":[`);
+    let first = true;
+    for (const x of d.sending) {
+      io.stdout.write(`${first ? '' : ','}${JSON.stringify(entry(x))}`);
+      first = false;
+    }
+    io.stdout.write(`],"estimate":${JSON.stringify(d.total)},"cached":${JSON.stringify(d.cached)},"skipped":${JSON.stringify(d.skipped)}}\n`);
     return;
   }
   if (d.format === 'jsonl') {
@@ -39,5 +48,5 @@ export function printEachDryRun(d: DryRun, io: Io): void {
     io.stdout.write(`${img.path}\t${img.mime}\t${formatBytes(img.bytes)}\t${size}\t~${formatInt(plan.estimate.input_tokens)} tokens\n`);
   }
   const priced = hasPrice(d.model, d.currency);
-  io.stdout.write(`${estimateLine(d.total, { images: d.sending.length, model: d.model, priced, perImage: { cached: d.cached.length, skipped: d.skipped.length } })}\n`);
+  io.stdout.write(`${estimateLine(d.total, { images: d.toSend, model: d.model, priced, perImage: { cached: d.cached.length, skipped: d.skipped.length } })}\n`);
 }

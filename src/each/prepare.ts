@@ -1,6 +1,7 @@
 // Before a --each run sends anything: which images are this run's (the shard, --skip-existing), and
 // what they would cost (each planned once for its estimate and its cache lookup, then dropped: it is
-// planned again when its turn comes, so thousands of waiting images hold no plan).
+// planned again when its turn comes, so thousands of waiting images hold no plan, and the estimates
+// are added up as they come, not kept).
 import { forEachBounded, mapBounded } from '../concurrency.js';
 import { sumEstimates, type Estimate } from '../estimate/estimate.js';
 import { formatInt } from '../format.js';
@@ -8,8 +9,10 @@ import type { Image } from '../inputs/image.js';
 import { inShard, shardName } from '../inputs/shard.js';
 import type { Io } from '../io.js';
 import type { Terminal } from '../output/terminal.js';
+import type { Plan } from '../plan/plan.js';
 import { hasSidecar } from '../results/sidecar.js';
 import type { CachedAnswer } from '../store/answer-cache.js';
+import type { ImageList } from './image-list.js';
 import { lookup, planImage, type Job } from './job.js';
 import type { EachSettings } from './options.js';
 
@@ -18,19 +21,23 @@ const LOOKUP_PARALLEL = 32;
 
 export interface Selection {
   /** The images to describe, in input order. */
-  work: Image[];
-  /** Left alone: their sidecar exists (--skip-existing). */
-  skipped: Image[];
+  work: ImageList;
+  /** The paths left alone: their sidecar exists (--skip-existing). */
+  skipped: string[];
 }
 
-export async function selectImages(images: readonly Image[], s: EachSettings, io: Io, term: Terminal): Promise<Selection> {
+export async function selectImages(images: ImageList, s: EachSettings, io: Io, term: Terminal): Promise<Selection> {
   const shard = s.shard;
   const mine = shard ? images.filter((img) => inShard(shardName(img, io.cwd), shard)) : images;
   if (shard) term.note(`shard ${shard.index}/${shard.count}: ${formatInt(mine.length)} of ${formatInt(images.length)} inputs`);
   const write = s.skipExisting ? s.write : undefined;
-  if (!write) return { work: [...mine], skipped: [] };
-  const has = await mapBounded(mine, LOOKUP_PARALLEL, (img) => (img.source.kind === 'file' ? hasSidecar(img.source.file, write) : Promise.resolve(false)));
-  return { work: mine.filter((_, i) => !has[i]), skipped: mine.filter((_, i) => has[i]) };
+  if (!write) return { work: mine, skipped: [] };
+  const indices = Array.from({ length: mine.length }, (_, i) => i);
+  const has = await mapBounded(indices, LOOKUP_PARALLEL, (i) => {
+    const img = mine.get(i);
+    return img.source.kind === 'file' ? hasSidecar(img.source.file, write) : Promise.resolve(false);
+  });
+  return { work: mine.filter((_, i) => !has[i]), skipped: indices.filter((i) => has[i]).map((i) => mine.pathOf(i)) };
 }
 
 export interface Survey {
@@ -41,15 +48,31 @@ export interface Survey {
   hits: Map<number, CachedAnswer>;
 }
 
-export async function survey(job: Job, work: readonly Image[]): Promise<Survey> {
+export async function survey(job: Job, work: ImageList): Promise<Survey> {
   const hits = new Map<number, CachedAnswer>();
-  const sending: Estimate[] = [];
+  const { currency } = job.settings;
+  // Added up as they come (the money rounded once, at the end, as sumEstimates does).
+  const sum = sumEstimates([], currency);
+  let toSend = 0;
   await forEachBounded(work.length, LOOKUP_PARALLEL, async (i) => {
-    const img = work[i] as Image;
+    const img = work.get(i);
     const plan = planImage(job, img, job.settings.model);
     const hit = await lookup(job, img, plan);
-    if (hit) hits.set(i, hit);
-    else sending.push(plan.estimate);
+    if (hit) return void hits.set(i, hit);
+    toSend += 1;
+    sum.image_tokens += plan.estimate.image_tokens;
+    sum.text_tokens += plan.estimate.text_tokens;
+    sum.input_tokens += plan.estimate.input_tokens;
+    sum.cost.amount += plan.estimate.cost.amount;
   });
-  return { estimate: sumEstimates(sending, job.settings.currency), toSend: sending.length, hits };
+  return { estimate: sumEstimates([sum], currency), toSend, hits };
+}
+
+/** The images a dry run shows as sent (not cached), each planned as it is shown. */
+export function* toSend(job: Job, work: ImageList, hits: ReadonlyMap<number, CachedAnswer>): Generator<{ img: Image; plan: Plan }> {
+  for (let i = 0; i < work.length; i++) {
+    if (hits.has(i)) continue;
+    const img = work.get(i);
+    yield { img, plan: planImage(job, img, job.settings.model) };
+  }
 }

@@ -17,6 +17,7 @@ import { InOrder, markdownFooter } from '../results/formats.js';
 import { failureRecord, type ImageRecord } from '../results/record.js';
 import { Totals } from '../results/totals.js';
 import type { CachedAnswer } from '../store/answer-cache.js';
+import type { ImageList } from './image-list.js';
 import { planImage, type Job } from './job.js';
 import { formatSection, recordAnswer, type Answer, type Spent } from './outcome.js';
 import { ModelSwitch } from './switch.js';
@@ -43,7 +44,7 @@ export class EachRun {
 
   constructor(
     private readonly job: Job,
-    private readonly work: readonly Image[],
+    private readonly work: ImageList,
     private readonly hits: Map<number, CachedAnswer>,
     skipped: number,
     key: string,
@@ -55,7 +56,7 @@ export class EachRun {
     this.totals = new Totals(work.length, skipped, settings.currency);
     this.finished = new Uint8Array(work.length);
     this.order = new InOrder<ImageRecord>(work.length, (r, i) => {
-      const text = formatSection(job, r, work[i] as Image, this.printed === 0);
+      const text = formatSection(job, r, work.get(i), this.printed === 0);
       if (s.format === 'text' && text) this.printed += 1;
       term.out(text);
     });
@@ -86,7 +87,7 @@ export class EachRun {
   private async take(i: number): Promise<void> {
     const hit = this.hits.get(i);
     if (hit) {
-      const img = this.work[i] as Image;
+      const img = this.work.get(i);
       return this.succeed(i, img, planImage(this.job, img, this.job.settings.model), fromCache(hit), 0, true);
     }
     // The slot first, then the image's request state: the images waiting for a slot (up to 3 x -j
@@ -105,7 +106,7 @@ export class EachRun {
 
   /** One image's requests (retried under the pace, the first in `slot`), then its record. */
   private async describe(i: number, slot: Slot): Promise<void> {
-    const img = this.work[i] as Image;
+    const img = this.work.get(i);
     // Planned when its turn comes, and again if the run switched to another model meanwhile.
     let planned: Plan | undefined;
     const plan = (): Plan => (planned?.model === this.models.model ? planned : (planned = planImage(this.job, img, this.models.model, this.models.response)));
@@ -187,7 +188,9 @@ export class EachRun {
 
   /** Images not finished and not answered by the cache: what another model would still have to send. */
   private pendingImages(): { img: Image; i: number }[] {
-    return this.work.map((img, i) => ({ img, i })).filter(({ i }) => this.finished[i] === 0 && !this.hits.has(i));
+    const out: { img: Image; i: number }[] = [];
+    for (let i = 0; i < this.work.length; i++) if (this.finished[i] === 0 && !this.hits.has(i)) out.push({ img: this.work.get(i), i });
+    return out;
   }
 
   private end(): number {

@@ -3,7 +3,7 @@
 import { downloadUrl } from '../api/download.js';
 import { UsageError } from '../errors.js';
 import type { Image } from '../inputs/image.js';
-import { resolveInputs } from '../inputs/resolve.js';
+import { streamInputs } from '../inputs/resolve.js';
 import { openResizer, type Resizer } from '../inputs/resize.js';
 import type { ResizeOptions } from '../inputs/resize-plan.js';
 import { readAll, type Io } from '../io.js';
@@ -22,20 +22,27 @@ export interface InputChoices {
   optional?: boolean;
   /** The images go out in one request right away: hash large files while sending them (not with resizing). */
   deferHash?: boolean;
+  /** Each image is handed to this, in input order, as it is read, and not kept (`images` is then empty). */
+  take?: (img: Image) => void;
 }
 
 export async function commandInputs(args: string[], o: ResizeOptions, io: Io, term: Terminal, c: InputChoices = {}): Promise<CommandInputs> {
   const resizer = await openResizer(o, io.env);
-  const images = await resolveInputs(c.optional ? args : defaultInputs(args, io), {
-    cwd: io.cwd,
-    readStdin: () => readAll(io.stdin),
-    download: (url) => downloadUrl(url, io.env, io.signal),
-    warn: (line) => term.warn(line),
-    ...(c.expected ? { expected: c.expected } : {}),
-    convert: resizer !== undefined,
-    deferHash: c.deferHash === true && resizer === undefined,
-  });
-  if (images.length === 0 && !c.optional) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
+  const images: Image[] = [];
+  const taken = await streamInputs(
+    c.optional ? args : defaultInputs(args, io),
+    {
+      cwd: io.cwd,
+      readStdin: () => readAll(io.stdin),
+      download: (url) => downloadUrl(url, io.env, io.signal),
+      warn: (line) => term.warn(line),
+      ...(c.expected ? { expected: c.expected } : {}),
+      convert: resizer !== undefined,
+      deferHash: c.deferHash === true && resizer === undefined,
+    },
+    c.take ?? ((img) => images.push(img)),
+  );
+  if (taken === 0 && !c.optional) throw new UsageError('no input matched.', 'Give image files, a quoted glob, a directory, or - for stdin.');
   return { images, resizer };
 }
 
