@@ -28,25 +28,46 @@ export interface DryRun {
  */
 export function printEachDryRun(d: DryRun, io: Io): void {
   const entry = ({ img, plan }: { img: Image; plan: Plan }) => ({ ...imageSummary(img), estimate: plan.estimate });
+  const out = batched(io);
   if (d.format === 'json') {
     // The one document, written in pieces: the same bytes as JSON.stringify of the whole.
-    io.stdout.write(`{"model":${JSON.stringify(d.model)},"images":[`);
+    out.write(`{"model":${JSON.stringify(d.model)},"images":[`);
     let first = true;
     for (const x of d.sending) {
-      io.stdout.write(`${first ? '' : ','}${JSON.stringify(entry(x))}`);
+      out.write(`${first ? '' : ','}${JSON.stringify(entry(x))}`);
       first = false;
     }
-    io.stdout.write(`],"estimate":${JSON.stringify(d.total)},"cached":${JSON.stringify(d.cached)},"skipped":${JSON.stringify(d.skipped)}}\n`);
-    return;
+    out.write(`],"estimate":${JSON.stringify(d.total)},"cached":${JSON.stringify(d.cached)},"skipped":${JSON.stringify(d.skipped)}}\n`);
+    return out.end();
   }
   if (d.format === 'jsonl') {
-    for (const x of d.sending) io.stdout.write(`${JSON.stringify(entry(x))}\n`);
-    return;
+    for (const x of d.sending) out.write(`${JSON.stringify(entry(x))}\n`);
+    return out.end();
   }
   for (const { img, plan } of d.sending) {
     const size = img.dimensions ? `${img.dimensions.width}x${img.dimensions.height}` : 'size unknown';
-    io.stdout.write(`${img.path}\t${img.mime}\t${formatBytes(img.bytes)}\t${size}\t~${formatInt(plan.estimate.input_tokens)} tokens\n`);
+    out.write(`${img.path}\t${img.mime}\t${formatBytes(img.bytes)}\t${size}\t~${formatInt(plan.estimate.input_tokens)} tokens\n`);
   }
   const priced = hasPrice(d.model, d.currency);
-  io.stdout.write(`${estimateLine(d.total, { images: d.toSend, model: d.model, priced, perImage: { cached: d.cached.length, skipped: d.skipped.length } })}\n`);
+  out.write(`${estimateLine(d.total, { images: d.toSend, model: d.model, priced, perImage: { cached: d.cached.length, skipped: d.skipped.length } })}\n`);
+  out.end();
+}
+
+/** Output gathered into writes of ~64 KiB: a line a write was a system call per image. */
+function batched(io: Io): { write(text: string): void; end(): void } {
+  let parts: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (parts.length > 0) io.stdout.write(parts.join(''));
+    parts = [];
+    size = 0;
+  };
+  return {
+    write(text) {
+      parts.push(text);
+      size += text.length;
+      if (size >= 64 * 1024) flush();
+    },
+    end: flush,
+  };
 }

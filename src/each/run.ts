@@ -10,6 +10,7 @@ import { forEachBounded } from '../concurrency.js';
 import { ApiError, KvError, EXIT, interruptedBy } from '../errors.js';
 import { formatSeconds } from '../format.js';
 import type { Image } from '../inputs/image.js';
+import { Backlog } from '../pace/backlog.js';
 import { Pace, Stopped, type Clock, type Slot } from '../pace/pace.js';
 import { sendOne, type RetryInfo, type SendContext } from '../pace/send-one.js';
 import type { Plan } from '../plan/plan.js';
@@ -32,6 +33,7 @@ export class EachRun {
   private readonly stop = new AbortController();
   private readonly clock: Clock;
   private readonly pace: Pace;
+  private readonly backlog: Backlog;
   private readonly totals: Totals;
   private readonly order: InOrder<ImageRecord>;
   private readonly client: MoonshotClient;
@@ -55,10 +57,15 @@ export class EachRun {
     this.pace = new Pace({ concurrency: s.concurrency, rpm: s.rpm, clock: this.clock, signal: this.stop.signal });
     this.totals = new Totals(work.length, skipped, settings.currency);
     this.finished = new Uint8Array(work.length);
+    // What finishes early waits for what comes before it; new images wait while 16 x -j results
+    // are held back or 1 MiB of output is queued ahead of a slow stdout (pace/backlog.ts).
+    this.backlog = new Backlog({ window: Math.max(256, 16 * s.concurrency), maxUnflushed: 1 << 20, signal: this.stop.signal });
     this.order = new InOrder<ImageRecord>(work.length, (r, i) => {
       const text = formatSection(job, r, work.get(i), this.printed === 0);
       if (s.format === 'text' && text) this.printed += 1;
-      term.out(text);
+      // (term.out without its callback: the callback tells the backlog when stdout has taken it.)
+      if (text) io.stdout.write(text, this.backlog.wrote(Buffer.byteLength(text)));
+      this.backlog.putOut(i + 1);
     });
     // Retries are decided per image under the pace (pace/send-one.ts), so the client makes one attempt.
     this.client = terminalClient(settings.baseUrl, key, io, term, { timeout: o.timeout, maxAttempts: 1, signal: this.stop.signal });
@@ -85,6 +92,8 @@ export class EachRun {
   }
 
   private async take(i: number): Promise<void> {
+    await this.backlog.room(i);
+    if (this.stop.signal.aborted) return;
     const hit = this.hits.get(i);
     if (hit) {
       const img = this.work.get(i);
