@@ -6,7 +6,6 @@ import { InputError, UsageError } from '../errors.js';
 import { base64Length, MAX_BODY_BYTES } from '../limits.js';
 import type { Image } from './image.js';
 import { accepted, readFileOnce, readMemoryOnce, readError, toImage } from './read.js';
-import { sniffMime } from './sniff.js';
 import { forEachBounded } from '../concurrency.js';
 
 export interface ResolveOptions {
@@ -59,7 +58,7 @@ export async function streamInputs(args: readonly string[], opts: ResolveOptions
       return toImage(p.url, { kind: 'memory', data }, readMemoryOnce(data), opts.convert);
     }
     const result = await readFileOnce(p.file, p.shownAs, p.size, { deferHash: opts.deferHash === true });
-    if (p.fromDir && !accepted(sniffMime(result.head), opts.convert === true)) {
+    if (p.fromDir && !accepted(result.sniff, opts.convert === true)) {
       if (!opts.expected?.(p.shownAs)) skipped.push(p.shownAs);
       return undefined;
     }
