@@ -10,6 +10,12 @@ import type { MediaKind } from '../inputs/sniff.js';
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
+/**
+ * A flat copy of a string. Paths come from path.join, whose result is a tree of pieces in V8
+ * (257 bytes for a 40-character path, against 64 for the same text flat).
+ */
+const flat = (s: string): string => JSON.parse(JSON.stringify(s)) as string;
+
 export class ImageList {
   length = 0;
   private readonly paths: string[] = [];
@@ -38,7 +44,7 @@ export class ImageList {
     const i = this.length;
     this.grow(i + 1);
     this.length = i + 1;
-    this.paths.push(img.path);
+    this.paths.push(flat(img.path));
     if (img.source.kind !== 'file' || img.original !== undefined || !HEX_SHA256.test(img.sha256)) {
       this.whole.set(i, img);
       return;

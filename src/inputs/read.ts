@@ -48,11 +48,19 @@ export async function readFileOnce(file: string, shownAs: string, size?: number,
   const small = size !== undefined && size < buffer.length;
   // Deferred: only the head is read now (a small file is all head); ensureHashed() hashes later if
   // something needs the sha256 (describe: while the model thinks). A text dry run never loads node:crypto.
-  const hash = o.deferHash && size !== undefined ? undefined : nodeCrypto().createHash('sha256');
+  const hashing = !(o.deferHash && size !== undefined);
+  // A file that comes in one chunk (most) is hashed in one call: a Hash object per file holds native
+  // memory that is freed only when a collection finds the object dead (~2 KB per small file, piling
+  // up by the thousand between collections in a dry run over a big folder).
+  let hash: ReturnType<typeof import('node:crypto').createHash> | undefined;
+  let whole: string | undefined;
   let first: Pick<ReadResult, 'head' | 'sniff' | 'dimensions'> | undefined;
   let bytes = 0;
   const take = (chunk: Buffer) => {
-    hash?.update(chunk);
+    if (hashing) {
+      if (bytes === 0 && chunk.length < buffer.length) whole = nodeCrypto().hash('sha256', chunk, 'hex');
+      else (hash ??= nodeCrypto().createHash('sha256')).update(chunk);
+    }
     if (bytes === 0) first = facts(chunk);
     bytes += chunk.length;
   };
@@ -61,7 +69,7 @@ export async function readFileOnce(file: string, shownAs: string, size?: number,
     else {
       for await (const chunk of fileChunks(file, buffer)) {
         take(chunk);
-        if (!hash) break;
+        if (!hashing) break;
       }
     }
   } catch (err) {
@@ -70,7 +78,7 @@ export async function readFileOnce(file: string, shownAs: string, size?: number,
     if (spare.length < 8) spare.push(buffer);
   }
   const seen = first ?? facts(new Uint8Array(0));
-  if (hash) return { bytes, sha256: hash.digest('hex'), ...seen };
+  if (hashing) return { bytes, sha256: hash ? hash.digest('hex') : (whole ?? nodeCrypto().hash('sha256', '', 'hex')), ...seen };
   return { bytes: small ? bytes : (size as number), sha256: '', ...seen };
 }
 
