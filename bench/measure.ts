@@ -19,6 +19,8 @@ export interface Measured {
   wallMs: number;
   /** Peak resident set size in bytes, when asked for. */
   peakRss?: number;
+  /** User + system CPU time of the child in ms (with GNU time only). */
+  cpuMs?: number;
   stdout: string;
   stderr: string;
   /** performance.now() when the first stdout byte reached this process. */
@@ -40,19 +42,31 @@ export interface SpawnMeasured {
 
 /**
  * A minimal child environment: PATH, an isolated HOME, and what the case adds. NODE_EXTRA_CA_CERTS
- * and NODE_OPTIONS are never passed on (a CA bundle adds tens of ms to every Node start).
+ * and NODE_OPTIONS are never passed on (a CA bundle adds tens of ms to every Node start). Node's
+ * compile cache (which the shim enables) goes to a folder of this environment's own, so the runs of
+ * a case share one warmed by their first run, and no other program's cache (Node's default is one
+ * folder in /tmp for everything) decides what is in it.
  */
 export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
   const home = mkdtempSync(path.join(tmpdir(), 'kv-bench-home-'));
+  homes.push(home);
   return {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: home,
     XDG_CONFIG_HOME: path.join(home, '.config'),
     XDG_CACHE_HOME: path.join(home, '.cache'),
     XDG_STATE_HOME: path.join(home, '.local', 'state'),
+    NODE_COMPILE_CACHE: path.join(home, '.cache', 'node-compile-cache'),
     LANG: 'C.UTF-8',
     ...extra,
   };
+}
+
+const homes: string[] = [];
+
+/** Removes the HOME folders childEnv made (the bench calls it once at the end). */
+export function removeHomes(): void {
+  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
 }
 
 export function run(o: SpawnMeasured): Promise<Measured> {
@@ -89,14 +103,16 @@ export function run(o: SpawnMeasured): Promise<Measured> {
     child.on('close', (code, signal) => {
       const wallMs = performance.now() - startedAt;
       let peakRss: number | undefined;
+      let cpuMs: number | undefined;
       if (rssFile) {
-        peakRss = readRss(rssFile, o.rss as RssMethod);
+        ({ peakRss, cpuMs } = readRss(rssFile, o.rss as RssMethod));
         rmSync(path.dirname(rssFile), { recursive: true, force: true });
       }
       resolve({
         code: code ?? (signal ? 128 : -1),
         wallMs,
         ...(peakRss !== undefined ? { peakRss } : {}),
+        ...(cpuMs !== undefined ? { cpuMs } : {}),
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         ...(firstStdoutAt !== undefined ? { firstStdoutAt } : {}),
@@ -106,11 +122,13 @@ export function run(o: SpawnMeasured): Promise<Measured> {
   });
 }
 
-function readRss(file: string, method: RssMethod): number | undefined {
-  if (!existsSync(file)) return undefined;
+function readRss(file: string, method: RssMethod): { peakRss?: number; cpuMs?: number } {
+  if (!existsSync(file)) return {};
   const text = readFileSync(file, 'utf8');
   const kb = method === 'gnu-time' ? /Maximum resident set size \(kbytes\): (\d+)/.exec(text)?.[1] : text.trim();
-  return kb ? Number(kb) * 1024 : undefined;
+  const seconds = (what: string) => Number(new RegExp(`${what} time \\(seconds\\): ([\\d.]+)`).exec(text)?.[1] ?? NaN);
+  const cpu = method === 'gnu-time' ? (seconds('User') + seconds('System')) * 1000 : NaN;
+  return { ...(kb ? { peakRss: Number(kb) * 1024 } : {}), ...(Number.isFinite(cpu) ? { cpuMs: cpu } : {}) };
 }
 
 /** Runs a measured command and fails loudly when it did not exit 0. */

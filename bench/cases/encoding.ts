@@ -1,4 +1,4 @@
-// Case 4: encoding throughput, in this process. resolveInputs (read + sha256 + sniff + dimensions) and
+// Case 8: encoding throughput, in this process. resolveInputs (read + sha256 + sniff + dimensions) and
 // draining bodyChunks(planBody(...)) (read + base64) over 500 MB of images, in MB/s of image bytes;
 // and a count of the reads of each file, which must be exactly two: one to hash, one to send.
 import fs from 'node:fs';
@@ -80,7 +80,7 @@ export async function encodingCase(ctx: BenchContext): Promise<CaseResult> {
   const r = stats(resolveMBs);
   const e = stats(encodeMBs);
   const perSec = (x: number) => `${x.toFixed(0)} MB/s`;
-  const label = `4. encoding: ${set.files.length} images, ${mb(set.totalBytes)} (warm page cache)`;
+  const label = `8. encoding: ${set.files.length} images, ${mb(set.totalBytes)} (warm page cache)`;
   const reads = stats(readsPerFile);
   return {
     rows: [

@@ -32,8 +32,8 @@ export interface ClientOptions {
 
 /**
  * A request body as the transport sees it: its exact size (sent as Content-Length) and a fresh
- * stream of its bytes for each attempt. What the bytes are (JSON around images read from disk) is
- * request/body.ts's business.
+ * stream of its bytes for each attempt (strings are written as UTF-8). What the bytes are (JSON
+ * around images read from disk) is request/body.ts's business.
  */
 export type { Body };
 
@@ -57,6 +57,9 @@ export class MoonshotClient {
   private readonly timeouts: Timeouts;
   /** Attempts the last call made (for messages like "after 3 attempts"). */
   attempts = 0;
+  /** The signals of the requests under way, aborted together when the caller's signal aborts. */
+  private readonly underWay = new Set<AbortController>();
+  private linked = false;
 
   constructor(private readonly o: ClientOptions) {
     this.baseUrl = o.baseUrl.replace(/\/+$/, '');
@@ -158,6 +161,7 @@ export class MoonshotClient {
     };
     if (type) headers['content-type'] = type;
     if (length !== undefined) headers['content-length'] = String(length);
+    const own = this.requestSignal();
     try {
       const { request } = await loadUndici();
       this.dispatcher ??= makeDispatcher(this.timeouts, this.o.env);
@@ -167,8 +171,9 @@ export class MoonshotClient {
         // (undici takes an async iterable body, though its types do not say so.)
         body: (body ?? null) as string | FormData | null,
         dispatcher: await this.dispatcher,
-        signal: this.o.signal ?? null,
+        signal: own?.signal ?? null,
       });
+      if (own) res.body.once('close', () => this.underWay.delete(own));
       const id = requestIdOf(res.headers);
       this.o.debug?.(`${method} ${path} -> ${res.statusCode} in ${Math.round(elapsed() - started)} ms${id ? ` (request id ${id})` : ''}`);
       if (res.statusCode >= 300 && res.statusCode < 400) {
@@ -181,10 +186,32 @@ export class MoonshotClient {
       }
       return res;
     } catch (err) {
+      if (own) this.underWay.delete(own);
       if (err instanceof KvError) throw err;
       if (this.o.signal?.aborted) throw new NetworkError('interrupted', 'interrupted', undefined, false, false);
       throw networkError(err, this.host, this.timeouts, false);
     }
+  }
+
+  /**
+   * A signal of the request's own, aborted with the caller's: ONE listener on the caller's signal
+   * for every request. A listener per request on that one long-lived signal kept each request's
+   * objects alive through young-generation collections (Node's EventTarget leaves a removed
+   * listener linked to the next one), so --each's memory grew with its length.
+   */
+  private requestSignal(): AbortController | undefined {
+    const outer = this.o.signal;
+    if (!outer) return undefined;
+    if (!this.linked) {
+      this.linked = true;
+      outer.addEventListener('abort', () => {
+        for (const c of this.underWay) c.abort(outer.reason);
+      }, { once: true });
+    }
+    const own = new AbortController();
+    if (outer.aborted) own.abort(outer.reason);
+    this.underWay.add(own);
+    return own;
   }
 
   private async chatOnce(body: Body, stream: boolean, h: ChatHandlers, shown: () => boolean): Promise<Completion> {

@@ -38,17 +38,10 @@ export async function* parseSse(
     },
     maxBufferSize: MAX_EVENT_CHARS,
   });
-  const drain = function* (): Generator<unknown, void, undefined> {
-    while (queue.length > 0) {
-      const data = queue.shift() as string;
-      if (data.trim() === '[DONE]') return;
-      yield decodeEvent(data);
-    }
-  };
   for await (const bytes of body) {
     parser.feed(decoder.decode(bytes, { stream: true }));
     if (overflow) throw new NetworkError('bad_event', 'The API sent an event longer than 16 MiB.');
-    yield* drain();
+    for (let data = queue.shift(); data !== undefined && data.trim() !== '[DONE]'; data = queue.shift()) yield decodeEvent(data);
     if (done) return { done: true };
   }
   parser.feed(decoder.decode());
@@ -57,7 +50,7 @@ export async function* parseSse(
   // dispatches nothing of it even when reset with consume: '\n' completes that CR as a CRLF (no
   // new line), then the blank line ends the event.
   parser.feed('\n\n');
-  yield* drain();
+  for (let data = queue.shift(); data !== undefined && data.trim() !== '[DONE]'; data = queue.shift()) yield decodeEvent(data);
   return { done };
 }
 

@@ -5,15 +5,14 @@
 import { commandSettings } from '../config.js';
 import { printEachDryRun, reportBadInputs } from '../each/dry-run.js';
 import type { EachOptions, Job } from '../each/job.js';
-import { planImage } from '../each/job.js';
 import { eachSettings } from '../each/options.js';
-import { selectImages, survey } from '../each/prepare.js';
+import { ImageList } from '../each/image-list.js';
+import { selectImages, survey, toSend } from '../each/prepare.js';
 import { EachRun } from '../each/run.js';
 import { MoneyError, UsageError } from '../errors.js';
 import { hasPrice } from '../estimate/estimate.js';
 import { formatMoney } from '../format.js';
-import { inputFile, isBadInput } from '../inputs/bad-input.js';
-import type { Image } from '../inputs/image.js';
+import { inputFile } from '../inputs/bad-input.js';
 import { withPromptFile } from '../inputs/prompt-file.js';
 import type { Io } from '../io.js';
 import { Terminal } from '../output/terminal.js';
@@ -30,14 +29,20 @@ export async function eachCommand(inputs: string[], options: EachOptions, io: Io
   const term = await Terminal.open(io, o.quiet);
   const { config, settings } = commandSettings(o, io.env, (line) => term.warn(line));
   const s = eachSettings(o, io.env, config.format);
-  // A bad input (missing, unreadable, not an image) stays in its place: its own failure record.
-  const { images, resizer } = await commandEachInputs(inputs, o, io, term, { expected: looksLikeSidecar });
-  if (s.write && images.some((img) => inputFile(img) === undefined)) {
+  // A bad input (missing, unreadable, not an image) stays in its place: its own failure record. Kept
+  // compactly as they are read (each/image-list.ts): a run over a huge folder holds no Image values.
+  const images = new ImageList(io.cwd);
+  let notFiles = 0;
+  const { resizer } = await commandEachInputs(inputs, o, io, term, { expected: looksLikeSidecar }, (x) => {
+    if (inputFile(x) === undefined) notFiles += 1;
+    images.push(x);
+  });
+  if (s.write && notFiles > 0) {
     throw new UsageError(`--write ${s.write} puts a sidecar next to each image file; stdin (-) and URLs are not files.`, 'Save the image to a file first, or drop --write.');
   }
   const selected = await selectImages(images, s, io, term);
   // After shards and --skip-existing: only what is sent is resized.
-  const work = resizer ? await resizer.resizeEach(selected.work, term) : selected.work;
+  const work = resizer ? ImageList.of(await resizer.resizeEach(selected.work.toArray(), term), io.cwd) : selected.work;
 
   const response = await planResponse(o, settings.model, io.cwd);
   const job: Job = {
@@ -52,12 +57,12 @@ export async function eachCommand(inputs: string[], options: EachOptions, io: Io
     warned: new Set(),
   };
   const plan = await survey(job, work);
-  const skipped = selected.skipped.map((img) => img.path);
+  const skipped = selected.skipped;
 
   if (o.dryRun) {
-    const sending = work.filter((x, i): x is Image => !isBadInput(x) && !plan.hits.has(i)).map((img) => ({ img, plan: planImage(job, img, settings.model) }));
-    const cached = work.filter((_, i) => plan.hits.has(i)).map((img) => img.path);
-    printEachDryRun({ format: s.format, model: settings.model, currency: settings.currency, sending, total: plan.estimate, cached, skipped }, io);
+    const cached = [...plan.hits.keys()].sort((a, b) => a - b).map((i) => work.pathOf(i));
+    const sending = toSend(job, work, plan.hits);
+    printEachDryRun({ format: s.format, model: settings.model, currency: settings.currency, sending, toSend: plan.toSend, total: plan.estimate, cached, skipped }, io);
     return reportBadInputs(work, term);
   }
   const key = plan.toSend > 0 ? apiKey(io.env, config) : '';

@@ -4,6 +4,7 @@
 import type { MoonshotClient } from '../api/client.js';
 import type { Completion } from '../api/completion.js';
 import { outputLimit } from '../api/output-limit.js';
+import { mapBounded } from '../concurrency.js';
 import { EXIT, KvError } from '../errors.js';
 import { formatBytes, plural } from '../format.js';
 import type { Image } from '../inputs/image.js';
@@ -34,8 +35,9 @@ export async function sendTurn(client: MoonshotClient, plan: Plan, t: Turn): Pro
     onSent: () => {
       term.setSpinnerText(`Waiting for ${plan.model}…`);
       // Files not hashed yet are hashed while the model thinks, off the send's path (the session
-      // and the JSON output need their sha256; the save waits for these same hashes).
-      void Promise.all(media.map(ensureHashed)).catch(() => undefined);
+      // and the JSON output need their sha256; the save waits for these same hashes). Two at a
+      // time: each hash holds a 256 KiB read buffer, and 72 at once were 18 MB of a run's peak.
+      void mapBounded(media, 2, ensureHashed).catch(() => undefined);
     },
     onResponse: () => term.setSpinnerText(`${plan.model} is answering…`),
     onDelta: (d) => {

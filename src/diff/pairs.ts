@@ -13,7 +13,6 @@ import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { Image } from '../inputs/image.js';
 import { readError, readFileOnce, toImage } from '../inputs/read.js';
-import { sniffMime } from '../inputs/sniff.js';
 
 export type PairEntry =
   | { status: 'pair'; name: string; before: Image; after: Image }
@@ -141,7 +140,7 @@ async function imagesIn(dir: string, cwd: string): Promise<Listing> {
       const file = path.join(root, rel);
       const shown = path.join(dir, rel);
       const read = await readFileOnce(file, shown, size, { deferHash: true });
-      const sniff = sniffMime(read.head);
+      const sniff = read.sniff;
       if (sniff.ok && sniff.kind === 'image') images[i] = toImage(shown, { kind: 'file', file }, read);
       else skipped[i] = shown;
     }

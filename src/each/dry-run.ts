@@ -2,7 +2,8 @@
 import type { Estimate } from '../estimate/estimate.js';
 import { hasPrice } from '../estimate/estimate.js';
 import { EXIT } from '../errors.js';
-import { isBadInput, type Input } from '../inputs/bad-input.js';
+import { isBadInput } from '../inputs/bad-input.js';
+import type { ImageList } from './image-list.js';
 import { imageSummary, type Image } from '../inputs/image.js';
 import type { Io } from '../io.js';
 import type { Currency } from '../models.js';
@@ -15,8 +16,10 @@ export interface DryRun {
   format: string;
   model: string;
   currency: Currency;
-  /** The images that would be sent (not cached, not skipped), with their plans. */
-  sending: { img: Image; plan: Plan }[];
+  /** The images that would be sent (not cached, not skipped), each planned as it is printed. */
+  sending: Iterable<{ img: Image; plan: Plan }>;
+  /** How many `sending` yields. */
+  toSend: number;
   total: Estimate;
   cached: string[];
   skipped: string[];
@@ -25,29 +28,64 @@ export interface DryRun {
 /**
  * json: `{"model","images":[{path,mime,bytes,sha256,estimate}],"estimate":{…},"cached":[paths],"skipped":[paths]}`;
  * jsonl: one `{path,mime,bytes,sha256,estimate}` line per image; otherwise a table and the estimate line.
+ * Printed image by image, so a dry run over a huge folder holds no plan but the one printed.
  */
 export function printEachDryRun(d: DryRun, io: Io): void {
   const entry = ({ img, plan }: { img: Image; plan: Plan }) => ({ ...imageSummary(img), estimate: plan.estimate });
+  const out = batched(io);
   if (d.format === 'json') {
-    const out = { model: d.model, images: d.sending.map(entry), estimate: d.total, cached: d.cached, skipped: d.skipped };
-    io.stdout.write(`${JSON.stringify(out)}\n`);
-    return;
+    // The one document, written in pieces: the same bytes as JSON.stringify of the whole.
+    out.write(`{"model":${JSON.stringify(d.model)},"images":[`);
+    let first = true;
+    for (const x of d.sending) {
+      out.write(`${first ? '' : ','}${JSON.stringify(entry(x))}`);
+      first = false;
+    }
+    out.write(`],"estimate":${JSON.stringify(d.total)},"cached":${JSON.stringify(d.cached)},"skipped":${JSON.stringify(d.skipped)}}\n`);
+  } else if (d.format === 'jsonl') {
+    for (const x of d.sending) out.write(`${JSON.stringify(entry(x))}\n`);
+  } else {
+    printTable(d, out);
   }
-  if (d.format === 'jsonl') {
-    for (const x of d.sending) io.stdout.write(`${JSON.stringify(entry(x))}\n`);
-    return;
-  }
+  out.end();
+}
+
+function printTable(d: DryRun, out: ReturnType<typeof batched>): void {
   for (const { img, plan } of d.sending) {
     const size = img.dimensions ? `${img.dimensions.width}x${img.dimensions.height}` : 'size unknown';
-    io.stdout.write(`${img.path}\t${img.mime}\t${formatBytes(img.bytes)}\t${size}\t~${formatInt(plan.estimate.input_tokens)} tokens\n`);
+    out.write(`${img.path}\t${img.mime}\t${formatBytes(img.bytes)}\t${size}\t~${formatInt(plan.estimate.input_tokens)} tokens\n`);
   }
   const priced = hasPrice(d.model, d.currency);
-  io.stdout.write(`${estimateLine(d.total, { images: d.sending.length, model: d.model, priced, perImage: { cached: d.cached.length, skipped: d.skipped.length } })}\n`);
+  out.write(`${estimateLine(d.total, { images: d.toSend, model: d.model, priced, perImage: { cached: d.cached.length, skipped: d.skipped.length } })}\n`);
+}
+
+/** Output gathered into writes of ~64 KiB: a line a write was a system call per image. */
+function batched(io: Io): { write(text: string): void; end(): void } {
+  let parts: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (parts.length > 0) io.stdout.write(parts.join(''));
+    parts = [];
+    size = 0;
+  };
+  return {
+    write(text) {
+      parts.push(text);
+      size += text.length;
+      if (size >= 64 * 1024) flush();
+    },
+    end: flush,
+  };
 }
 
 /** The bad inputs a dry run met, each on stderr as the run would record it; the exit code of the first (0 when none). */
-export function reportBadInputs(work: readonly Input[], term: Pick<Terminal, 'error'>): number {
-  const bad = work.filter(isBadInput);
-  for (const x of bad) term.error(x.error.message, x.error.hint);
-  return bad[0]?.error.exitCode ?? EXIT.ok;
+export function reportBadInputs(work: ImageList, term: Pick<Terminal, 'error'>): number {
+  let first: number | undefined;
+  for (let i = 0; i < work.length; i++) {
+    const x = work.get(i);
+    if (!isBadInput(x)) continue;
+    term.error(x.error.message, x.error.hint);
+    first ??= x.error.exitCode;
+  }
+  return first ?? EXIT.ok;
 }

@@ -5,8 +5,9 @@
 import type { MoonshotClient } from '../api/client.js';
 import { explainApiError } from '../api/explain.js';
 import { ApiError, EXIT, KvError, interruptedBy } from '../errors.js';
-import { isBadInput, type Input } from '../inputs/bad-input.js';
+import { isBadInput } from '../inputs/bad-input.js';
 import type { Image } from '../inputs/image.js';
+import { Backlog } from '../pace/backlog.js';
 import { openRun } from '../pace/open-run.js';
 import type { Runner, Settled } from '../pace/runner.js';
 import type { Plan } from '../plan/plan.js';
@@ -15,6 +16,7 @@ import { InOrder, markdownFooter } from '../results/formats.js';
 import { failureRecord, type ImageRecord } from '../results/record.js';
 import { Totals } from '../results/totals.js';
 import type { CachedAnswer } from '../store/answer-cache.js';
+import type { ImageList } from './image-list.js';
 import { lookup, planImage, type Job } from './job.js';
 import { formatSection, inputFailureRecord, isInputFailure, recordAnswer, type Answer, type Spent } from './outcome.js';
 import { switchFor, type ModelSwitch } from '../client/model-switch.js';
@@ -22,6 +24,7 @@ import { planResponse } from '../request/response.js';
 
 export class EachRun {
   private readonly started: number;
+  private readonly backlog: Backlog;
   private readonly totals: Totals;
   private readonly order: InOrder<ImageRecord>;
   private readonly client: MoonshotClient;
@@ -36,7 +39,7 @@ export class EachRun {
 
   constructor(
     private readonly job: Job,
-    private readonly work: readonly Input[],
+    private readonly work: ImageList,
     private readonly hits: Map<number, CachedAnswer>,
     skipped: number,
     key: string,
@@ -46,13 +49,15 @@ export class EachRun {
     this.totals = new Totals(work.length, skipped, settings.currency);
     this.finished = new Uint8Array(work.length);
     this.order = new InOrder<ImageRecord>(work.length, (r, i) => {
-      const text = formatSection(job, r, work[i] as Input, this.printed === 0);
+      const text = formatSection(job, r, work.get(i), this.printed === 0);
       if (s.format === 'text' && text) this.printed += 1;
-      term.out(text);
+      if (text) term.out(text, this.backlog.wrote(Buffer.byteLength(text)));
+      this.backlog.putOut(i + 1);
     });
     ({ client: this.client, runner: this.runner } = openRun(job, key, {
       count: work.length,
-      name: (i) => (work[i] as Input).path,
+      name: (i) => work.pathOf(i),
+      room: (i) => this.backlog.room(i),
       failFast: s.failFast,
       body: (i) => (this.models.lateHits.has(i) ? undefined : this.plan(i).body),
       model: (i) => this.plan(i).model,
@@ -61,6 +66,9 @@ export class EachRun {
       answeredMeanwhile: async (i) => this.fromCache(i, this.models.lateHits.get(i), this.models.model, this.models.context),
       settle: (i, settled) => this.settle(i, settled),
     }));
+    // What finishes early waits for what comes before it; new images wait while 16 x -j results
+    // are held back or 1 MiB of output is queued ahead of a slow stdout (pace/backlog.ts).
+    this.backlog = new Backlog({ window: Math.max(256, 16 * s.concurrency), maxUnflushed: 1 << 20, signal: this.runner.signal });
     this.models = switchFor(job, this.client, {
       pending: () => this.pendingImages().map(({ img, i }) => ({ item: img, i })),
       plan: (img: Image, model, response: ResponsePlan) => planImage(job, img, model, response),
@@ -87,14 +95,14 @@ export class EachRun {
   private plan(i: number): Plan {
     const planned = this.plans.get(i);
     if (planned?.model === this.models.model) return planned;
-    const plan = planImage(this.job, this.work[i] as Image, this.models.model, this.models.context);
+    const plan = planImage(this.job, this.work.get(i) as Image, this.models.model, this.models.context);
     this.plans.set(i, plan);
     return plan;
   }
 
   /** An input that cannot be described (missing, unreadable, not an image): its failure record, no request. */
   private badInput(i: number): Promise<void> | undefined {
-    const x = this.work[i] as Input;
+    const x = this.work.get(i);
     if (!isBadInput(x)) return undefined;
     const { settings } = this.job;
     this.finish(i, inputFailureRecord(x, x.error, { model: settings.model, currency: settings.currency, ms: 0 }), undefined, x.error.hint);
@@ -104,12 +112,12 @@ export class EachRun {
   /** An image the cache answers (before the run, or for the model switched to): no request. */
   private fromCache(i: number, hit: CachedAnswer | undefined, model: string, response: ResponsePlan): Promise<void> | undefined {
     if (!hit) return undefined;
-    const img = this.work[i] as Image;
+    const img = this.work.get(i) as Image;
     return this.succeed(i, img, planImage(this.job, img, model, response), cachedAnswer(hit), 0, true);
   }
 
   private async settle(i: number, s: Settled): Promise<void> {
-    const img = this.work[i] as Image;
+    const img = this.work.get(i) as Image;
     const plan = this.plan(i);
     if (s.ok) return this.succeed(i, img, plan, s.completion, s.ms, false);
     const e = s.error instanceof ApiError ? explainApiError(s.error, { model: plan.model, attempts: s.attempts }) : s.error;
@@ -142,7 +150,13 @@ export class EachRun {
 
   /** Images not finished and not answered by the cache: what another model would still have to send. */
   private pendingImages(): { img: Image; i: number }[] {
-    return this.work.flatMap((img, i) => (isBadInput(img) || this.finished[i] !== 0 || this.hits.has(i) ? [] : [{ img, i }]));
+    const out: { img: Image; i: number }[] = [];
+    for (let i = 0; i < this.work.length; i++) {
+      if (this.finished[i] !== 0 || this.hits.has(i)) continue;
+      const img = this.work.get(i);
+      if (!isBadInput(img)) out.push({ img, i });
+    }
+    return out;
   }
 
   private end(): number {

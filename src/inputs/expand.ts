@@ -6,7 +6,7 @@ import { fsPromises } from '../lazy.js';
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { base64Length, MAX_BODY_BYTES } from '../limits.js';
-import { decodeName, fsPath, showName } from './file-name.js';
+import { decodeName, flat, fsPath, showName } from './file-name.js';
 import { FileReadError, readError } from './read.js';
 import { listFiles, loadGlob, type WalkProblem } from './walk.js';
 
@@ -49,7 +49,7 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
     const at = seen.get(real);
     if (at === undefined) {
       const tooLarge = sizeError(shownAs, size);
-      seen.set(real, planned.push(tooLarge ? { kind: 'bad', shownAs, file: abs, error: tooLarge } : { kind: 'file', file: abs, shownAs, origin, size }) - 1);
+      seen.set(real, planned.push(tooLarge ? { kind: 'bad', shownAs, file: abs, error: tooLarge } : { kind: 'file', file: flat(abs), shownAs: flat(shownAs), origin, size }) - 1);
       return;
     }
     const kept = planned[at] as Extract<Planned, { kind: 'file' | 'bad' }>;

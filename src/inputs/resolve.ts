@@ -1,13 +1,12 @@
 // argv strings -> Image values, in argument order. Files, quoted globs, directories, `-` for stdin.
 // One resolution, two ways to meet a bad input: resolveInputs refuses the run for the first one (a
-// single request sends nothing then), resolveEach keeps it in its place (a per-image run records it).
+// single request sends nothing then), streamEach keeps it in its place (a per-image run records it).
 import { InputError, UsageError } from '../errors.js';
-import { mapBounded } from '../concurrency.js';
+import { forEachBounded } from '../concurrency.js';
 import type { BadInput, Input } from './bad-input.js';
 import { expandArgs, type Planned, type Skipped } from './expand.js';
 import type { Image } from './image.js';
 import { accepted, isGone, readFileOnce, readMemoryOnce, toImage } from './read.js';
-import { sniffMime } from './sniff.js';
 
 export interface ResolveOptions {
   cwd: string;
@@ -29,24 +28,32 @@ const READ_PARALLEL = 4;
 
 /** The images of `args`; the first bad input (in argument order) is thrown. */
 export async function resolveInputs(args: readonly string[], opts: ResolveOptions): Promise<Image[]> {
-  const all = await resolve(args, opts, true);
+  const all: Input[] = [];
+  await resolve(args, opts, true, (x) => all.push(x));
   const bad = all.find((x): x is BadInput => 'error' in x);
   if (bad) throw bad.error;
   return all as Image[];
 }
 
-/** Every input of `args` in order, each an Image or, when it cannot be taken, a BadInput. */
-export function resolveEach(args: readonly string[], opts: ResolveOptions): Promise<Input[]> {
-  return resolve(args, opts, false);
+/**
+ * Every input of `args`, each an Image or, when it cannot be taken, a BadInput, handed to `take` in
+ * input order as soon as it and every one before it is read, and kept nowhere here: --each keeps
+ * thousands of them compactly (each/image-list.ts). Resolves to the number handed over.
+ */
+export function streamEach(args: readonly string[], opts: ResolveOptions, take: (x: Input) => void): Promise<number> {
+  return resolve(args, opts, false, take);
 }
 
-async function resolve(args: readonly string[], opts: ResolveOptions, firstBadEnds: boolean): Promise<Input[]> {
-  const { planned, skipped } = await expandArgs(args, opts.cwd);
+async function resolve(args: readonly string[], opts: ResolveOptions, firstBadEnds: boolean, give: (x: Input) => void): Promise<number> {
+  const expanded = await expandArgs(args, opts.cwd);
+  const { skipped } = expanded;
+  const planned: (Planned | undefined)[] = expanded.planned;
+  const fromDirs = planned.some((p) => p?.kind === 'file' && p.origin === 'dir');
   let stdinUsed = false;
   const notImages: string[] = [];
   /** With firstBadEnds: the first bad input so far; later inputs are not read. */
   let firstBad = Infinity;
-  const results = await mapBounded(planned, READ_PARALLEL, async (p, i): Promise<Input | undefined> => {
+  const read = async (p: Planned, i: number): Promise<Input | undefined> => {
     if (p.kind === 'stdin') {
       if (stdinUsed) throw new UsageError('`-` (stdin) given more than once.', 'Stdin holds one image.');
       stdinUsed = true;
@@ -62,6 +69,23 @@ async function resolve(args: readonly string[], opts: ResolveOptions, firstBadEn
       if (firstBadEnds) firstBad = Math.min(firstBad, i);
       return badInput(p, err);
     }
+  };
+  // READ_PARALLEL reads at a time; one that finishes before an earlier one waits (a few at most), and
+  // each input's plan is dropped once it is read.
+  const ready = new Map<number, Input | undefined>();
+  let next = 0;
+  let given = 0;
+  await forEachBounded(planned.length, READ_PARALLEL, async (i) => {
+    ready.set(i, await read(planned[i] as Planned, i));
+    planned[i] = undefined;
+    for (; ready.has(next); next++) {
+      const x = ready.get(next);
+      ready.delete(next);
+      if (x) {
+        give(x);
+        given += 1;
+      }
+    }
   });
   if (opts.warn) {
     // Sorted: entries skipped while reading join those of the walks in whatever order the reads ended.
@@ -69,11 +93,10 @@ async function resolve(args: readonly string[], opts: ResolveOptions, firstBadEn
     if (skipped.length > 0) opts.warn(`skipped ${count(skipped.length, 'entry', 'entries')} that cannot be read: ${list(sorted)}`);
     if (notImages.length > 0) opts.warn(`skipped ${count(notImages.length, 'file', 'files')} in directories that are not supported images: ${list(notImages)}`);
   }
-  const found = results.filter((x): x is Input => x !== undefined);
-  if (found.length === 0 && planned.some((p) => p.kind === 'file' && p.origin === 'dir')) {
+  if (given === 0 && fromDirs) {
     throw new UsageError(`no supported image in ${args.join(' ')}.`, 'Point at PNG, JPEG, WebP, GIF, BMP or HEIC files.');
   }
-  return found;
+  return given;
 }
 
 /** One planned input read and checked: its Image, its BadInput, or nothing (a listed file skipped). */
@@ -95,7 +118,7 @@ async function take(p: Planned, opts: ResolveOptions, skipped: Skipped[], notIma
     if (p.origin !== 'arg' && isGone(err)) return void skipped.push({ shownAs: p.shownAs, why: 'gone before it was read' });
     throw err;
   }
-  if (p.origin === 'dir' && !accepted(sniffMime(read.head), opts.convert === true)) {
+  if (p.origin === 'dir' && !accepted(read.sniff, opts.convert === true)) {
     if (!opts.expected?.(p.shownAs)) notImages.push(p.shownAs);
     return undefined;
   }

@@ -112,6 +112,11 @@ export async function listFiles(pattern: string, cwd: string): Promise<{ files: 
     fs: adapter as unknown as NonNullable<Parameters<typeof fg>[1]>['fs'],
   });
   const files = entries.map((e) => ({ path: e.path, size: e.stats?.size ?? 0 })).sort((x, y) => byText(x.path, y.path));
+  entries.length = 0;
+  // Back to the event loop before going on: this runs in the callback of the walk's last directory
+  // read, whose handle scope holds that read's entries (20,000 Stats for one folder) until the
+  // microtasks that follow are all done, and reading small files never yields.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   // (in the order the file system answered: sorted, so the same tree always reads the same)
   return { files, problems: problems.sort((x, y) => byText(x.file, y.file)) };
 }

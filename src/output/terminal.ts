@@ -57,8 +57,10 @@ export class Terminal {
   }
 
   /** Writes to stdout (the spinner steps aside by itself: see watchStdout). */
-  out(text: string): void {
-    this.io.stdout.write(text);
+  /** `flushed` is called once stdout has taken the text (a slow reader holds it back). */
+  out(text: string, flushed?: () => void): void {
+    if (flushed) this.io.stdout.write(text, flushed);
+    else this.io.stdout.write(text);
   }
 
   /**

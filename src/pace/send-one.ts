@@ -88,16 +88,19 @@ export type Sent = ({ ok: true; completion: Completion } | { ok: false; error: u
  * Sends one image's request until it succeeds or fails for good. The output is buffered by the
  * caller, so a stream cut mid-answer is retried from scratch (nothing of it was shown).
  * `body` is asked once a slot is granted (the model may have changed while this image waited); it
- * returns undefined when there is nothing to send any more, and so does sendOne.
+ * returns undefined when there is nothing to send any more, and so does sendOne. `first` is a slot
+ * the caller was granted already, for the first attempt.
  * The final outcome comes back with its slot still held, so what follows from it (stopping the run,
  * holding it for a fallback) happens before anyone else can start. Throws Stopped (from the pace)
  * or the request's error only when the run was aborted.
  */
-export async function sendOne(body: () => BodyPlan | undefined, priority: number, ctx: SendContext): Promise<Sent | undefined> {
+export async function sendOne(body: () => BodyPlan | undefined, priority: number, ctx: SendContext, first?: Slot): Promise<Sent | undefined> {
   const tries: Tries = { attempts: 0, rateLimited: 0 };
   let startedAt: number | undefined;
+  let granted = first;
   for (;;) {
-    const slot = await ctx.pace.acquire(priority);
+    const slot = granted ?? (await ctx.pace.acquire(priority));
+    granted = undefined;
     startedAt ??= ctx.clock.monotonicMs();
     let step: Step;
     try {

@@ -4,14 +4,14 @@ import { downloadUrl } from '../api/download.js';
 import { UsageError } from '../errors.js';
 import type { Input } from '../inputs/bad-input.js';
 import type { Image } from '../inputs/image.js';
-import { resolveEach, resolveInputs, type ResolveOptions } from '../inputs/resolve.js';
+import { resolveInputs, streamEach, type ResolveOptions } from '../inputs/resolve.js';
 import { openResizer, type Resizer } from '../inputs/resize.js';
 import type { ResizeOptions } from '../inputs/resize-plan.js';
 import { readAll, type Io } from '../io.js';
 import type { Terminal } from '../output/terminal.js';
 
-export interface CommandInputs<T = Image> {
-  images: T[];
+export interface CommandInputs {
+  images: Image[];
   /** Present with --max-edge/--max-bytes; the caller resizes the images it will send. */
   resizer: Resizer | undefined;
 }
@@ -33,12 +33,15 @@ export async function commandInputs(args: string[], o: ResizeOptions, io: Io, te
   return { images, resizer };
 }
 
-/** Every input in order, a bad one (missing, unreadable, not an image) in its place: for one request per input. */
-export async function commandEachInputs(args: string[], o: ResizeOptions, io: Io, term: Terminal, c: InputChoices = {}): Promise<CommandInputs<Input>> {
+/**
+ * Every input in order, a bad one (missing, unreadable, not an image) in its place, for one request
+ * per input: each is handed to `take` as it is read (in order) and kept nowhere here.
+ */
+export async function commandEachInputs(args: string[], o: ResizeOptions, io: Io, term: Terminal, c: InputChoices, take: (x: Input) => void): Promise<{ resizer: Resizer | undefined }> {
   const resizer = await openResizer(o, io.env);
-  const images = await resolveEach(defaultInputs(args, io), resolveOptions(io, term, c, resizer));
-  if (images.length === 0) throw noInput();
-  return { images, resizer };
+  const given = await streamEach(defaultInputs(args, io), resolveOptions(io, term, c, resizer), take);
+  if (given === 0) throw noInput();
+  return { resizer };
 }
 
 function resolveOptions(io: Io, term: Terminal, c: InputChoices, resizer: Resizer | undefined): ResolveOptions {

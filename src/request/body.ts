@@ -8,8 +8,6 @@ import type { Message } from './messages.js';
 
 import { base64Length, MAX_BODY_BYTES } from '../limits.js';
 
-
-
 export interface BodyPlan {
   /** Literal JSON pieces and the images between them, in order. */
   segments: (Buffer | Image)[];
@@ -83,50 +81,105 @@ const READ = 10 * PIECE;
 /** Read buffers reused across images (--each sends thousands). */
 const spare: Buffer[] = [];
 
-/** Streams the body: JSON pieces as bytes, base64 as (ASCII) strings. Fails with an InputError if a file
- *  changed size or cannot be read any more since it was read. */
+/**
+ * A body this small is sent as one string: one write to the socket, where its pieces were five.
+ * (A string under 128 KiB is an ordinary young object in V8's heap, gone at the next scavenge; a
+ * Buffer of its own would be memory outside the heap, freed only when the heap next collects.)
+ */
+const WHOLE = 96 * 1024;
+
+/**
+ * Streams the body: JSON pieces as bytes, base64 as (ASCII) strings; a small body as one string
+ * (strings go out as UTF-8, as the transport writes them).
+ * Fails with an InputError if a file changed size or cannot be read since it was read. One generator, no generator delegating to another:
+ * with a generator per level (and the transport's own wrapper), each request's body outlived two
+ * young-generation collections and was promoted, so --each's memory grew with the run (V8 sizes the
+ * young generation by what survives it).
+ */
 export async function* bodyChunks(plan: BodyPlan): AsyncGenerator<Uint8Array | string> {
+  if (plan.bytes <= WHOLE) {
+    yield wholeBody(plan);
+    return;
+  }
   for (const seg of plan.segments) {
     if (Buffer.isBuffer(seg)) {
       yield seg;
       continue;
     }
     yield urlPrefix(seg);
-    yield* base64Chunks(seg);
+    if (seg.source.kind === 'memory') {
+      const data = memoryData(seg.source.data);
+      for (let at = 0; at < data.length; at += PIECE) yield piece(data, at);
+      yield '"';
+      continue;
+    }
+    let total = 0;
+    // A file smaller than a read gets a buffer of its own size (a byte more, to see it grow), read
+    // synchronously: --each sends thousands of small images, 16 at a time, and a 720 KiB read buffer
+    // each was megabytes of garbage per round.
+    const small = seg.bytes < READ;
+    const buffer = small ? Buffer.allocUnsafe(seg.bytes + 1) : (spare.pop() ?? Buffer.allocUnsafe(READ));
+    try {
+      if (small) {
+        for (const chunk of fileChunksSync(seg.source.file, buffer)) {
+          total += chunk.length;
+          if (total > seg.bytes) break;
+          for (let at = 0; at < chunk.length; at += PIECE) yield piece(chunk, at);
+        }
+      } else {
+        for await (const chunk of fileChunks(seg.source.file, buffer)) {
+          total += chunk.length;
+          if (total > seg.bytes) break;
+          for (let at = 0; at < chunk.length; at += PIECE) yield piece(chunk, at);
+        }
+      }
+    } catch (err) {
+      // Read when the run was planned, unreadable now (removed, chmod, replaced): an input error naming
+      // the file. The transport passes a KvError from the body through as it is, and no retry can fix it.
+      throw readError(err, seg.path, true);
+    } finally {
+      if (!small && spare.length < 4) spare.push(buffer);
+    }
+    checkUnchanged(seg, total);
     yield '"';
   }
 }
 
-/** `data` as base64, PIECE bytes at a time. */
-function* pieces(data: Buffer): Generator<string> {
-  for (let i = 0; i < data.length; i += PIECE) yield data.toString('base64', i, Math.min(i + PIECE, data.length));
+/** A small body as one (flat) string, its files read synchronously. */
+function wholeBody(plan: BodyPlan): string {
+  const out: string[] = [];
+  for (const seg of plan.segments) {
+    if (Buffer.isBuffer(seg)) {
+      out.push(seg.toString('utf8')); // JSON text, UTF-8 both ways: the same bytes go out
+      continue;
+    }
+    let data: Buffer;
+    if (seg.source.kind === 'memory') data = memoryData(seg.source.data);
+    else {
+      const buffer = Buffer.allocUnsafe(seg.bytes + 1);
+      let total = 0;
+      try {
+        for (const chunk of fileChunksSync(seg.source.file, buffer)) total += chunk.length;
+      } catch (err) {
+        throw readError(err, seg.path, true);
+      }
+      checkUnchanged(seg, total);
+      data = buffer.subarray(0, total);
+    }
+    out.push(urlPrefix(seg), data.toString('base64'), '"');
+  }
+  // Joined, not concatenated: a concatenation is a tree of pieces, which the transport's byte count
+  // and its write would each flatten into a copy.
+  return out.join('');
 }
 
-async function* base64Chunks(img: Image): AsyncGenerator<string> {
-  if (img.source.kind === 'memory') {
-    const data = Buffer.from(img.source.data.buffer, img.source.data.byteOffset, img.source.data.length);
-    yield* pieces(data);
-    return;
-  }
-  let total = 0;
-  // A file smaller than a read gets a buffer of its own size (a byte more, to see it grow), read
-  // synchronously: --each sends thousands of small images, 16 at a time, and a 720 KiB read buffer
-  // each was megabytes of garbage per round (a soak's peak RSS grew with the number of images).
-  const small = img.bytes < READ;
-  const buffer = small ? Buffer.allocUnsafe(img.bytes + 1) : (spare.pop() ?? Buffer.allocUnsafe(READ));
-  try {
-    for await (const chunk of small ? fileChunksSync(img.source.file, buffer) : fileChunks(img.source.file, buffer)) {
-      total += chunk.length;
-      if (total > img.bytes) break;
-      yield* pieces(chunk);
-    }
-  } catch (err) {
-    // Read when the run was planned, unreadable now (removed, chmod, replaced): an input error naming
-    // the file. The transport passes a KvError from the body through as it is, and no retry can fix it.
-    throw readError(err, img.path, true);
-  } finally {
-    if (!small && spare.length < 4) spare.push(buffer);
-  }
+const memoryData = (data: Uint8Array): Buffer => Buffer.from(data.buffer, data.byteOffset, data.length);
+
+/** PIECE bytes of `data` from `at`, as base64: made one at a time, as the socket takes them (all of
+ *  a read's ten at once held a megabyte more in flight, and a big body peaked 14 MB higher). */
+const piece = (data: Buffer, at: number): string => data.toString('base64', at, Math.min(at + PIECE, data.length));
+
+function checkUnchanged(img: Image, total: number): void {
   if (total !== img.bytes) {
     throw new InputError(`${img.path}: changed while being sent (${img.bytes} bytes when read, ${total} now).`, 'Run again once the file is stable.');
   }
@@ -140,6 +193,6 @@ export function bodySource(plan: BodyPlan): { bytes: number; chunks: () => Async
 /** The whole body as one string: for small requests, tests and the estimate endpoint. */
 export async function bodyToString(plan: BodyPlan): Promise<string> {
   const parts: Uint8Array[] = [];
-  for await (const c of bodyChunks(plan)) parts.push(typeof c === 'string' ? Buffer.from(c, 'latin1') : c);
+  for await (const c of bodyChunks(plan)) parts.push(typeof c === 'string' ? Buffer.from(c, 'utf8') : c);
   return Buffer.concat(parts).toString('utf8');
 }

@@ -1,5 +1,5 @@
 // Inputs that change or cannot be read while they are resolved: a walk takes every image it can and
-// says what it skipped; a bad input is refused by name (resolveInputs) or kept in its place (resolveEach).
+// says what it skipped; a bad input is refused by name (resolveInputs) or kept in its place (streamEach).
 import { createHash } from 'node:crypto';
 import fs, { copyFileSync, closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,10 +7,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { isBadInput } from '../../src/inputs/bad-input.js';
+import { isBadInput, type Input } from '../../src/inputs/bad-input.js';
 import { decodeName, fsPath } from '../../src/inputs/file-name.js';
 import { ensureHashed } from '../../src/inputs/read.js';
-import { resolveEach, resolveInputs, type ResolveOptions } from '../../src/inputs/resolve.js';
+import { resolveInputs, streamEach, type ResolveOptions } from '../../src/inputs/resolve.js';
 import { readAll } from '../../src/io.js';
 import { bodyToString, planBody } from '../../src/request/body.js';
 
@@ -105,7 +105,7 @@ describe('a directory walk or a glob meets entries it cannot take', () => {
 });
 
 describe('bad inputs: refused by name, or kept in their place', () => {
-  it('resolveEach keeps each bad input where it was; resolveInputs throws the first in argument order', async () => {
+  it('streamEach hands each bad input over in its place; resolveInputs throws the first in argument order', async () => {
     png('good.png');
     writeFileSync(path.join(dir, 'notes.png'), 'just text\n');
     writeFileSync(path.join(dir, 'cut.png'), readFileSync(SMALL).subarray(0, 12));
@@ -113,7 +113,8 @@ describe('bad inputs: refused by name, or kept in their place', () => {
     ftruncateSync(fd, 80 * 1024 * 1024); // sparse: over the 100 MB body once encoded
     closeSync(fd);
     const args = ['missing.png', 'good.png', 'notes.png', 'cut.png', 'huge.png', '*.png'];
-    const each = await resolveEach(args, opts());
+    const each: Input[] = [];
+    await streamEach(args, opts(), (x) => each.push(x));
     expect(each.map((x) => [x.path, isBadInput(x) ? x.error.message : 'image'])).toEqual([
       ['missing.png', 'missing.png: no such file.'],
       ['good.png', 'image'],
