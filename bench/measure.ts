@@ -155,8 +155,7 @@ export function pickRssMethod(log: (line: string) => void): { method: RssMethod;
   const root = process.getuid?.() === 0;
   if (root && existsSync('/usr/bin/apt-get')) {
     log('bench: /usr/bin/time missing; installing it (apt-get install -y time)…');
-    const apt = (args: string[]) =>
-      spawnSync('apt-get', args, { stdio: 'ignore', timeout: 120_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const apt = (args: string[]) => spawnSync('apt-get', args, { stdio: 'ignore', timeout: 120_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     if (apt(['install', '-y', '-qq', 'time']).status !== 0) {
       apt(['update', '-qq']);
       apt(['install', '-y', '-qq', 'time']);
@@ -171,7 +170,9 @@ export function pickRssMethod(log: (line: string) => void): { method: RssMethod;
 
 export function commandVersion(cmd: string, args: string[]): string | undefined {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0]?.trim();
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n')[0]
+      ?.trim();
   } catch {
     return undefined;
   }

@@ -27,5 +27,12 @@ export function nodeBinary(major: string, log: (line: string) => void): string {
 
 /** Majors from "22,24" (order kept, duplicates dropped). */
 export function parseMajors(list: string): string[] {
-  return [...new Set(list.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+  return [
+    ...new Set(
+      list
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
 }

@@ -90,7 +90,7 @@ async function measureHere(o: Options): Promise<{ section: string[]; broken: boo
   const notes = [
     `Runs: ${ctx.runs} per case${o.quick ? ' (--quick)' : ''} unless the row says otherwise; start-up ${o.quick ? 6 : 20} rounds after 2 warm-ups. Every child gets a minimal environment (PATH, an isolated HOME and compile-cache folder; no NODE_EXTRA_CA_CERTS, no NODE_OPTIONS).`,
     rss.note,
-    'The emulator runs in a process of its own (bench/emulator-child.ts) for every case but the wire case, which times its writes on the bench\'s clock.',
+    "The emulator runs in a process of its own (bench/emulator-child.ts) for every case but the wire case, which times its writes on the bench's clock.",
     `Code: ${codeVersion()}`,
     `curl: ${commandVersion('curl', ['--version']) ?? 'not found'}`,
     `Load average (1 min) at start / end: ${loadBefore} / ${loadavg()} (other work on the machine skews the timings)`,

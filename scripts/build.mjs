@@ -104,9 +104,7 @@ const vendorEntry = (name) => {
 
 await Promise.all([
   build({ ...common, entryPoints: [path.join(ROOT, 'src/main.ts')], outfile: path.join(DIST, 'kimi-vision.cjs'), plugins: [lazyChildProcess, lazyRequire] }),
-  ...VENDOR.map((name) =>
-    build({ ...common, ...vendorEntry(name), outfile: path.join(DIST, 'vendor', `${name}.cjs`) }),
-  ),
+  ...VENDOR.map((name) => build({ ...common, ...vendorEntry(name), outfile: path.join(DIST, 'vendor', `${name}.cjs`) })),
 ]);
 
 // help.json: render the help of the program the bundle carries, from a throwaway bundle of cli/program.ts.

@@ -90,7 +90,9 @@ function parseConfig(text: string, file: string, warn: (line: string) => void): 
       continue;
     }
     if (typeof value !== 'string' || value.trim() === '') {
-      throw damaged(`${key} must be a non-empty string, not ${typeof value === 'string' ? 'an empty one' : value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}`);
+      throw damaged(
+        `${key} must be a non-empty string, not ${typeof value === 'string' ? 'an empty one' : value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}`,
+      );
     }
     if (key === 'format' && !CONFIG_FORMATS.includes(value)) {
       throw damaged(`format is "${value}"; it must be one of ${CONFIG_FORMATS.join(', ')}`);

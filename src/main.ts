@@ -28,11 +28,19 @@ export function fastAnswer(args: readonly string[], file: HelpFile | undefined):
 }
 
 function writeAnswer(text: string): void {
-  const out = new FdWriter(1, () => process.stdout, () => process.exit(0));
+  const out = new FdWriter(
+    1,
+    () => process.stdout,
+    () => process.exit(0),
+  );
   out.write(text);
   // stdout on a full disk (or /dev/full): said on stderr, exit 74, as for every other run.
   if (out.failure) {
-    new FdWriter(2, () => process.stderr, () => {}).write(`error: ${new OutputError('stdout', out.failure).message}\n`);
+    new FdWriter(
+      2,
+      () => process.stderr,
+      () => {},
+    ).write(`error: ${new OutputError('stdout', out.failure).message}\n`);
     process.exitCode = 74;
   }
 }

@@ -52,10 +52,7 @@ function checkBaseUrl(baseUrl: string, insecureHttp: boolean): void {
     throw new UsageError(`the base URL ${redactUrl(baseUrl)} must start with https://.`);
   }
   if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && !insecureHttp) {
-    throw new UsageError(
-      `refusing to send the API key over plain http to ${url.host}.`,
-      'Use https://, or pass --insecure-http if you really mean it.',
-    );
+    throw new UsageError(`refusing to send the API key over plain http to ${url.host}.`, 'Use https://, or pass --insecure-http if you really mean it.');
   }
 }
 

@@ -18,7 +18,10 @@ interface Line {
 }
 
 function jsonl(stdout: string): Line[] {
-  return stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Line);
+  return stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Line);
 }
 
 /** Emulator chat requests grouped by the sha256 of the one image each carries. */

@@ -74,7 +74,14 @@ function rowsOf(label: string, tool: string, runs: Runs[], limit: number): Row[]
   const rows: Row[] = runs.map((r) => {
     const w = stats(r.walls);
     const peak = Math.max(...r.rss);
-    return { case: `${label}: ${r.n.toLocaleString('en-US')} images`, tool, median: ms(w.median), spread: spread(w), rss: `${mb(peak)} (median ${mb(stats(r.rss).median)})`, target: '' };
+    return {
+      case: `${label}: ${r.n.toLocaleString('en-US')} images`,
+      tool,
+      median: ms(w.median),
+      spread: spread(w),
+      rss: `${mb(peak)} (median ${mb(stats(r.rss).median)})`,
+      target: '',
+    };
   });
   const [short, long] = runs.map((r) => Math.max(...r.rss)) as [number, number];
   const x = long / short;
@@ -118,7 +125,7 @@ export async function flatCase(ctx: BenchContext): Promise<CaseResult> {
     median: ms(stats(b.walls).median),
     spread: spread(stats(b.walls)),
     rss: mb(Math.max(...b.rss)),
-    target: `reported; ${((b.walls[0] ?? NaN) / b.n * 1000).toFixed(0)} µs per file, CPU ${((b.cpu[0] ?? NaN) / b.n * 1000).toFixed(0)} µs`,
+    target: `reported; ${(((b.walls[0] ?? NaN) / b.n) * 1000).toFixed(0)} µs per file, CPU ${(((b.cpu[0] ?? NaN) / b.n) * 1000).toFixed(0)} µs`,
   });
   return { rows };
 }

@@ -62,10 +62,7 @@ export async function startupCase(ctx: BenchContext): Promise<CaseResult> {
 async function importCosts(ctx: BenchContext, runs: number): Promise<string[]> {
   ctx.log('start-up: import cost of each dependency');
   const env = childEnv();
-  const targets: [string, string][] = [
-    ['(an empty module: the ESM loader\'s own cost)', 'data:text/javascript,export default 0'],
-    ...DEPS.map((d): [string, string] => [d, d]),
-  ];
+  const targets: [string, string][] = [["(an empty module: the ESM loader's own cost)", 'data:text/javascript,export default 0'], ...DEPS.map((d): [string, string] => [d, d])];
   const lines = [
     '',
     '**Import cost** (case 1): `await import(x)` of each dependency as installed in node_modules, timed with performance.now() inside a fresh `node --input-type=module` process, once per sample. (dist/ bundles them: the CLI loads none of these files, and undici and fast-glob only on the paths that use them.)',

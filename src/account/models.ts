@@ -64,9 +64,7 @@ function row(id: string, api: ListedModel | undefined, listed: boolean | null, o
     context: api?.context ?? table?.context ?? null,
     thinking,
     efforts: thinking === 'effort' ? (api?.efforts ?? tableEfforts(table) ?? null) : null,
-    price: price
-      ? { currency: o.currency, input: price.input, cached_input: price.cachedInput ?? null, output: price.output, derived: price.derived === true }
-      : null,
+    price: price ? { currency: o.currency, input: price.input, cached_input: price.cachedInput ?? null, output: price.output, derived: price.derived === true } : null,
     retired,
     status: retired ? 'retired' : listed === null ? null : listed ? 'available' : 'not_available',
   };

@@ -34,14 +34,7 @@ export function escapeMarkdownAlt(alt: string, o: { inTable: boolean; mdx: boole
  * reference: in Markdown a code span opened before the tag would otherwise close inside it.
  */
 export function escapeHtmlAttr(alt: string): string {
-  return alt
-    .replace(/\r\n/g, ' ')
-    .replace(CONTROL, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/"/g, '&quot;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/`/g, '&#96;');
+  return alt.replace(/\r\n/g, ' ').replace(CONTROL, ' ').replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, '&#96;');
 }
 
 /** Every ASCII punctuation character as a numeric character reference. */

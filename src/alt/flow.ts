@@ -7,7 +7,10 @@ export class Flow {
   /** Where each segment starts in `text`. */
   private readonly starts: number[] = [];
 
-  constructor(doc: string, readonly segs: readonly Seg[]) {
+  constructor(
+    doc: string,
+    readonly segs: readonly Seg[],
+  ) {
     const parts: string[] = [];
     let at = 0;
     for (const s of segs) {

@@ -10,8 +10,10 @@ import { LineIndex } from './positions.js';
 
 /** Elements that start or end a block of text (anything else is inline). */
 const BLOCKS = new Set(
-  ('address article aside blockquote body caption dd details dialog div dl dt fieldset figcaption figure footer form ' +
-    'h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul').split(' '),
+  (
+    'address article aside blockquote body caption dd details dialog div dl dt fieldset figcaption figure footer form ' +
+    'h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul'
+  ).split(' '),
 );
 
 type Part = string | { image: number };

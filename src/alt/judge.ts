@@ -18,9 +18,28 @@ export interface JudgedImage {
 }
 
 const GENERIC = new Set([
-  'image', 'images', 'img', 'picture', 'pictures', 'pic', 'photo', 'photos', 'photograph', 'screenshot',
-  'screenshots', 'screen shot', 'untitled', 'alt', 'alt text', 'image alt', 'placeholder', 'todo',
-  'insert image', 'image here', 'graphic', 'figure',
+  'image',
+  'images',
+  'img',
+  'picture',
+  'pictures',
+  'pic',
+  'photo',
+  'photos',
+  'photograph',
+  'screenshot',
+  'screenshots',
+  'screen shot',
+  'untitled',
+  'alt',
+  'alt text',
+  'image alt',
+  'placeholder',
+  'todo',
+  'insert image',
+  'image here',
+  'graphic',
+  'figure',
 ]);
 
 /** The verdict for an image, or undefined when its alt text is fine. */

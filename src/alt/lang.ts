@@ -35,7 +35,7 @@ export function detectLanguage(text: string): string {
   const kana = counts[0]?.n ?? 0;
   const han = counts[1]?.n ?? 0;
   // Japanese is written in Han and kana together; Chinese has no kana.
-  if (kana + han >= total * 0.3 && (kana + han) >= Math.max(...counts.slice(2).map((c) => c.n))) {
+  if (kana + han >= total * 0.3 && kana + han >= Math.max(...counts.slice(2).map((c) => c.n))) {
     return kana > 0 && kana >= (kana + han) * 0.05 ? 'ja' : 'zh';
   }
   const top = counts.slice(2).reduce((a, b) => (b.n > a.n ? b : a));

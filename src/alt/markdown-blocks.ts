@@ -226,4 +226,3 @@ function pushRow(text: string, line: Seg, leaves: Leaf[], row: number): void {
     leaves.push({ type: 'cell', segs: [{ start: line.start + cell.start, end: line.start + cell.end }], row });
   }
 }
-

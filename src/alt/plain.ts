@@ -32,9 +32,7 @@ export function plainMarkdown(s: string, mdx = false, tags = ' '): string {
   for (let k = 0; k < 3; k++) {
     const before = t;
     // `*` emphasis may sit inside a word (2*3*4 reads 234); `_` and `~` only between non-words.
-    t = t
-      .replace(/(\*{1,3})(?=[^\s*])([^*]*?[^\s*])\1/g, '$2')
-      .replace(/(^|[^\p{L}\p{N}])(_{1,3}|~{1,2})(?=[^\s_~])([\s\S]*?[^\s_~])\2(?![\p{L}\p{N}])/gu, '$1$3');
+    t = t.replace(/(\*{1,3})(?=[^\s*])([^*]*?[^\s*])\1/g, '$2').replace(/(^|[^\p{L}\p{N}])(_{1,3}|~{1,2})(?=[^\s_~])([\s\S]*?[^\s_~])\2(?![\p{L}\p{N}])/gu, '$1$3');
     if (t === before) break;
   }
   t = decodeEntities(t).replace(/\u0000(\d+)\u0000/g, (_, n: string) => kept[Number(n)] ?? '');

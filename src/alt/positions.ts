@@ -41,7 +41,8 @@ export class LineIndex {
       column = this.last.column;
     }
     const before = this.text.slice(from, Math.max(from, offset));
-    if (/^[\x20-\x7e\t]*$/.test(before)) column += before.length; // the common case, without segmenting
+    if (/^[\x20-\x7e\t]*$/.test(before))
+      column += before.length; // the common case, without segmenting
     else for (const _ of graphemes.segment(before)) column++;
     this.last = { line, offset, column };
     return { line, column };

@@ -27,7 +27,10 @@ function checkLine(f: CheckFinding): string {
 
 /** Every finding as `path:line:column: <src>: <finding>`, sorted by path, line and column. */
 export function checkLines(findings: readonly CheckFinding[]): string {
-  return [...findings].sort(byPlace).map((f) => `${checkLine(f)}\n`).join('');
+  return [...findings]
+    .sort(byPlace)
+    .map((f) => `${checkLine(f)}\n`)
+    .join('');
 }
 
 /** Why an image is in the output: its verdict, or `all` for an image whose alt text was fine, taken by --all. */
@@ -124,7 +127,9 @@ export function markdownReport(rows: readonly ReportRow[], o: { title?: string; 
   const sorted = [...rows].sort(byPlace);
   for (let i = 0; i < sorted.length; ) {
     const doc = (sorted[i] as ReportRow).doc;
-    const head = proposed ? ['| Line | Image | Why | Old alt text | New alt text |', '| --: | --- | --- | --- | --- |'] : ['| Line | Image | Why | Alt text |', '| --: | --- | --- | --- |'];
+    const head = proposed
+      ? ['| Line | Image | Why | Old alt text | New alt text |', '| --: | --- | --- | --- | --- |']
+      : ['| Line | Image | Why | Alt text |', '| --: | --- | --- | --- |'];
     out.push(`### ${escapeCell(doc)}`, '', ...head);
     for (; i < sorted.length && (sorted[i] as ReportRow).doc === doc; i++) {
       const r = sorted[i] as ReportRow;

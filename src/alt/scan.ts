@@ -5,7 +5,6 @@ import { scanMarkdown } from './markdown-scan.js';
 
 export type { DocImage, DocKind } from './doc-image.js';
 
-
 export function scanDocument(text: string, kind: DocKind): ScanResult {
   return kind === 'html' ? scanHtml(text) : scanMarkdown(text, kind === 'mdx');
 }

@@ -3,10 +3,7 @@
 // file system here, the caller reads what this names.
 import path from 'node:path';
 
-export type ImageSource =
-  | { kind: 'file'; file: string }
-  | { kind: 'remote'; url: string }
-  | { kind: 'unsupported'; reason: string };
+export type ImageSource = { kind: 'file'; file: string } | { kind: 'remote'; url: string } | { kind: 'unsupported'; reason: string };
 
 export interface SourceBase {
   /** The folder of the document the image is in (absolute). */

@@ -36,9 +36,7 @@ export function wrongBaseUrl(baseUrl: string, method: string, path: string): Usa
   const lacksV1 = !/\/v1$/.test(new URL(baseUrl).pathname.replace(/\/+$/, ''));
   return new UsageError(
     `${shown} does not look like the API's base URL: ${method} ${path} answered 404 Not Found.`,
-    lacksV1
-      ? `Moonshot's base URL ends in /v1: try ${shown}/v1 (${SET_IT}).`
-      : `Check the host and path of --base-url / MOONSHOT_BASE_URL: ${EXAMPLES}.`,
+    lacksV1 ? `Moonshot's base URL ends in /v1: try ${shown}/v1 (${SET_IT}).` : `Check the host and path of --base-url / MOONSHOT_BASE_URL: ${EXAMPLES}.`,
   );
 }
 
@@ -62,11 +60,11 @@ export function redirectError(baseUrl: string, method: string, path: string, sta
   // (an origin never carries credentials)
   const base = target?.pathname.endsWith(path) ? `${target.origin}${target.pathname.slice(0, -path.length)}` : undefined;
   const own = new URL(baseUrl);
-  const hint = base === `${own.origin}${own.pathname.replace(/\/+$/, '')}`
-    ? `It sends kimi-vision back to the same address: a proxy or gateway in front of the API may be misconfigured (${SET_IT}).`
-    : base
-    ? `If that is the API, use it as the base URL: ${base} (${SET_IT}).`
-    : `Set the API's own address as the base URL (${SET_IT}): ${EXAMPLES}.`;
+  const hint =
+    base === `${own.origin}${own.pathname.replace(/\/+$/, '')}`
+      ? `It sends kimi-vision back to the same address: a proxy or gateway in front of the API may be misconfigured (${SET_IT}).`
+      : base
+        ? `If that is the API, use it as the base URL: ${base} (${SET_IT}).`
+        : `Set the API's own address as the base URL (${SET_IT}): ${EXAMPLES}.`;
   return new UsageError(message, hint);
 }
-

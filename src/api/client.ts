@@ -86,51 +86,66 @@ export class MoonshotClient {
 
   /** GET a JSON document (models, balance, a batch). */
   async getJson(path: string): Promise<unknown> {
-    return this.withRetries(async () => {
-      const res = await this.send('GET', path);
-      return readJson(res, this.host, JSON_BODY_BYTES, 'a JSON document');
-    }, () => false);
+    return this.withRetries(
+      async () => {
+        const res = await this.send('GET', path);
+        return readJson(res, this.host, JSON_BODY_BYTES, 'a JSON document');
+      },
+      () => false,
+    );
   }
 
   /** GET a file's raw content as text (a batch's output file: GET /files/{id}/content). */
   async getText(path: string): Promise<string> {
-    return this.withRetries(async () => {
-      const res = await this.send('GET', path);
-      try {
-        return (await readAtMost(decodedBody(res, this.host), FILE_BODY_BYTES, this.host, 'a file')).toString('utf8');
-      } finally {
-        closeBody(res.body);
-      }
-    }, () => false);
+    return this.withRetries(
+      async () => {
+        const res = await this.send('GET', path);
+        try {
+          return (await readAtMost(decodedBody(res, this.host), FILE_BODY_BYTES, this.host, 'a file')).toString('utf8');
+        } finally {
+          closeBody(res.body);
+        }
+      },
+      () => false,
+    );
   }
 
   /** POST a small JSON document (estimate-token-count, batches). */
   async postJson(path: string, body: unknown): Promise<unknown> {
-    return this.withRetries(async () => {
-      const res = await this.send('POST', path, JSON.stringify(body), 'application/json');
-      return readJson(res, this.host, JSON_BODY_BYTES, 'a JSON document');
-    }, () => false);
+    return this.withRetries(
+      async () => {
+        const res = await this.send('POST', path, JSON.stringify(body), 'application/json');
+        return readJson(res, this.host, JSON_BODY_BYTES, 'a JSON document');
+      },
+      () => false,
+    );
   }
 
   /** POST a streamed body (images and all) and read a JSON answer: the token counter. */
   async postBody(path: string, body: Body): Promise<unknown> {
-    return this.withRetries(async () => {
-      const res = await this.send('POST', path, bodyStream(body), 'application/json', body.bytes);
-      return readJson(res, this.host, JSON_BODY_BYTES, 'a JSON document');
-    }, () => false);
+    return this.withRetries(
+      async () => {
+        const res = await this.send('POST', path, bodyStream(body), 'application/json', body.bytes);
+        return readJson(res, this.host, JSON_BODY_BYTES, 'a JSON document');
+      },
+      () => false,
+    );
   }
 
   /** POST /files (multipart): uploads bytes once; returns the file id for `ms://<id>`. */
   async uploadFile(data: Blob, filename: string, purpose: string): Promise<string> {
-    return this.withRetries(async () => {
-      const form = new (await loadUndici()).FormData();
-      form.set('purpose', purpose);
-      form.set('file', data, filename);
-      const res = await this.send('POST', '/files', form);
-      const body = (await readJson(res, this.host, JSON_BODY_BYTES, 'a JSON document')) as { id?: unknown };
-      if (typeof body.id !== 'string') throw new NetworkError('bad_response', `${this.host} answered the upload without a file id.`);
-      return body.id;
-    }, () => false);
+    return this.withRetries(
+      async () => {
+        const form = new (await loadUndici()).FormData();
+        form.set('purpose', purpose);
+        form.set('file', data, filename);
+        const res = await this.send('POST', '/files', form);
+        const body = (await readJson(res, this.host, JSON_BODY_BYTES, 'a JSON document')) as { id?: unknown };
+        if (typeof body.id !== 'string') throw new NetworkError('bad_response', `${this.host} answered the upload without a file id.`);
+        return body.id;
+      },
+      () => false,
+    );
   }
 
   private async withRetries<T>(once: () => Promise<T>, shown: () => boolean): Promise<T> {
@@ -204,9 +219,13 @@ export class MoonshotClient {
     if (!outer) return undefined;
     if (!this.linked) {
       this.linked = true;
-      outer.addEventListener('abort', () => {
-        for (const c of this.underWay) c.abort(outer.reason);
-      }, { once: true });
+      outer.addEventListener(
+        'abort',
+        () => {
+          for (const c of this.underWay) c.abort(outer.reason);
+        },
+        { once: true },
+      );
     }
     const own = new AbortController();
     if (outer.aborted) own.abort(outer.reason);

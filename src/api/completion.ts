@@ -105,7 +105,10 @@ export function fromBody(body: unknown): Completion {
     c.text = str(m.content);
     c.reasoning = str(m.reasoning_content);
     if (Array.isArray(m.tool_calls)) {
-      applyToolCallDeltas(c, m.tool_calls.map((t, index) => (isObj(t) ? { index, ...t } : t)));
+      applyToolCallDeltas(
+        c,
+        m.tool_calls.map((t, index) => (isObj(t) ? { index, ...t } : t)),
+      );
     }
     if (typeof choice.finish_reason === 'string') c.finishReason = choice.finish_reason;
     c.usage = readUsage(choice.usage);

@@ -12,10 +12,16 @@ export function explainApiError(err: ApiError, ctx: ExplainContext): ApiError {
   const tried = ctx.attempts && ctx.attempts > 1 ? ` after ${ctx.attempts} attempts` : '';
   const [message, hint] = ((): [string, string] => {
     if (err.type === 'exceeded_current_quota_error') {
-      return [`your Moonshot balance is exhausted or the account is suspended (${said}).`, 'Top up in the platform console (kimi-vision balance shows what is left); this is not retried.'];
+      return [
+        `your Moonshot balance is exhausted or the account is suspended (${said}).`,
+        'Top up in the platform console (kimi-vision balance shows what is left); this is not retried.',
+      ];
     }
     if (err.status === 401) {
-      return [`the API key was rejected (${said}).`, 'Check MOONSHOT_API_KEY. Keys of platform.moonshot.cn work only with api.moonshot.cn, keys of .ai only with api.moonshot.ai (--base-url).'];
+      return [
+        `the API key was rejected (${said}).`,
+        'Check MOONSHOT_API_KEY. Keys of platform.moonshot.cn work only with api.moonshot.cn, keys of .ai only with api.moonshot.ai (--base-url).',
+      ];
     }
     if (err.status === 403) return [`this account may not use the API or ${ctx.model} (${said}).`, 'Check the account and its tier in the platform console.'];
     if (err.status === 404) {
@@ -29,7 +35,11 @@ export function explainApiError(err: ApiError, ctx: ExplainContext): ApiError {
     if (err.status === 429) return [`rate limited by the API${tried} (${said}).`, 'Wait a little and run again, or send fewer requests at once.'];
     if (err.status >= 500) return [`Moonshot had a server error${tried} (${said}).`, 'Try again later.'];
     if (err.type === 'content_filter') return [`the request was refused by Moonshot's content filter (${said}).`, 'Change the prompt or the images.'];
-    if (/token limit/i.test(err.message)) return [`the request is over ${ctx.model}'s token limit (${said}).`, 'Send fewer or smaller images, a shorter prompt, a lower --max-tokens, or pick a model with a larger context.'];
+    if (/token limit/i.test(err.message))
+      return [
+        `the request is over ${ctx.model}'s token limit (${said}).`,
+        'Send fewer or smaller images, a shorter prompt, a lower --max-tokens, or pick a model with a larger context.',
+      ];
     if (/image|video/i.test(err.message)) return [`the API refused an image or video (${said}).`, 'Check the inputs open in an image viewer; convert them to PNG or JPEG.'];
     return [`the API refused the request for ${ctx.model} (${said}).`, 'Check the options given; --dry-run shows what would be sent.'];
   })();

@@ -78,7 +78,11 @@ export function networkError(err: unknown, host: string, timeouts: Timeouts, par
   }
   if (code === 'UND_ERR_HEADERS_OVERFLOW') {
     // Not retried: the same server sends the same headers, and a chat request would be paid again.
-    return m(`${where} sent headers larger than ${MAX_HEADER_BYTES / 1024} KiB, more than kimi-vision reads.`, 'The API sends small headers: a proxy or gateway in between may add these; check --base-url and HTTPS_PROXY.', false);
+    return m(
+      `${where} sent headers larger than ${MAX_HEADER_BYTES / 1024} KiB, more than kimi-vision reads.`,
+      'The API sends small headers: a proxy or gateway in between may add these; check --base-url and HTTPS_PROXY.',
+      false,
+    );
   }
   if (code.startsWith('Z_')) {
     return m(`the answer from ${where} could not be decompressed (${code}).`, 'Try again; if it keeps happening, a proxy or gateway in between may be damaging answers.');
@@ -106,7 +110,11 @@ function proxyFailure(code: string, err: Error, via: ProxyChoice, host: string, 
   }
   if (status) {
     const retryable = status.startsWith('5');
-    return m(`${proxy} did not open a connection to ${host} (it answered ${status}).`, retryable ? `Try again; if it persists, ask the proxy's admin, or add ${name} to NO_PROXY.` : `The proxy does not allow ${name}: ask its admin, or add ${name} to NO_PROXY.`, retryable);
+    return m(
+      `${proxy} did not open a connection to ${host} (it answered ${status}).`,
+      retryable ? `Try again; if it persists, ask the proxy's admin, or add ${name} to NO_PROXY.` : `The proxy does not allow ${name}: ask its admin, or add ${name} to NO_PROXY.`,
+      retryable,
+    );
   }
   return undefined;
 }

@@ -34,7 +34,11 @@ export async function readJson(res: Dispatcher.ResponseData, host: string, max: 
 /** A whole answer; JSON that is not a chat completion is refused rather than read as an empty answer. */
 export function chatCompletion(body: unknown, host: string): Completion {
   if (!Array.isArray((body as { choices?: unknown } | null)?.choices)) {
-    throw new NetworkError('bad_response', `${host} answered with JSON that is not a chat completion (no choices).`, 'Check --base-url: it should end in /v1 of a Moonshot-compatible API.');
+    throw new NetworkError(
+      'bad_response',
+      `${host} answered with JSON that is not a chat completion (no choices).`,
+      'Check --base-url: it should end in /v1 of a Moonshot-compatible API.',
+    );
   }
   return fromBody(body);
 }

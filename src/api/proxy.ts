@@ -89,7 +89,10 @@ function proxyUrl(value: string, variable: string): string {
     throw new UsageError(`${variable} is not a proxy URL: ${redactUrl(value)}`, `Set it as http://host:port (or http://user:password@host:port), or unset it.`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new UsageError(`${variable} names a ${parsed.protocol.slice(0, -1)} proxy: only http:// and https:// proxies are supported.`, `Use an HTTP proxy, or unset ${variable} for kimi-vision.`);
+    throw new UsageError(
+      `${variable} names a ${parsed.protocol.slice(0, -1)} proxy: only http:// and https:// proxies are supported.`,
+      `Use an HTTP proxy, or unset ${variable} for kimi-vision.`,
+    );
   }
   return url;
 }
@@ -128,7 +131,7 @@ function inRange(ip: number[], range: { bytes: number[]; bits: number }): boolea
   const same = forms.find((f) => f.length === range.bytes.length);
   if (!same) return false;
   for (let bit = 0; bit < range.bits; bit++) {
-    const mask = 0x80 >> bit % 8;
+    const mask = 0x80 >> (bit % 8);
     if ((same[bit >> 3]! & mask) !== (range.bytes[bit >> 3]! & mask)) return false;
   }
   return true;

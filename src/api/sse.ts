@@ -19,9 +19,7 @@ const MAX_EVENT_CHARS = 16 * 1024 * 1024;
  * Yields each event's parsed JSON payload, in order. Returns `{done}` when the byte stream ends.
  * Throws ApiError for an `{"error": ...}` payload and NetworkError('bad_event') for one that is not JSON.
  */
-export async function* parseSse(
-  body: AsyncIterable<Uint8Array>,
-): AsyncGenerator<unknown, SseEnd, undefined> {
+export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<unknown, SseEnd, undefined> {
   const decoder = new TextDecoder('utf-8');
   const queue: string[] = [];
   let done = false;

@@ -27,7 +27,11 @@ export async function getBatch(client: MoonshotClient, id: string): Promise<unkn
     return await client.getJson(`/batches/${encodeURIComponent(id)}`);
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
-      throw new KvError(EXIT.rejected, `no batch ${id} at ${client.host} (${err.status}${err.type ? ` ${err.type}` : ''}: ${err.message}).`, 'Check the id batch submit printed; batches belong to the key that made them, on its platform (.cn or .ai).');
+      throw new KvError(
+        EXIT.rejected,
+        `no batch ${id} at ${client.host} (${err.status}${err.type ? ` ${err.type}` : ''}: ${err.message}).`,
+        'Check the id batch submit printed; batches belong to the key that made them, on its platform (.cn or .ai).',
+      );
     }
     if (err instanceof ApiError) throw explainApiError(err, { model: 'the batch' });
     throw err;
@@ -54,7 +58,8 @@ export function entriesOf(batch: BatchInfo, m: Manifest | undefined, results: Ma
     return { subject: { path: img.path, sha256: img.sha256, mime: img.mime }, file: img.file, outcome, ctx };
   });
   if (!m) term.warn(`no manifest for ${batch.id} on this machine: each record's path is its custom_id, with sha256 and mime empty (batch submit keeps the manifest where it ran).`);
-  else if (results.size > 0) term.warn(`${plural(results.size, 'result')} of ${batch.id} ${results.size === 1 ? 'is' : 'are'} not in its manifest; printed with the custom_id as path.`);
+  else if (results.size > 0)
+    term.warn(`${plural(results.size, 'result')} of ${batch.id} ${results.size === 1 ? 'is' : 'are'} not in its manifest; printed with the custom_id as path.`);
   const order = (id: string) => indexOfCustomId(id) ?? Number.MAX_SAFE_INTEGER;
   const rest = [...results.entries()].sort(([a], [b]) => order(a) - order(b));
   for (const [id, outcome] of rest) entries.push({ subject: { path: id, sha256: '', mime: '' }, file: undefined, outcome, ctx });

@@ -46,7 +46,10 @@ export function splitBySize<T extends Sized>(lines: readonly T[], limit = MAX_BA
   let bytes = 0;
   lines.forEach((line, i) => {
     if (line.bytes > limit) {
-      throw new InputError(`${name(line, i)}: its batch line would be ${formatBytes(line.bytes)}; a batch input file takes at most ${formatBytes(limit)}.`, 'Shrink the image, raise --max-file-size (at most 100), or describe it with describe --each.');
+      throw new InputError(
+        `${name(line, i)}: its batch line would be ${formatBytes(line.bytes)}; a batch input file takes at most ${formatBytes(limit)}.`,
+        'Shrink the image, raise --max-file-size (at most 100), or describe it with describe --each.',
+      );
     }
     if (current.length > 0 && bytes + line.bytes > limit) {
       groups.push(current);

@@ -58,7 +58,8 @@ function manifestDir(env: Record<string, string | undefined>): string {
 
 /** A batch id as a file name: what the API gives is safe, anything else is refused. */
 export function manifestPath(env: Record<string, string | undefined>, batchId: string): string {
-  if (!/^[A-Za-z0-9_.-]{1,200}$/.test(batchId) || batchId.startsWith('.')) throw new UsageError(`${batchId} is not a batch id.`, 'Give the id batch submit printed (e.g. batch_abc123).');
+  if (!/^[A-Za-z0-9_.-]{1,200}$/.test(batchId) || batchId.startsWith('.'))
+    throw new UsageError(`${batchId} is not a batch id.`, 'Give the id batch submit printed (e.g. batch_abc123).');
   return path.join(manifestDir(env), `${batchId}.json`);
 }
 

@@ -34,7 +34,9 @@ export function readBatch(v: unknown, host: string): BatchInfo {
     counts: { total: num(counts.total), completed: num(counts.completed), failed: num(counts.failed) },
     outputFileId: id(v.output_file_id),
     errorFileId: id(v.error_file_id),
-    errors: errors.map((e) => (isObj(e) ? [e.line !== undefined ? `line ${String(e.line)}` : '', typeof e.message === 'string' ? e.message : ''].filter(Boolean).join(': ') : String(e))).filter(Boolean),
+    errors: errors
+      .map((e) => (isObj(e) ? [e.line !== undefined ? `line ${String(e.line)}` : '', typeof e.message === 'string' ? e.message : ''].filter(Boolean).join(': ') : String(e)))
+      .filter(Boolean),
     createdAt: typeof v.created_at === 'number' ? v.created_at : undefined,
     completedAt: typeof v.completed_at === 'number' ? v.completed_at : undefined,
   };

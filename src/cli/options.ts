@@ -72,11 +72,7 @@ export function paramOptions(): Option[] {
 
 /** -p, --prompt-file, -s. */
 export function promptOptions(prompt = 'the question (default "Describe the image." / "Describe the images.")'): Option[] {
-  return [
-    opt('-p, --prompt <text>', prompt),
-    opt('--prompt-file <file>', 'read the prompt from a UTF-8 file'),
-    opt('-s, --system <text>', 'a system message, sent first'),
-  ];
+  return [opt('-p, --prompt <text>', prompt), opt('--prompt-file <file>', 'read the prompt from a UTF-8 file'), opt('-s, --system <text>', 'a system message, sent first')];
 }
 
 export function resizeOptions(): Option[] {
@@ -100,8 +96,7 @@ export function formatOption(choices: string[], description = 'output format', f
 }
 
 /** The pace and cache of a run of one request per image: -j, --rpm, --cache, --shard. */
-export const concurrencyOption = (prefix = '') =>
-  opt('-j, --concurrency <n>', `${prefix}requests in flight at most (default 4)`).argParser(positiveInt('--concurrency'));
+export const concurrencyOption = (prefix = '') => opt('-j, --concurrency <n>', `${prefix}requests in flight at most (default 4)`).argParser(positiveInt('--concurrency'));
 export const rpmOption = (prefix = '') => opt('--rpm <n>', `${prefix}requests started per minute at most`).argParser(positiveInt('--rpm'));
 export const cacheOption = (prefix = '', what = 'image, model, prompt and options') => opt('--cache', `${prefix}reuse answers for the same ${what} [KIMI_VISION_CACHE=1]`);
 export const shardOption = (prefix = '', what = 'describe') => opt('--shard <i/n>', `${prefix}${what} only shard i of n (a stable split by path, for CI matrices)`);

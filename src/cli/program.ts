@@ -59,13 +59,25 @@ export function buildProgram(io: Io, setExit: SetExit, argv?: readonly string[])
 
 /** The version and every command's help, as `--help` prints them (80 columns): dist/help.json. */
 export function renderHelp(): { version: string; help: Record<string, string> } {
-  const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: {}, cwd: '.', monotonicMs: () => 0, epochMs: () => 0, signal: new AbortController().signal } as unknown as Io;
+  const io = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: {},
+    cwd: '.',
+    monotonicMs: () => 0,
+    epochMs: () => 0,
+    signal: new AbortController().signal,
+  } as unknown as Io;
   const help: Record<string, string> = {};
   const walk = (cmd: Command, path: string[]) => {
     cmd.configureOutput({ getOutHelpWidth: () => 80 });
     help[path.join(' ')] = cmd.helpInformation();
     for (const sub of cmd.commands) walk(sub, [...path, sub.name()]);
   };
-  walk(buildProgram(io, () => {}), []);
+  walk(
+    buildProgram(io, () => {}),
+    [],
+  );
   return { version: version(), help };
 }

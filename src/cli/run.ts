@@ -92,9 +92,18 @@ export async function main(): Promise<void> {
   };
   // stdout that cannot be written (a full disk): nothing more can be delivered, so the run stops
   // (what is done stays done) and run() reports it.
-  const stdout = new FdWriter(1, () => process.stdout, readerGone, () => controller.abort('output'));
+  const stdout = new FdWriter(
+    1,
+    () => process.stdout,
+    readerGone,
+    () => controller.abort('output'),
+  );
   // Nobody is left to tell when stderr's reader is gone, or its disk is full: the run goes on.
-  const stderr = new FdWriter(2, () => process.stderr, () => {});
+  const stderr = new FdWriter(
+    2,
+    () => process.stderr,
+    () => {},
+  );
   const io: Io = {
     // Written without Node's streams until one is needed (output/fd-writer.ts): ~8 ms of a start.
     stdout,

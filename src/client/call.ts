@@ -11,15 +11,7 @@ import { redactUrl } from '../secrets.js';
  * Runs one call with a fresh client, closes it, and turns API errors into messages about `path`
  * (or, when the call is about a model, about that model).
  */
-export async function callApi<T>(
-  baseUrl: string,
-  apiKey: string,
-  io: Io,
-  term: Terminal,
-  path: string,
-  call: (c: MoonshotClient) => Promise<T>,
-  model?: string,
-): Promise<T> {
+export async function callApi<T>(baseUrl: string, apiKey: string, io: Io, term: Terminal, path: string, call: (c: MoonshotClient) => Promise<T>, model?: string): Promise<T> {
   const client = terminalClient(baseUrl, apiKey, io, term);
   try {
     return await call(client);
@@ -39,7 +31,10 @@ function explainAccountError(err: ApiError, path: string, baseUrl: string, attem
   const own = (message: string, hint: string) =>
     new ApiError({ status: err.status, type: err.type, message, hint: err.requestId ? `${hint} (request id ${err.requestId})` : hint, requestId: err.requestId });
   if (err.status === 404) {
-    return own(`${redactUrl(baseUrl)} has no ${path} endpoint (${said}).`, 'Check --base-url / MOONSHOT_BASE_URL: it should be https://api.moonshot.cn/v1 or https://api.moonshot.ai/v1.');
+    return own(
+      `${redactUrl(baseUrl)} has no ${path} endpoint (${said}).`,
+      'Check --base-url / MOONSHOT_BASE_URL: it should be https://api.moonshot.cn/v1 or https://api.moonshot.ai/v1.',
+    );
   }
   if (err.status === 403) return own(`this key may not use ${path} (${said}).`, 'Check the account and its tier in the platform console.');
   if (err.status === 401 || err.status === 429 || err.status >= 500) return explainApiError(err, { model: '', attempts });

@@ -43,6 +43,10 @@ function exactKey(env: Record<string, string | undefined>, config: Config): stri
     return apiKey(env, config);
   } catch (err) {
     if (!(err instanceof KvError)) throw err;
-    throw new KvError(EXIT.auth, '--exact asks the API to count the tokens, so it needs MOONSHOT_API_KEY (also with --dry-run).', 'Export MOONSHOT_API_KEY (or store it: kimi-vision config set api_key), or drop --exact for the local estimate.');
+    throw new KvError(
+      EXIT.auth,
+      '--exact asks the API to count the tokens, so it needs MOONSHOT_API_KEY (also with --dry-run).',
+      'Export MOONSHOT_API_KEY (or store it: kimi-vision config set api_key), or drop --exact for the local estimate.',
+    );
   }
 }

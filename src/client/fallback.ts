@@ -39,7 +39,11 @@ export async function listedFallback(client: Pick<MoonshotClient, 'getJson'>, fa
  */
 export async function withFallback<T>(
   model: string,
-  o: { modelChosen: boolean; client: () => Pick<MoonshotClient, 'getJson'> | Promise<Pick<MoonshotClient, 'getJson'>>; onSwitch: (from: string, to: string) => void | Promise<void> },
+  o: {
+    modelChosen: boolean;
+    client: () => Pick<MoonshotClient, 'getJson'> | Promise<Pick<MoonshotClient, 'getJson'>>;
+    onSwitch: (from: string, to: string) => void | Promise<void>;
+  },
   attempt: (model: string) => Promise<T>,
 ): Promise<T> {
   try {

@@ -20,9 +20,7 @@ export function terminalClient(baseUrl: string, apiKey: string, io: Io, term: Te
     env: io.env,
     signal: c.signal ?? io.signal,
     ...(c.maxAttempts !== undefined ? { maxAttempts: c.maxAttempts } : {}),
-    ...(c.timeout !== undefined
-      ? { timeouts: { connectMs: Math.min(c.timeout * 1000, 10_000), headersMs: c.timeout * 1000, idleMs: c.timeout * 1000 } }
-      : {}),
+    ...(c.timeout !== undefined ? { timeouts: { connectMs: Math.min(c.timeout * 1000, 10_000), headersMs: c.timeout * 1000, idleMs: c.timeout * 1000 } } : {}),
     debug: io.env.KIMI_VISION_DEBUG === '1' ? (line) => term.line(`debug: ${line}`, 'dim') : undefined,
     onRetry: ({ attempt, delayMs, error }) => term.warn(`attempt ${attempt} failed (${error.message}); retrying in ${formatSeconds(delayMs)}…`),
     monotonicMs: io.monotonicMs,

@@ -23,7 +23,11 @@ export async function balanceCommand(o: BalanceOptions, io: Io): Promise<number>
   const body = await callApi(settings.baseUrl, key, io, term, 'GET /users/me/balance', (c) => c.getJson('/users/me/balance'));
   const balance = readBalance(body);
   if (!balance) {
-    throw new NetworkError('bad_response', `${new URL(settings.baseUrl).host} answered GET /users/me/balance without a balance.`, 'Check --base-url: it should end in /v1 of a Moonshot-compatible API.');
+    throw new NetworkError(
+      'bad_response',
+      `${new URL(settings.baseUrl).host} answered GET /users/me/balance without a balance.`,
+      'Check --base-url: it should end in /v1 of a Moonshot-compatible API.',
+    );
   }
   const currency = settings.currency;
   if (o.format === 'json') {
@@ -41,7 +45,9 @@ export async function balanceCommand(o: BalanceOptions, io: Io): Promise<number>
     );
   }
   if (balance.available_balance <= 0) {
-    term.warn(`warning: the available balance is ${money(balance.available_balance, currency)}: Moonshot refuses requests until the account is topped up (platform console → billing).`);
+    term.warn(
+      `warning: the available balance is ${money(balance.available_balance, currency)}: Moonshot refuses requests until the account is topped up (platform console → billing).`,
+    );
     return EXIT.money;
   }
   return EXIT.ok;

@@ -172,7 +172,11 @@ async function saveCommand(file: string, session: string | undefined, io: Io): P
     await writeFileAtomic(target, transcript);
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
-    throw new KvError(err.exitCode, `cannot write the conversation to ${file}: ${errnoWords(err.code)} (${err.code}).`, 'Give a file in a folder you can write to; the conversation itself is saved and chat goes on.');
+    throw new KvError(
+      err.exitCode,
+      `cannot write the conversation to ${file}: ${errnoWords(err.code)} (${err.code}).`,
+      'Give a file in a folder you can write to; the conversation itself is saved and chat goes on.',
+    );
   }
   io.stderr.write(`wrote the conversation to ${file}\n`);
 }

@@ -66,7 +66,14 @@ export async function eachCommand(inputs: string[], options: EachOptions, io: Io
     return reportBadInputs(work, term);
   }
   const key = plan.toSend > 0 ? apiKey(io.env, config) : '';
-  term.note(estimateLine(plan.estimate, { images: plan.toSend, model: settings.model, priced: hasPrice(settings.model, settings.currency), perImage: { cached: plan.hits.size, skipped: skipped.length } }));
+  term.note(
+    estimateLine(plan.estimate, {
+      images: plan.toSend,
+      model: settings.model,
+      priced: hasPrice(settings.model, settings.currency),
+      perImage: { cached: plan.hits.size, skipped: skipped.length },
+    }),
+  );
   if (o.maxCost !== undefined && plan.estimate.cost.amount > o.maxCost) {
     throw new MoneyError(
       `the estimated cost ${formatMoney(plan.estimate.cost)} of ${plan.toSend} images is above --max-cost ${formatMoney({ amount: o.maxCost, currency: settings.currency })}; nothing was sent.`,

@@ -30,7 +30,11 @@ export async function modelsCommand(o: ModelsOptions, io: Io): Promise<number> {
     body = await callApi(settings.baseUrl, key, io, term, 'GET /models', (c) => c.getJson('/models'));
     listed = readListedModels(body);
     if (!listed) {
-      throw new NetworkError('bad_response', `${new URL(settings.baseUrl).host} answered GET /models without a model list.`, 'Check --base-url: it should end in /v1 of a Moonshot-compatible API.');
+      throw new NetworkError(
+        'bad_response',
+        `${new URL(settings.baseUrl).host} answered GET /models without a model list.`,
+        'Check --base-url: it should end in /v1 of a Moonshot-compatible API.',
+      );
     }
   }
   const rows = modelRows(listed, { currency: settings.currency, defaultModel: settings.model, all: o.all === true });
@@ -40,7 +44,9 @@ export async function modelsCommand(o: ModelsOptions, io: Io): Promise<number> {
   }
   io.stdout.write(table(rows, settings.currency));
   const dim = (s: string) => term.note(s, 'dim');
-  dim(`* the model describe uses (${settings.model}${settings.modelChosen ? '' : ', built-in default'}); change it with \`kimi-vision config set model <id>\` or KIMI_VISION_MODEL, or per run with -m`);
+  dim(
+    `* the model describe uses (${settings.model}${settings.modelChosen ? '' : ', built-in default'}); change it with \`kimi-vision config set model <id>\` or KIMI_VISION_MODEL, or per run with -m`,
+  );
   if (rows.some((r) => r.price?.derived)) dim(`≈ converted from the other platform's price at ${CNY_PER_USD} CNY per USD`);
   dim(`prices from kimi-vision's model table of ${MODEL_TABLE_DATE}; ? = not known`);
   if (listed) {

@@ -18,7 +18,9 @@ export async function sessionsCommand(o: { format: 'text' | 'json' }, io: Io): P
   }
   for (const s of sessions) {
     const prompt = s.first_prompt.replace(/\s+/g, ' ').slice(0, 60);
-    io.stdout.write(`${s.id}\t${s.updated_at.slice(0, 16).replace('T', ' ')}\t${s.model}\t${s.turns} turn${s.turns === 1 ? '' : 's'}\t${s.images} image${s.images === 1 ? '' : 's'}\t${prompt}\n`);
+    io.stdout.write(
+      `${s.id}\t${s.updated_at.slice(0, 16).replace('T', ' ')}\t${s.model}\t${s.turns} turn${s.turns === 1 ? '' : 's'}\t${s.images} image${s.images === 1 ? '' : 's'}\t${prompt}\n`,
+    );
   }
   return EXIT.ok;
 }

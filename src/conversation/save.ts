@@ -38,7 +38,11 @@ function notSaved(err: KvError, id: string, continued: boolean): KvError {
     );
   }
   const where = continued ? `the conversation ${id}` : 'this conversation';
-  return new KvError(err.exitCode, `${where} could not be saved: ${err.message.replace(/\.$/, '')}; the answer above is its only copy.`, `${err.hint ? `${err.hint} ` : ''}Until then --continue will not find this turn.`);
+  return new KvError(
+    err.exitCode,
+    `${where} could not be saved: ${err.message.replace(/\.$/, '')}; the answer above is its only copy.`,
+    `${err.hint ? `${err.hint} ` : ''}Until then --continue will not find this turn.`,
+  );
 }
 
 function keptParams(response: ResponsePlan): Record<string, unknown> {

@@ -87,7 +87,11 @@ export async function ensureJson(a: Answered, client: MoonshotClient, t: Turn): 
   const again = await sendTurn(client, plan, t);
   const second = await checkJsonAnswer(again.completion.text, t.response.schema);
   if (!second.ok) {
-    throw new KvError(EXIT.rejected, `the answer still does not satisfy the schema after one retry: ${second.problem}.`, 'Simplify the schema or the question, or try a stronger model.');
+    throw new KvError(
+      EXIT.rejected,
+      `the answer still does not satisfy the schema after one retry: ${second.problem}.`,
+      'Simplify the schema or the question, or try a stronger model.',
+    );
   }
   return { ...again, text: again.completion.text };
 }

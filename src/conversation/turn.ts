@@ -42,7 +42,12 @@ export async function runTurn(inputs: string[], o: TurnOptions, io: Io): Promise
     const saved = await saveTurn(t, answered);
     if (!saved.failure) t.o.onSession?.(saved.session.id);
     const sessionId = saved.failure ? undefined : saved.session.id;
-    printAnswer(await answerView(t, answered), { format: t.o.format, streamed: streams(t), maxTokens: t.o.maxTokens, elapsedMs: io.monotonicMs() - started, sessionId }, io, t.term);
+    printAnswer(
+      await answerView(t, answered),
+      { format: t.o.format, streamed: streams(t), maxTokens: t.o.maxTokens, elapsedMs: io.monotonicMs() - started, sessionId },
+      io,
+      t.term,
+    );
     if (saved.failure) throw saved.failure; // after the answer: it is paid for, so it is shown
     return finished(answered);
   } catch (err) {
@@ -85,7 +90,9 @@ function announce(t: Turn, plan: Plan): void {
   term.note(estimateLine(plan.estimate, { images: t.images.length, model: plan.model, priced: hasPrice(plan.model, plan.estimate.cost.currency) }));
   const context = overContext(plan, o.maxTokens);
   if (context !== undefined) {
-    term.warn(`the estimate (${formatInt(plan.estimate.input_tokens)} input tokens${o.maxTokens ? ` + ${formatInt(o.maxTokens)} output` : ''}) is over ${plan.model}'s context of ${formatInt(context)} tokens; the API will likely refuse it.`);
+    term.warn(
+      `the estimate (${formatInt(plan.estimate.input_tokens)} input tokens${o.maxTokens ? ` + ${formatInt(o.maxTokens)} output` : ''}) is over ${plan.model}'s context of ${formatInt(context)} tokens; the API will likely refuse it.`,
+    );
   }
   if (o.maxCost !== undefined && plan.estimate.cost.amount > o.maxCost) {
     throw new MoneyError(

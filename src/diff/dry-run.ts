@@ -51,7 +51,13 @@ export function printDiffDryRun(d: DiffDryRun, io: Io): void {
     }
     const share = facts(item)?.pixelsChanged;
     const status = `${localStatus(item)}${share ? `, ${percentWords(share)} of pixels` : ''}`;
-    const fate = estimate ? `~${formatInt(estimate.input_tokens)} input tokens` : cached ? 'from the cache' : item.kind === 'only' ? 'not sent (--describe-new describes it)' : 'not sent';
+    const fate = estimate
+      ? `~${formatInt(estimate.input_tokens)} input tokens`
+      : cached
+        ? 'from the cache'
+        : item.kind === 'only'
+          ? 'not sent (--describe-new describes it)'
+          : 'not sent';
     io.stdout.write(`${before ?? '(none)'} -> ${after ?? '(none)'}\t${status}\t${fate}\n`);
   });
   if (d.format === 'jsonl') return;

@@ -13,11 +13,14 @@ import type { DiffRecord } from './record.js';
 const FAIL_ON = ['changed', 'unexpected', 'never'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
-
 export function parseFailOn(value: string | undefined): FailOn {
   if (value === undefined) return 'never';
   const found = FAIL_ON.find((f) => f === value);
-  if (!found) throw new UsageError(`--fail-on ${value}: not one of ${FAIL_ON.join(', ')}.`, '--fail-on changed fails on any difference; --fail-on unexpected only when an --expect check says no.');
+  if (!found)
+    throw new UsageError(
+      `--fail-on ${value}: not one of ${FAIL_ON.join(', ')}.`,
+      '--fail-on changed fails on any difference; --fail-on unexpected only when an --expect check says no.',
+    );
   return found;
 }
 
@@ -29,11 +32,13 @@ export interface Verdict {
 
 export function failOnVerdict(records: readonly DiffRecord[], mode: FailOn): Verdict {
   if (mode === 'never') return { fail: false, message: undefined };
-  const hits = records.filter((r) =>
-    mode === 'changed' ? r.status === 'changed' || r.status === 'added' || r.status === 'removed' : r.as_expected === false,
-  );
+  const hits = records.filter((r) => (mode === 'changed' ? r.status === 'changed' || r.status === 'added' || r.status === 'removed' : r.as_expected === false));
   if (hits.length === 0) return { fail: false, message: undefined };
-  const names = hits.slice(0, 3).map((r) => r.after ?? r.before).join(', ') + (hits.length > 3 ? `, … (${hits.length - 3} more)` : '');
+  const names =
+    hits
+      .slice(0, 3)
+      .map((r) => r.after ?? r.before)
+      .join(', ') + (hits.length > 3 ? `, … (${hits.length - 3} more)` : '');
   const what = mode === 'changed' ? `${hits.length} of ${records.length} ${plural(records.length)} differ` : `${hits.length} ${plural(hits.length)} not as expected`;
   return { fail: true, message: `check found differences (--fail-on ${mode}): ${what}: ${names}` };
 }

@@ -63,8 +63,7 @@ export function markdownHeader(): string {
 export function markdownSection(r: DiffRecord, links: PairLinks): string {
   if (r.status === 'same') return '';
   const title = r.after ?? r.before ?? '';
-  const cell = (which: string, link: string | undefined, p: string | null) =>
-    link ? `![${which}](${link})` : p ? escapeMarkdown(p) : '_(none)_';
+  const cell = (which: string, link: string | undefined, p: string | null) => (link ? `![${which}](${link})` : p ? escapeMarkdown(p) : '_(none)_');
   const lines = [
     `### ${escapeMarkdown(title)} · ${escapeMarkdown(statusWords(r))}`,
     '',

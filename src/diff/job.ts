@@ -61,8 +61,7 @@ export function expectsAnswer(job: DiffJob, item: SendItem): boolean {
 export function planItem(job: DiffJob, item: SendItem, model: string): Plan {
   const [first, second] = item.images as [Image, Image | undefined];
   const { entry } = item;
-  const messages =
-    entry.status === 'pair' ? diffMessages(first, second as Image, item.facts as LocalFacts, job.ask) : aloneMessages(entry.status, first, job.ask);
+  const messages = entry.status === 'pair' ? diffMessages(first, second as Image, item.facts as LocalFacts, job.ask) : aloneMessages(entry.status, first, job.ask);
   const extra = { response_format: diffResponseFormat(model, expectsAnswer(job, item)) };
   const plan = makePlan(item.images, messages, { ...job.o, model, extra }, job.settings.currency);
   checkBodySize(plan.body);

@@ -46,7 +46,10 @@ export function diffSettings(o: DiffFlags, env: Record<string, string | undefine
   }
   const threshold = o.threshold ?? 0;
   if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) {
-    throw new UsageError(`--threshold ${threshold}: give a percent of the pixels from 0 to 100.`, '--threshold 0.5 counts a pair with at most 0.5% of its pixels changed as the same.');
+    throw new UsageError(
+      `--threshold ${threshold}: give a percent of the pixels from 0 to 100.`,
+      '--threshold 0.5 counts a pair with at most 0.5% of its pixels changed as the same.',
+    );
   }
   return {
     format,

@@ -17,7 +17,12 @@ export type Judged =
 /** `retried`: this is the answer to the one retry, so a bad one fails the pair (exit 5). */
 export function judgeAnswer(c: Pick<Completion, 'text' | 'finishReason'>, expecting: boolean, retried: boolean): Judged {
   if (c.finishReason === 'content_filter') {
-    const error = new ImageFailure(EXIT.rejected, 'content_filter', "the answer was stopped by Moonshot's content filter (finish_reason content_filter).", 'Change the prompt or the images.');
+    const error = new ImageFailure(
+      EXIT.rejected,
+      'content_filter',
+      "the answer was stopped by Moonshot's content filter (finish_reason content_filter).",
+      'Change the prompt or the images.',
+    );
     return { kind: 'fail', error };
   }
   const check = checkDiffAnswer(c.text, expecting);

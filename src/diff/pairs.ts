@@ -95,7 +95,8 @@ async function playwrightPairs(dir: string, cwd: string): Promise<Pairs> {
     }
     const key = m[1] as string;
     const side = sides.get(key) ?? {};
-    if (side[role]) ignored.push(img.path); // the same name in two formats: the first in sorted order wins
+    if (side[role])
+      ignored.push(img.path); // the same name in two formats: the first in sorted order wins
     else side[role] = img;
     sides.set(key, side);
   }
@@ -111,7 +112,8 @@ async function playwrightPairs(dir: string, cwd: string): Promise<Pairs> {
     return expected ? { status: 'removed', name, before: expected } : { status: 'added', name, after: actual as Image };
   });
   const notes = [...skippedNote(found.skipped)];
-  if (ignored.length > 0) notes.push(`ignored ${count(ignored.length, 'image')} that ${ignored.length === 1 ? 'is' : 'are'} not part of an -expected/-actual pair: ${list(ignored)}`);
+  if (ignored.length > 0)
+    notes.push(`ignored ${count(ignored.length, 'image')} that ${ignored.length === 1 ? 'is' : 'are'} not part of an -expected/-actual pair: ${list(ignored)}`);
   return { mode: 'playwright', entries, notes };
 }
 

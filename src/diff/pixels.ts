@@ -99,12 +99,7 @@ export function sharpDecoder(sharp: SharpFn): Decoder {
   return async (img) => {
     const input = img.source.kind === 'file' ? img.source.file : img.source.data;
     try {
-      const { data, info } = await sharp(input, { failOn: 'error' })
-        .rotate()
-        .toColourspace('srgb')
-        .ensureAlpha()
-        .raw({ depth: 'uchar' })
-        .toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(input, { failOn: 'error' }).rotate().toColourspace('srgb').ensureAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
       return { data, width: info.width, height: info.height };
     } catch (err) {
       throw Object.assign(err as Error, { image: img });
@@ -124,6 +119,9 @@ function queued<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...arg
 
 /** libvips may say several lines; the last one that says something is the reason. */
 function reasonOf(err: unknown): string {
-  const lines = String((err as Error)?.message ?? err).split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = String((err as Error)?.message ?? err)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.at(-1) ?? 'unknown error';
 }

@@ -33,7 +33,7 @@ export async function compareEntries(job: DiffJob, entries: readonly PairEntry[]
   const { term, s, io } = job;
   const pairs = entries.filter((e) => e.status === 'pair').length;
   const comparer = pairs > 0 ? await openComparer({ threshold: s.threshold }, io.env) : undefined;
-  if (comparer?.note) (s.threshold > 0 ? term.warn(comparer.note) : term.note(comparer.note));
+  if (comparer?.note) s.threshold > 0 ? term.warn(comparer.note) : term.note(comparer.note);
   let compared = 0;
   if (pairs > 0) await term.startProgress(`comparing ${plural(pairs, 'pair')}…`);
   try {

@@ -70,7 +70,10 @@ export function diffInstruction(facts: LocalFacts, ask: DiffAsk): string {
 export function factsSentence(f: LocalFacts): string {
   const size = sizeWords(f.before, f.after);
   if (f.pixelsChanged === null) return `${size ? `${size}; ` : ''}the files differ (pixels not compared).`;
-  const share = f.pixelsChanged === 0 ? 'no pixel differs' : `${percentWords(f.pixelsChanged)} of the pixels differ${sizeChanged(f) ? ' (of the larger canvas, both images aligned at the top left)' : ''}`;
+  const share =
+    f.pixelsChanged === 0
+      ? 'no pixel differs'
+      : `${percentWords(f.pixelsChanged)} of the pixels differ${sizeChanged(f) ? ' (of the larger canvas, both images aligned at the top left)' : ''}`;
   const box = f.bbox ? `, all inside the box x=${f.bbox.x}, y=${f.bbox.y}, ${f.bbox.width}x${f.bbox.height} px from the top left` : '';
   return `${size ? `${size}; ` : ''}${share}${box}.`;
 }
@@ -96,11 +99,7 @@ export function percentWords(p: number): string {
  * a history without (request/history.ts drops it again for the models that do not take it).
  */
 export function retryMessages(messages: readonly Message[], answer: string, problem: string, reasoning = ''): Message[] {
-  return [
-    ...messages,
-    assistantTurn(answer, reasoning, []),
-    { role: 'user', content: `That answer is wrong: ${problem}. Reply with only the corrected JSON object.` },
-  ];
+  return [...messages, assistantTurn(answer, reasoning, []), { role: 'user', content: `That answer is wrong: ${problem}. Reply with only the corrected JSON object.` }];
 }
 
 const ADDED_LABEL = 'Added:';
@@ -115,7 +114,14 @@ export function aloneMessages(side: 'added' | 'removed', image: Image, ask: Diff
   const messages: Message[] = [];
   if (ask.system) messages.push({ role: 'system', content: ask.system });
   const label = side === 'added' ? ADDED_LABEL : REMOVED_LABEL;
-  messages.push({ role: 'user', content: [{ type: 'text', text: label }, { type: 'media', image }, { type: 'text', text: aloneInstruction(side, ask) }] });
+  messages.push({
+    role: 'user',
+    content: [
+      { type: 'text', text: label },
+      { type: 'media', image },
+      { type: 'text', text: aloneInstruction(side, ask) },
+    ],
+  });
   return messages;
 }
 
@@ -126,10 +132,9 @@ export function aloneInstruction(side: 'added' | 'removed', ask: Pick<DiffAsk, '
   const extra = ask.prompt?.trim();
   if (extra) paragraphs.push(extra);
   paragraphs.push(
-    [
-      'Answer with only a JSON object of this shape, nothing before or after it:',
-      '{"changed": true, "summary": "what the screen shows", "changes": [], "as_expected": null}',
-    ].join('\n'),
+    ['Answer with only a JSON object of this shape, nothing before or after it:', '{"changed": true, "summary": "what the screen shows", "changes": [], "as_expected": null}'].join(
+      '\n',
+    ),
   );
   return paragraphs.join('\n\n');
 }

@@ -62,11 +62,17 @@ export function eachSettings(o: EachFlags & OtherFlags, env: Record<string, stri
     o.exact && '--exact',
   ].filter((x): x is string => typeof x === 'string');
   if (refused.length > 0) {
-    throw new UsageError(`${refused.join(', ')} cannot be combined with --each.`, '--each sends one fresh request per image; drop --each for a conversation, tools or shown thinking.');
+    throw new UsageError(
+      `${refused.join(', ')} cannot be combined with --each.`,
+      '--each sends one fresh request per image; drop --each for a conversation, tools or shown thinking.',
+    );
   }
   const format = o.format ?? (configFormat === 'json' ? 'jsonl' : 'text');
   if (format === 'json' && !o.dryRun) {
-    throw new UsageError('--format json prints one document; with --each use --format jsonl (one JSON line per image).', '--format json works with --each --dry-run (the per-image estimates).');
+    throw new UsageError(
+      '--format json prints one document; with --each use --format jsonl (one JSON line per image).',
+      '--format json works with --each --dry-run (the per-image estimates).',
+    );
   }
   if (o.skipExisting && !o.write) throw new UsageError('--skip-existing needs --write <ext>: it skips images that already have that sidecar.');
   return {

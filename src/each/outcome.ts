@@ -38,7 +38,9 @@ export async function recordAnswer(job: Job, img: Image, plan: Plan, c: Answer, 
   // An empty answer is no answer to keep (a server that sent [DONE] and nothing else): a rerun asks again.
   if (job.cache && !at.cached && record.text.trim()) {
     const entry = { model: record.model, text: record.text, finish_reason: record.finish_reason ?? 'stop', usage: record.usage };
-    await job.cache.put(cacheKeyOf(job, img, plan), entry).catch((err: Error) => warnOnce(job, 'cache', `the cache in ${job.cache?.dir} cannot be written (${err.message}); answers are not kept.`));
+    await job.cache
+      .put(cacheKeyOf(job, img, plan), entry)
+      .catch((err: Error) => warnOnce(job, 'cache', `the cache in ${job.cache?.dir} cannot be written (${err.message}); answers are not kept.`));
   }
   const file = imageFile(img); // a resized image's sidecar goes next to its original
   if (s.write && file) {

@@ -4,7 +4,6 @@ import type { Image } from '../inputs/image.js';
 import type { Message } from '../request/messages.js';
 import { findModel, priceFor, UNKNOWN_IMAGE_RULE, type Cost, type Currency, type ImageTokenRule } from '../models.js';
 
-
 export interface Estimate {
   image_tokens: number;
   text_tokens: number;
@@ -84,11 +83,7 @@ export function inputCost(modelId: string, tokens: number, currency: Currency): 
 }
 
 /** The cost of a finished request from its actual usage (cached input at the cached price if known). */
-export function usageCost(
-  modelId: string,
-  usage: { prompt_tokens: number; completion_tokens: number; cached_tokens?: number | undefined },
-  currency: Currency,
-): Cost {
+export function usageCost(modelId: string, usage: { prompt_tokens: number; completion_tokens: number; cached_tokens?: number | undefined }, currency: Currency): Cost {
   const price = priceFor(findModel(modelId), currency);
   if (!price) return { amount: 0, currency };
   const cached = Math.min(usage.cached_tokens ?? 0, usage.prompt_tokens);

@@ -24,8 +24,7 @@ const u24le = (b: Uint8Array, i: number): number => u16le(b, i) | (u8(b, i + 2) 
 const u32be = (b: Uint8Array, i: number): number => u8(b, i) * 0x1000000 + ((u8(b, i + 1) << 16) | u16be(b, i + 2));
 const u32le = (b: Uint8Array, i: number): number => u16le(b, i) + u16le(b, i + 2) * 0x10000;
 const i32le = (b: Uint8Array, i: number): number => u32le(b, i) | 0;
-const tag = (b: Uint8Array, i: number): string =>
-  String.fromCharCode(u8(b, i), u8(b, i + 1), u8(b, i + 2), u8(b, i + 3));
+const tag = (b: Uint8Array, i: number): string => String.fromCharCode(u8(b, i), u8(b, i + 1), u8(b, i + 2), u8(b, i + 3));
 
 const size = (width: number, height: number, swap = false): Dimensions | undefined => {
   if (!(width > 0 && height > 0)) return undefined;
@@ -175,8 +174,7 @@ function heif(b: Uint8Array): Dimensions | undefined {
   if (!ipco) return undefined;
 
   const props = [...boxes(b, ipco.body, ipco.end)];
-  const ispe = (box: Box | undefined): Dimensions | undefined =>
-    box?.type === 'ispe' ? size(u32be(b, box.body + 4), u32be(b, box.body + 8)) : undefined;
+  const ispe = (box: Box | undefined): Dimensions | undefined => (box?.type === 'ispe' ? size(u32be(b, box.body + 4), u32be(b, box.body + 8)) : undefined);
 
   const pitm = find(b, 'pitm', metaBody, meta.end);
   const ipma = find(b, 'ipma', iprp.body, iprp.end);

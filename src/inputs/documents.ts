@@ -144,7 +144,12 @@ async function gitIgnored(files: readonly string[], cwd: string, git: string, no
 }
 
 function firstLine(s: string): string {
-  return s.trim().split('\n')[0]?.replace(/^fatal: /, '') || 'failed';
+  return (
+    s
+      .trim()
+      .split('\n')[0]
+      ?.replace(/^fatal: /, '') || 'failed'
+  );
 }
 
 function run(cmd: string, args: string[], cwd: string, input?: string): Promise<{ code: number; stdout: string; stderr: string; missing: boolean }> {

@@ -82,7 +82,13 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
         const { itself } = await take('**/*', abs, (rel) => showName(path.join(arg, rel)), 'dir');
         if (itself) planned.push({ kind: 'bad', shownAs: arg, file: abs, error: readError(Object.assign(new Error(itself.code), { code: itself.code }), arg) });
       } else if (info.isFile()) add(arg, arg, 'arg', info.size);
-      else planned.push({ kind: 'bad', shownAs: arg, file: abs, error: new InputError(`${arg}: not a regular file (a FIFO, socket or device).`, 'Save it to a file first, or pipe it in with -.') });
+      else
+        planned.push({
+          kind: 'bad',
+          shownAs: arg,
+          file: abs,
+          error: new InputError(`${arg}: not a regular file (a FIFO, socket or device).`, 'Save it to a file first, or pipe it in with -.'),
+        });
       continue;
     }
     if ((await loadGlob()).isDynamicPattern(arg)) {
@@ -90,7 +96,13 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
       if (count > 0) continue;
       // Nothing matched: what could not be read may be why.
       if (itself) unread.unshift({ shownAs: '.', why: problemWhy(itself) });
-      const why = unread.length > 0 ? ` (${unread.map((u) => `${u.shownAs}: ${u.why}`).slice(0, 3).join('; ')}${unread.length > 3 ? '; …' : ''})` : '';
+      const why =
+        unread.length > 0
+          ? ` (${unread
+              .map((u) => `${u.shownAs}: ${u.why}`)
+              .slice(0, 3)
+              .join('; ')}${unread.length > 3 ? '; …' : ''})`
+          : '';
       throw new UsageError(`no file matches ${arg}${why}.`, 'Check the pattern; it is matched relative to the current directory.');
     }
     planned.push({ kind: 'bad', shownAs: arg, file: abs, error: await missing(info, arg, abs) });
@@ -100,7 +112,9 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
 
 /** A named input that cannot be stat'ed: a dangling symlink or an unreadable parent still deserves its own message. */
 async function missing(err: NodeJS.ErrnoException, arg: string, abs: string): Promise<InputError> {
-  const link = await fsPromises().lstat(abs).catch(() => undefined);
+  const link = await fsPromises()
+    .lstat(abs)
+    .catch(() => undefined);
   if (link?.isSymbolicLink() && err.code === 'ENOENT') return new FileReadError('ENOENT', `${arg}: a symbolic link to a missing file.`);
   const e = readError(err, arg);
   // argv is decoded as UTF-8, so a name that is not UTF-8 reaches the tool as U+FFFD and names nothing.

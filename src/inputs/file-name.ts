@@ -61,7 +61,9 @@ export function showName(name: string): string {
 /** One path segment percent-encoded byte for byte (a Markdown link to a file whose name is not UTF-8). */
 export function percentEncodeName(segment: string): string {
   if (!hasRawBytes(segment)) return encodeURIComponent(segment);
-  return [...nameBytes(segment)].map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return [...nameBytes(segment)]
+    .map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
 }
 
 /** The length of the well-formed UTF-8 character at `i` (RFC 3629: no overlongs, no surrogates), or 0. */

@@ -2,9 +2,7 @@
 import type { MediaKind } from './sniff.js';
 import type { Dimensions } from './dimensions.js';
 
-export type ImageSource =
-  | { kind: 'file'; file: string }
-  | { kind: 'memory'; data: Uint8Array };
+export type ImageSource = { kind: 'file'; file: string } | { kind: 'memory'; data: Uint8Array };
 
 /** A value: made once by inputs/, never changed (a resized image is a new Image). */
 export interface Image {

@@ -6,9 +6,11 @@ import { readError } from './read.js';
 
 async function readPromptFile(file: string, cwd: string, alsoPrompt: boolean): Promise<string> {
   if (alsoPrompt) throw new UsageError('give either -p/--prompt or --prompt-file, not both.');
-  const bytes = await fsPromises().readFile(path.resolve(cwd, file)).catch((err: unknown) => {
-    throw readError(err, file);
-  });
+  const bytes = await fsPromises()
+    .readFile(path.resolve(cwd, file))
+    .catch((err: unknown) => {
+      throw readError(err, file);
+    });
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/\r?\n$/, '');
   } catch {

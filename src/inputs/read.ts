@@ -178,7 +178,11 @@ export function readError(err: unknown, shownAs: string, later = false): FileRea
   switch (code) {
     case 'ENOENT':
     case 'ENOTDIR':
-      return new FileReadError(code, later ? `${shownAs}: was removed${since}.` : `${shownAs}: no such file.`, later ? stable : 'Check the path; quote globs so the tool expands them.');
+      return new FileReadError(
+        code,
+        later ? `${shownAs}: was removed${since}.` : `${shownAs}: no such file.`,
+        later ? stable : 'Check the path; quote globs so the tool expands them.',
+      );
     case 'ELOOP':
       return new FileReadError(code, `${shownAs}: a symbolic link loop.`);
     case 'EACCES':

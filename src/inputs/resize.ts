@@ -176,21 +176,22 @@ function cannotDecode(img: Image, err: Error, why: Reason[]): InputError {
   const asIs = img.mime === 'image/tiff' || img.mime === 'image/avif' ? '' : ', or leave out --max-edge and --max-bytes to send it as it is';
   return new InputError(
     `${img.path}: cannot be ${what}: ${whyNot(img, err)}.`,
-    heic
-      ? `Convert it to JPEG first (macOS: sips -s format jpeg IN --out OUT.jpg; Linux: heif-convert IN OUT.jpg)${asIs}.`
-      : `Convert it to PNG or JPEG first${asIs}.`,
+    heic ? `Convert it to JPEG first (macOS: sips -s format jpeg IN --out OUT.jpg; Linux: heif-convert IN OUT.jpg)${asIs}.` : `Convert it to PNG or JPEG first${asIs}.`,
   );
 }
 
-const isHevc = (img: Image, err: Error): boolean =>
-  (img.mime === 'image/heic' || img.mime === 'image/heif') && /not been built in|unsupported codec|hevc/i.test(err.message);
+const isHevc = (img: Image, err: Error): boolean => (img.mime === 'image/heic' || img.mime === 'image/heif') && /not been built in|unsupported codec|hevc/i.test(err.message);
 
 /** Why sharp could not decode an image, in words. */
 function whyNot(img: Image, err: Error): string {
   if (isHevc(img, err)) return 'this sharp cannot decode HEIC compressed with HEVC (its prebuilt libvips has no HEVC decoder)';
   if (/unsupported image format/i.test(err.message)) return `sharp does not read ${label(img.mime)} files`;
   // libvips prints one line per failed read attempt; the last one says what went wrong.
-  const line = err.message.split('\n').filter((l) => l.trim() && !/bad seek to/.test(l)).at(-1)?.trim();
+  const line = err.message
+    .split('\n')
+    .filter((l) => l.trim() && !/bad seek to/.test(l))
+    .at(-1)
+    ?.trim();
   return `sharp cannot decode it (${line ?? 'unknown error'})`;
 }
 
@@ -198,7 +199,9 @@ function whyNot(img: Image, err: Error): string {
 async function sharpInput(img: Image): Promise<string | Uint8Array> {
   if (img.source.kind === 'memory') return img.source.data;
   if (!hasRawBytes(img.source.file)) return img.source.file;
-  return fsPromises().readFile(fsPath(img.source.file)).catch((err: unknown) => {
-    throw readError(err, img.path, true);
-  });
+  return fsPromises()
+    .readFile(fsPath(img.source.file))
+    .catch((err: unknown) => {
+      throw readError(err, img.path, true);
+    });
 }

@@ -13,9 +13,7 @@
 // subset, and a .mkv may hold codecs (HEVC, FLAC, subtitles) a WebM reader rejects.
 
 export type MediaKind = 'image' | 'video';
-export type Sniff =
-  | { ok: true; mime: string; kind: MediaKind }
-  | { ok: false; looksLike: string; convertible?: string };
+export type Sniff = { ok: true; mime: string; kind: MediaKind } | { ok: false; looksLike: string; convertible?: string };
 
 /** How many leading bytes sniffMime needs (fewer means the file ended there). */
 export const SNIFF_BYTES = 512;
@@ -39,12 +37,10 @@ function has(head: Uint8Array, at: number, sig: string | readonly number[]): boo
   return true;
 }
 
-const latin1 = (head: Uint8Array, from: number, to: number): string =>
-  String.fromCharCode(...head.subarray(from, to));
+const latin1 = (head: Uint8Array, from: number, to: number): string => String.fromCharCode(...head.subarray(from, to));
 const u16le = (h: Uint8Array, i: number): number => (h[i] ?? 0) | ((h[i + 1] ?? 0) << 8);
-const u32le = (h: Uint8Array, i: number): number => (u16le(h, i) + u16le(h, i + 2) * 0x10000);
-const u32be = (h: Uint8Array, i: number): number =>
-  (h[i] ?? 0) * 0x1000000 + (((h[i + 1] ?? 0) << 16) | ((h[i + 2] ?? 0) << 8) | (h[i + 3] ?? 0));
+const u32le = (h: Uint8Array, i: number): number => u16le(h, i) + u16le(h, i + 2) * 0x10000;
+const u32be = (h: Uint8Array, i: number): number => (h[i] ?? 0) * 0x1000000 + (((h[i + 1] ?? 0) << 16) | ((h[i + 2] ?? 0) << 8) | (h[i + 3] ?? 0));
 const isWholeFile = (head: Uint8Array): boolean => head.length < SNIFF_BYTES;
 
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -101,9 +97,36 @@ const riff: Rule = (head) => {
 };
 
 const MP4_BRANDS = new Set([
-  'isom', 'iso2', 'iso3', 'iso4', 'iso5', 'iso6', 'iso7', 'iso8', 'iso9', 'mp41', 'mp42', 'mp71', 'avc1',
-  'dash', 'M4V ', 'M4VH', 'M4VP', 'f4v ', 'F4V ', 'mmp4', 'MSNV', 'NDSC', 'NDSH', 'NDSM', 'NDSP', 'NDSS',
-  'XAVC', 'cmfc', 'cmfs', 'cmf2',
+  'isom',
+  'iso2',
+  'iso3',
+  'iso4',
+  'iso5',
+  'iso6',
+  'iso7',
+  'iso8',
+  'iso9',
+  'mp41',
+  'mp42',
+  'mp71',
+  'avc1',
+  'dash',
+  'M4V ',
+  'M4VH',
+  'M4VP',
+  'f4v ',
+  'F4V ',
+  'mmp4',
+  'MSNV',
+  'NDSC',
+  'NDSH',
+  'NDSM',
+  'NDSP',
+  'NDSS',
+  'XAVC',
+  'cmfc',
+  'cmfs',
+  'cmf2',
 ]);
 
 /** ISO base media (ftyp) brands: HEIF family, MP4 family, QuickTime, 3GPP. */
@@ -277,7 +300,10 @@ const text: Rule = (head) => {
   if (has(head, 0, [0xff, 0xfe]) || has(head, 0, [0xfe, 0xff])) return refuse('text (UTF-16)');
   const decoded = decodeText(head);
   if (decoded === undefined) return undefined;
-  const start = decoded.replace(/^\uFEFF/, '').trimStart().toLowerCase();
+  const start = decoded
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .toLowerCase();
   const root = skipProlog(start);
   const prolog = start.slice(0, start.length - root.length);
   if (/^<svg([\s>/:]|$)/.test(root) || /<!doctype svg[\s>]/.test(prolog) || /^<!doctype svg\s/.test(root)) {
@@ -307,14 +333,11 @@ const cutSignature: Rule = (head) => {
   return undefined;
 };
 
-const hex = (head: Uint8Array): string =>
-  [...head.subarray(0, 4)].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ');
+const hex = (head: Uint8Array): string => [...head.subarray(0, 4)].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ');
 
 // Order matters: full signatures first, text only after binary formats whose magic is ASCII (GIF,
 // %PDF, RIFF), cut signatures after text (a text file may begin "GIF8").
-const RULES: readonly Rule[] = [
-  png, jpeg, gif, riff, isoMedia, ebml, asf, flv, mpeg, bmp, ico, named, quicktimeAtom, text, cutSignature,
-];
+const RULES: readonly Rule[] = [png, jpeg, gif, riff, isoMedia, ebml, asf, flv, mpeg, bmp, ico, named, quicktimeAtom, text, cutSignature];
 
 /** The MIME type and kind of a supported image or video, or words for what the bytes look like. */
 export function sniffMime(head: Uint8Array): Sniff {

@@ -26,13 +26,18 @@ export type OutputName = 'stdout' | 'stderr';
 /** stdout or stderr could not be written: exit 74 (EX_IOERR), as for a file the tool keeps. */
 export class OutputError extends KvError {
   readonly code: string;
-  constructor(readonly stream: OutputName, err: unknown) {
+  constructor(
+    readonly stream: OutputName,
+    err: unknown,
+  ) {
     const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'EUNKNOWN';
     const what = code === 'EBADF' ? 'it is closed' : errnoWords(code);
     super(
       EXIT.io,
       `cannot write to ${stream}: ${what} (${code}).`,
-      code === 'EBADF' ? `Run it with ${stream} open (not ${stream === 'stdout' ? '>&-' : '2>&-'}).` : `Send ${stream} to a disk or device with room; what was written before stays.`,
+      code === 'EBADF'
+        ? `Run it with ${stream} open (not ${stream === 'stdout' ? '>&-' : '2>&-'}).`
+        : `Send ${stream} to a disk or device with room; what was written before stays.`,
     );
     this.name = 'OutputError';
     this.code = code;

@@ -37,7 +37,14 @@ export async function commandInputs(args: string[], o: ResizeOptions, io: Io, te
  * Every input in order, a bad one (missing, unreadable, not an image) in its place, for one request
  * per input: each is handed to `take` as it is read (in order) and kept nowhere here.
  */
-export async function commandEachInputs(args: string[], o: ResizeOptions, io: Io, term: Terminal, c: InputChoices, take: (x: Input) => void): Promise<{ resizer: Resizer | undefined }> {
+export async function commandEachInputs(
+  args: string[],
+  o: ResizeOptions,
+  io: Io,
+  term: Terminal,
+  c: InputChoices,
+  take: (x: Input) => void,
+): Promise<{ resizer: Resizer | undefined }> {
   const resizer = await openResizer(o, io.env);
   const given = await streamEach(defaultInputs(args, io), resolveOptions(io, term, c, resizer), take);
   if (given === 0) throw noInput();

@@ -16,12 +16,7 @@ export interface Plan {
   estimate: Estimate;
 }
 
-export function makePlan(
-  images: readonly Image[],
-  messages: Message[],
-  o: ParamOptions & { extra?: Record<string, unknown> | undefined },
-  currency: Currency,
-): Plan {
+export function makePlan(images: readonly Image[], messages: Message[], o: ParamOptions & { extra?: Record<string, unknown> | undefined }, currency: Currency): Plan {
   checkVideo(images, o.model);
   const params = { ...requestParams(o), ...o.extra };
   const sent = messagesForModel(messages, o.model);

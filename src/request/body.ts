@@ -33,9 +33,7 @@ export function planBody(params: Record<string, unknown>, messages: readonly Mes
           content: m.content.map((p) => {
             if (p.type !== 'media') return p;
             const placeholder = p.url ?? `kv-media-${nonce}-${holes.push(p.image) - 1}`;
-            return p.image.kind === 'video'
-              ? { type: 'video_url', video_url: { url: placeholder } }
-              : { type: 'image_url', image_url: { url: placeholder } };
+            return p.image.kind === 'video' ? { type: 'video_url', video_url: { url: placeholder } } : { type: 'image_url', image_url: { url: placeholder } };
           }),
         },
   );
@@ -58,10 +56,7 @@ export function planBody(params: Record<string, unknown>, messages: readonly Mes
 export function checkBodySize(plan: BodyPlan): void {
   if (plan.bytes > MAX_BODY_BYTES) {
     const mb = (plan.bytes / 1024 / 1024).toFixed(1);
-    throw new InputError(
-      `the request would be ${mb} MB; the API takes at most 100 MB.`,
-      'Send fewer images at once (--each sends one request per image), or shrink them.',
-    );
+    throw new InputError(`the request would be ${mb} MB; the API takes at most 100 MB.`, 'Send fewer images at once (--each sends one request per image), or shrink them.');
   }
 }
 

@@ -39,7 +39,10 @@ export async function planResponse(f: ResponseFlags, model: string, cwd: string,
   if (f.schema !== undefined) {
     const given = await loadJsonArg(f.schema, '--schema', cwd);
     if (typeof given !== 'object' || given === null || Array.isArray(given)) {
-      throw new UsageError(`--schema ${f.schema.trim().startsWith('{') ? '(inline)' : f.schema}: a JSON Schema is a JSON object.`, 'e.g. --schema \'{"type":"object","properties":{"alt":{"type":"string"}}}\'');
+      throw new UsageError(
+        `--schema ${f.schema.trim().startsWith('{') ? '(inline)' : f.schema}: a JSON Schema is a JSON object.`,
+        'e.g. --schema \'{"type":"object","properties":{"alt":{"type":"string"}}}\'',
+      );
     }
     schema = given as Record<string, unknown>;
     if (findModel(model)?.jsonSchema) {

@@ -74,7 +74,10 @@ export class InOrder<T> {
   private readonly items: (T | undefined)[];
   private next = 0;
 
-  constructor(count: number, private readonly emit: (item: T, index: number) => void) {
+  constructor(
+    count: number,
+    private readonly emit: (item: T, index: number) => void,
+  ) {
     this.items = new Array<T | undefined>(count);
   }
 

@@ -110,4 +110,3 @@ export function recordError(err: unknown): RecordError {
   const message = (err as Error)?.message ?? String(err);
   return { code, type, message: message.replace(/\s*\n\s*/g, ' ') };
 }
-

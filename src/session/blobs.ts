@@ -26,15 +26,24 @@ export async function checkBlob(file: string, image: { path: string; bytes: numb
   const state = await blobState(file, image.bytes, image.sha256);
   const shown = image.path === '-' ? 'the image from stdin' : image.path;
   if (state === 'gone') {
-    throw new InputError(`${shown}: its stored copy is gone since it was added to this conversation (${file}).`, 'Start a new conversation (without --continue) with the image again.');
+    throw new InputError(
+      `${shown}: its stored copy is gone since it was added to this conversation (${file}).`,
+      'Start a new conversation (without --continue) with the image again.',
+    );
   }
   if (state === 'damaged') {
-    throw new DamagedStateError(file, `the stored copy of ${shown} is not the ${image.bytes} bytes whose sha256 names it`, `Start a new conversation with the image again, and remove the damaged copy: rm ${file}`);
+    throw new DamagedStateError(
+      file,
+      `the stored copy of ${shown} is not the ${image.bytes} bytes whose sha256 names it`,
+      `Start a new conversation with the image again, and remove the damaged copy: rm ${file}`,
+    );
   }
 }
 
 async function blobState(file: string, bytes: number, sha256: string): Promise<'whole' | 'gone' | 'damaged'> {
-  const st = await fsPromises().stat(file).catch(() => undefined);
+  const st = await fsPromises()
+    .stat(file)
+    .catch(() => undefined);
   if (!st) return 'gone';
   if (!st.isFile() || st.size !== bytes) return 'damaged';
   const read = await readFileOnce(file, file, st.size).catch(() => undefined);

@@ -161,12 +161,11 @@ async function loadMessage(m: StoredMessage, blobsDir: string): Promise<Message>
 
 /** Same size and mtime: unchanged, not re-read. Otherwise the content must hash the same. */
 async function checkUnchanged(p: StoredMedia, file: string): Promise<void> {
-  const st = await fsPromises().stat(fsPath(file)).catch(() => undefined);
+  const st = await fsPromises()
+    .stat(fsPath(file))
+    .catch(() => undefined);
   if (st && st.size === p.bytes && st.mtimeMs === p.mtimeMs) return;
   const again = st ? await readFileOnce(file, p.path).catch(() => undefined) : undefined;
   if (again?.sha256 === p.sha256) return;
-  throw new InputError(
-    `${p.path} ${st ? 'changed' : 'is gone'} since it was added to this conversation.`,
-    'Start a new conversation (without --continue) to use the new file.',
-  );
+  throw new InputError(`${p.path} ${st ? 'changed' : 'is gone'} since it was added to this conversation.`, 'Start a new conversation (without --continue) to use the new file.');
 }

@@ -38,7 +38,16 @@ export interface KeyParts {
 /** The cache key: sha256 of a canonical JSON of the parts (object keys sorted). */
 export function cacheKey(k: KeyParts): string {
   const { stream: _s, stream_options: _o, ...params } = k.params;
-  const canonical = canonicalJson({ v: VERSION, image: k.sha256, images: k.images, model: k.model, system: k.system ?? null, prompt: k.prompt, prefill: k.prefill ?? null, params });
+  const canonical = canonicalJson({
+    v: VERSION,
+    image: k.sha256,
+    images: k.images,
+    model: k.model,
+    system: k.system ?? null,
+    prompt: k.prompt,
+    prefill: k.prefill ?? null,
+    params,
+  });
   return nodeCrypto().createHash('sha256').update(canonical).digest('hex');
 }
 

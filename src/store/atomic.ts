@@ -14,7 +14,6 @@ import { onAbruptExit } from './pending.js';
 import { nodeStoreFs, type StoreFs } from './store-fs.js';
 import { storeError } from './store-error.js';
 
-
 export interface AtomicOptions {
   /** Permission bits of the file; default: those of the file it replaces, else 0644 less the umask. */
   mode?: number;
@@ -36,11 +35,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
 
 /** Writes the chunks as they come (a batch JSONL file, a blob) and returns the bytes written. An
  *  error of the chunks themselves is passed on unchanged, after the temporary is removed. */
-export async function writeStreamAtomic(
-  file: string,
-  chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
-  opts: AtomicOptions = {},
-): Promise<number> {
+export async function writeStreamAtomic(file: string, chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, opts: AtomicOptions = {}): Promise<number> {
   const fs = opts.fs ?? nodeStoreFs;
   const disk = <T>(step: Promise<T>): Promise<T> => step.catch((err: unknown) => Promise.reject(storeError(err, file)));
   // Through a symbolic link (a config file kept in a dotfiles repository): the link stays, its target is replaced.
@@ -96,7 +91,10 @@ export function tempName(name: string): string {
     prefix += ch;
     bytes += n;
   }
-  const hex = () => Math.floor(Math.random() * 0x1000000).toString(16).padStart(6, '0');
+  const hex = () =>
+    Math.floor(Math.random() * 0x1000000)
+      .toString(16)
+      .padStart(6, '0');
   return `.${prefix}.${hex()}${hex()}.tmp`;
 }
 

@@ -10,7 +10,10 @@ export type Shape<T> = (value: unknown, at: string) => T;
 export type Infer<S> = S extends Shape<infer T> ? T : never;
 
 export class ShapeError extends Error {
-  constructor(readonly at: string, readonly problem: string) {
+  constructor(
+    readonly at: string,
+    readonly problem: string,
+  ) {
     super(`${at || 'the file'} ${problem}`);
     this.name = 'ShapeError';
   }

@@ -39,16 +39,13 @@ export const nodeStoreFs: StoreFs = {
         else reject(err);
       }),
     ),
-  modeOf: (file) =>
-    new Promise((resolve) => fs.stat(file, (err, st) => resolve(err || !st.isFile() ? undefined : st.mode & 0o7777))),
+  modeOf: (file) => new Promise((resolve) => fs.stat(file, (err, st) => resolve(err || !st.isFile() ? undefined : st.mode & 0o7777))),
   mkdir: (dir, mode) => new Promise((resolve, reject) => fs.mkdir(dir, { recursive: true, mode }, (err) => (err ? reject(err) : resolve()))),
   createExclusive: (file, mode) => fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode),
   chmod: (fd, mode) => fs.fchmodSync(fd, mode),
   write: async (fd, data) => {
     for (let off = 0; off < data.length; ) {
-      off += await new Promise<number>((resolve, reject) =>
-        fs.write(fd, data, off, data.length - off, null, (err, n) => (err ? reject(err) : resolve(n))),
-      );
+      off += await new Promise<number>((resolve, reject) => fs.write(fd, data, off, data.length - off, null, (err, n) => (err ? reject(err) : resolve(n))));
     }
   },
   fsync: (fd) => new Promise((resolve, reject) => fs.fsync(fd, done(resolve, reject))),

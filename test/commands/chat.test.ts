@@ -77,7 +77,11 @@ describe('chat at a terminal', () => {
     await until(() => chat.stdout.text.includes('word'), 'the answer to start', chat.stderr);
     chat.type('\x03');
     await until(() => emu.inFlight === 0, 'the request to end', chat.stderr);
-    await until(() => chat.stderr().includes('stopped; nothing of this turn was saved'), 'the stop note', () => JSON.stringify(chat.stderr()));
+    await until(
+      () => chat.stderr().includes('stopped; nothing of this turn was saved'),
+      'the stop note',
+      () => JSON.stringify(chat.stderr()),
+    );
     expect(chat.stdout.text).not.toContain('word59');
     const first = emu.chatRequests()[0]!;
     expect(first.endedAt! - first.startedAt).toBeLessThan(40 * 30); // far from the whole stream

@@ -9,14 +9,24 @@ import { PassThrough } from 'node:stream';
 describe('exit codes at the single exit point', () => {
   it('1: an unexpected exception is an internal error, reported as a bug, with the stack only in debug', async () => {
     let stderr = '';
-    const broken = new Writable({ write: () => { throw new TypeError('stdout exploded'); } });
+    const broken = new Writable({
+      write: () => {
+        throw new TypeError('stdout exploded');
+      },
+    });
     const io: Io = {
       stdout: broken,
-      stderr: new Writable({ write: (c, _e, cb) => { stderr += String(c); cb(); } }),
+      stderr: new Writable({
+        write: (c, _e, cb) => {
+          stderr += String(c);
+          cb();
+        },
+      }),
       stdin: Object.assign(new PassThrough(), { isTTY: true }),
       env: {},
       cwd: process.cwd(),
-      monotonicMs: () => 0, epochMs: () => 0,
+      monotonicMs: () => 0,
+      epochMs: () => 0,
       signal: new AbortController().signal,
     };
     const code = await run(['describe', 'fixtures/small.png', '--dry-run'], io);

@@ -29,7 +29,10 @@ interface Scenario {
 const scenario: fc.Arbitrary<Scenario> = fc.record({
   images: fc.integer({ min: 2, max: 5 }),
   failures: fc.record({ retryable: fc.double({ min: 0, max: 0.4, noNaN: true }), fatal: fc.double({ min: 0, max: 0.2, noNaN: true }), seed: fc.integer({ min: 1, max: 1e6 }) }),
-  changes: fc.array(fc.record({ at: fc.integer({ min: 0, max: 6 }), image: fc.integer({ min: 0, max: 4 }), how: fc.constantFrom('remove' as const, 'truncate' as const, 'grow' as const) }), { maxLength: 3 }),
+  changes: fc.array(
+    fc.record({ at: fc.integer({ min: 0, max: 6 }), image: fc.integer({ min: 0, max: 4 }), how: fc.constantFrom('remove' as const, 'truncate' as const, 'grow' as const) }),
+    { maxLength: 3 },
+  ),
   signalAfter: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
   concurrency: fc.integer({ min: 1, max: 3 }),
 });
@@ -76,7 +79,10 @@ async function runScenario(s: Scenario): Promise<void> {
     });
     const stopped = controller.signal.aborted;
     expect([0, 3, 5, 75, 130]).toContain(r.code);
-    const records = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { path: string; text: string; error: unknown; cached: boolean });
+    const records = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { path: string; text: string; error: unknown; cached: boolean });
     // At most one record an image; exactly one when nothing stopped the run.
     const paths = records.map((x) => x.path);
     expect(new Set(paths).size).toBe(paths.length);

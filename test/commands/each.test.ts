@@ -36,7 +36,10 @@ describe('describe --each --rpm', () => {
   it('spaces request starts at least 60 / rpm seconds apart, whatever -j allows', async () => {
     const r = await runInProcess(['describe', '--each', '.', '--rpm', '300', '-j', '5', '-q'], { cwd: images(5), env });
     expect(r.code).toBe(0);
-    const starts = emu.chatRequests().map((q) => q.startedAt).sort((a, b) => a - b);
+    const starts = emu
+      .chatRequests()
+      .map((q) => q.startedAt)
+      .sort((a, b) => a - b);
     expect(starts).toHaveLength(5);
     // Started 200 ms apart (or more) at the client; each reaches the server a few ms to a few tens
     // of ms later, so one gap may look shorter, but the whole span cannot.

@@ -21,7 +21,11 @@ function kv(args: string[], o: SpawnOptions = {}): Promise<Result> {
 
 /** Rows of the models table on stdout (header dropped), split on runs of 2+ spaces. */
 function tableRows(stdout: string): string[][] {
-  return stdout.trimEnd().split('\n').slice(1).map((l) => l.split(/\s{2,}/));
+  return stdout
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(/\s{2,}/));
 }
 
 describe('models', () => {
@@ -52,9 +56,18 @@ describe('models', () => {
     expect(minimal.map((m) => m.id)).toEqual(LIVE);
     expect(minimal).toEqual(full);
     expect(minimal[0]).toEqual({
-      id: 'kimi-k2.6', default: true, listed: true, in_table: true, images: true, video: true, context: 262144,
-      thinking: 'optional', efforts: null, price: { currency: 'CNY', input: 6.5, cached_input: null, output: 27, derived: false },
-      retired: null, status: 'available',
+      id: 'kimi-k2.6',
+      default: true,
+      listed: true,
+      in_table: true,
+      images: true,
+      video: true,
+      context: 262144,
+      thinking: 'optional',
+      efforts: null,
+      price: { currency: 'CNY', input: 6.5, cached_input: null, output: 27, derived: false },
+      retired: null,
+      status: 'available',
     });
     expect(minimal[3]).toMatchObject({ id: 'kimi-k3', default: false, context: 1048576, thinking: 'effort', efforts: ['low', 'high', 'max'] });
   });
@@ -140,7 +153,15 @@ describe('describe --exact', () => {
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         model: 'kimi-k2.6',
-        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/jpeg;base64,${photo.toString('base64')}` } }, { type: 'text', text: PROMPT }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${photo.toString('base64')}` } },
+              { type: 'text', text: PROMPT },
+            ],
+          },
+        ],
       }),
     });
     return ((await res.json()) as { data: { total_tokens: number } }).data.total_tokens;
@@ -156,7 +177,15 @@ describe('describe --exact', () => {
     const sent = emu.requests[0]!;
     expect(sent.body).toEqual({
       model: 'kimi-k2.6',
-      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: expect.stringMatching(/^data:image\/jpeg;base64,/) } }, { type: 'text', text: PROMPT }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: expect.stringMatching(/^data:image\/jpeg;base64,/) } },
+            { type: 'text', text: PROMPT },
+          ],
+        },
+      ],
     });
     expect(sent.images.map((i) => i.bytes)).toEqual([photo.length]);
     const out = JSON.parse(r.stdout);
@@ -203,7 +232,12 @@ describe('config', () => {
   it('set, get, list, unset round trip in $XDG_CONFIG_HOME/kimi-vision/config.json', async () => {
     const u = user();
     expect((await u.run(['config', 'path'])).stdout).toBe(`${u.file}\n`);
-    for (const [k, v] of [['model', 'kimi-k3'], ['prompt', 'Write alt text.'], ['format', 'json'], ['base_url', `${emu.baseUrl}/`]] as const) {
+    for (const [k, v] of [
+      ['model', 'kimi-k3'],
+      ['prompt', 'Write alt text.'],
+      ['format', 'json'],
+      ['base_url', `${emu.baseUrl}/`],
+    ] as const) {
       const r = await u.run(['config', 'set', k, v]);
       expect(r.code).toBe(0);
       expect(r.stdout).toBe('');
@@ -219,18 +253,31 @@ describe('config', () => {
         ['prompt', 'Write alt text.', 'config'],
         ['format', 'json', 'config'],
         ['api_key', '-', 'not set'],
-      ].map(([k, v, source]) => `${k!.padEnd(10)}${v!.padEnd(pad)}${source}\n`).join(''),
+      ]
+        .map(([k, v, source]) => `${k!.padEnd(10)}${v!.padEnd(pad)}${source}\n`)
+        .join(''),
     );
     expect(list.stderr).toContain(`config file: ${u.file}`);
     expect(await u.run(['config', 'unset', 'prompt'])).toMatchObject({ code: 0, stdout: '' });
     expect(await u.run(['config', 'get', 'prompt'])).toMatchObject({ code: 0, stdout: '', stderr: `prompt is not set in ${u.file} (default: Describe the image.)\n` });
     const json = JSON.parse((await u.run(['config', 'list', '--format', 'json'])).stdout);
-    expect(json).toMatchObject({ path: u.file, exists: true, settings: { prompt: { value: 'Describe the image.', source: 'default' }, format: { value: 'json', source: 'config' } } });
+    expect(json).toMatchObject({
+      path: u.file,
+      exists: true,
+      settings: { prompt: { value: 'Describe the image.', source: 'default' }, format: { value: 'json', source: 'config' } },
+    });
   });
 
   it('refuses unknown keys and bad values with exit 2, writing nothing', async () => {
     const u = user();
-    for (const args of [['set', 'colour', 'red'], ['get', 'colour'], ['unset', 'colour'], ['set', 'format', 'xml'], ['set', 'base_url', 'ftp://x'], ['set', 'model']]) {
+    for (const args of [
+      ['set', 'colour', 'red'],
+      ['get', 'colour'],
+      ['unset', 'colour'],
+      ['set', 'format', 'xml'],
+      ['set', 'base_url', 'ftp://x'],
+      ['set', 'model'],
+    ]) {
       const r = await u.run(['config', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^error: /m);

@@ -40,7 +40,13 @@ describe('refused inputs', () => {
   });
 
   it('zero bytes, text, SVG, ICO and TIFF', async () => {
-    for (const [name, what] of [['empty.png', 'an empty file'], ['text-named.png', 'text'], ['drawing.svg', 'an SVG image'], ['icon.ico', 'an ICO icon'], ['scan.tiff', 'a TIFF image']]) {
+    for (const [name, what] of [
+      ['empty.png', 'an empty file'],
+      ['text-named.png', 'text'],
+      ['drawing.svg', 'an SVG image'],
+      ['icon.ico', 'an ICO icon'],
+      ['scan.tiff', 'a TIFF image'],
+    ]) {
       await refused([path.join(FIXTURES, 'bad', name!)], 3, new RegExp(`${name!.replace('.', '\\.')}: .*looks like ${what}`));
     }
   });
@@ -83,7 +89,12 @@ describe('refused inputs', () => {
 
   it('maps permission and other read errors to exit 3 with the input named', () => {
     // (tests run as root here, where chmod 000 cannot make a file unreadable: the mapping is checked directly)
-    for (const [code, text] of [['EACCES', 'permission denied'], ['EPERM', 'permission denied'], ['ENOENT', 'no such file'], ['EIO', 'cannot be read (EIO)']] as const) {
+    for (const [code, text] of [
+      ['EACCES', 'permission denied'],
+      ['EPERM', 'permission denied'],
+      ['ENOENT', 'no such file'],
+      ['EIO', 'cannot be read (EIO)'],
+    ] as const) {
       const err = readError(Object.assign(new Error(code), { code }), 'shot.png');
       expect(err.exitCode).toBe(EXIT.input);
       expect(err.message).toContain(`shot.png: ${text}`);
@@ -114,7 +125,7 @@ describe('odd but valid inputs', () => {
     const own = path.join(dir, 'small.png'); // links to a private copy: never to the fixture itself
     copyFileSync(small, own);
     for (let i = 0; i < 10_000; i++) linkSync(own, path.join(dir, 'many', `${String(i).padStart(5, '0')}.png`));
-    const r = await kv(["many/*.png", '--dry-run', '--format', 'json']);
+    const r = await kv(['many/*.png', '--dry-run', '--format', 'json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.images).toHaveLength(10_000);

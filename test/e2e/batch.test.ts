@@ -48,11 +48,15 @@ function folder(n: number): { dir: string; names: string[] } {
 /** One state dir for every command of a test, as on one machine. */
 function machine() {
   const home = tempDir('kv-batch-home-');
-  return (args: string[], o: SpawnOptions = {}) =>
-    runBin(args, { ...o, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY, KIMI_VISION_HOME: home, ...o.env } });
+  return (args: string[], o: SpawnOptions = {}) => runBin(args, { ...o, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY, KIMI_VISION_HOME: home, ...o.env } });
 }
 
-const lines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+const lines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>);
 
 /** What the emulator holds as the content of a file. */
 async function fileContent(id: string): Promise<string> {
@@ -236,7 +240,11 @@ describe('batch status and fetch', () => {
     const failed = records[4]!;
     expect(Object.keys(failed)).toEqual(RECORD_KEYS);
     expect(failed).toMatchObject({ text: '', finish_reason: null, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, cost: { amount: 0 } });
-    expect(failed.error).toEqual({ code: 5, type: 'invalid_request_error', message: "the request is over kimi-k2.6's token limit (400 invalid_request_error: Your request exceeded model token limit : 262144)." });
+    expect(failed.error).toEqual({
+      code: 5,
+      type: 'invalid_request_error',
+      message: "the request is over kimi-k2.6's token limit (400 invalid_request_error: Your request exceeded model token limit : 262144).",
+    });
     for (const x of records.slice(0, 4)) expect(x.error).toBeNull();
     expect(r.stderr).toContain(`error: 5-large.png: the request is over kimi-k2.6's token limit`);
     expect(r.stderr).toMatch(/^4 described, 1 failed · /m);

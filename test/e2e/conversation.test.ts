@@ -18,9 +18,11 @@ beforeEach(() => {
 
 const KEY = 'sk-conversation-test-key-42';
 const fx = (name: string) => path.join('fixtures', name);
-const kv = (args: string[], o: SpawnOptions = {}) =>
-  runBin(args, { ...o, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY, ...home, ...o.env } });
-type Body = { model: string; messages: { role: string; content: unknown; partial?: boolean; name?: string; tool_call_id?: string; tool_calls?: unknown }[] } & Record<string, unknown>;
+const kv = (args: string[], o: SpawnOptions = {}) => runBin(args, { ...o, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY, ...home, ...o.env } });
+type Body = { model: string; messages: { role: string; content: unknown; partial?: boolean; name?: string; tool_call_id?: string; tool_calls?: unknown }[] } & Record<
+  string,
+  unknown
+>;
 const lastBody = () => emu.chatRequests().at(-1)!.body as Body;
 
 describe('conversations', () => {
@@ -164,14 +166,22 @@ describe('Partial Mode', () => {
 });
 
 describe('tools', () => {
-  const tools = JSON.stringify([{ type: 'function', function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }]);
+  const tools = JSON.stringify([
+    {
+      type: 'function',
+      function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+    },
+  ]);
 
   it('prints streamed tool calls as JSON lines, and --tool-result with --continue answers them', async () => {
     emu.set({ toolArguments: { city: 'Paris' } });
     const r = await kv(['describe', fx('photo.jpg'), '--tools', tools, '--tool-choice', 'get_weather', '-p', 'Weather where this was taken?']);
     expect(r.code).toBe(0);
     expect(lastBody().tool_choice).toEqual({ type: 'function', function: { name: 'get_weather' } });
-    const calls = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const calls = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(calls).toEqual([{ id: expect.any(String), name: 'get_weather', arguments: { city: 'Paris' } }]);
     const id = calls[0].id as string;
 
@@ -362,7 +372,7 @@ describe('URLs and uploads', () => {
     expect(first.code).toBe(0);
     const uploads = () => emu.requests.filter((q) => q.method === 'POST' && q.path === '/v1/files');
     expect(uploads()).toHaveLength(2);
-    const urls = ((lastBody().messages[0]!.content as { image_url?: { url: string } }[]).slice(0, 2)).map((p) => p.image_url!.url);
+    const urls = (lastBody().messages[0]!.content as { image_url?: { url: string } }[]).slice(0, 2).map((p) => p.image_url!.url);
     expect(urls.every((u) => u.startsWith('ms://'))).toBe(true);
     expect(emu.chatRequests()[0]!.images.map((i) => i.source)).toEqual(['ms', 'ms']);
 
@@ -373,7 +383,12 @@ describe('URLs and uploads', () => {
     // a continued conversation resends the reference, not the bytes
     const next = await kv(['describe', '-c', '-p', 'more']);
     expect(next.code).toBe(0);
-    expect(emu.chatRequests().at(-1)!.images.map((i) => i.source)).toEqual(['ms']);
+    expect(
+      emu
+        .chatRequests()
+        .at(-1)!
+        .images.map((i) => i.source),
+    ).toEqual(['ms']);
     expect(emu.chatRequests().at(-1)!.bodyBytes).toBeLessThan(2000);
   });
 });

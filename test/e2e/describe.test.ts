@@ -15,7 +15,10 @@ beforeEach(() => {
 
 const KEY = 'sk-test-e2e-0123456789';
 const fx = (name: string) => path.join('fixtures', name);
-const sha = (file: string) => createHash('sha256').update(readFileSync(path.join(FIXTURES, '..', file))).digest('hex');
+const sha = (file: string) =>
+  createHash('sha256')
+    .update(readFileSync(path.join(FIXTURES, '..', file)))
+    .digest('hex');
 
 function kv(args: string[], o: SpawnOptions = {}) {
   return runBin(['describe', ...args], { ...o, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY, ...o.env } });
@@ -57,7 +60,7 @@ describe('describe: the happy path', () => {
   });
 
   it('expands a quoted glob and directories, sorted, without duplicates', async () => {
-    const r = await kv(["fixtures/dir/**/*.{png,jpg}", 'fixtures/dir', '--dry-run', '--format', 'json']);
+    const r = await kv(['fixtures/dir/**/*.{png,jpg}', 'fixtures/dir', '--dry-run', '--format', 'json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { images: { path: string }[] };
     expect(out.images.map((i) => i.path)).toEqual(['fixtures/dir/a.png', 'fixtures/dir/nested/b.jpg']);
@@ -120,7 +123,12 @@ describe('describe --dry-run', () => {
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out)).toEqual(['model', 'images', 'estimate', 'request_bytes']);
     expect(Object.keys(out.estimate)).toEqual(['image_tokens', 'text_tokens', 'input_tokens', 'cost']);
-    expect(out.images[0]).toEqual({ path: 'fixtures/screenshot.png', mime: 'image/png', bytes: readFileSync(path.join(FIXTURES, 'screenshot.png')).length, sha256: sha(fx('screenshot.png')) });
+    expect(out.images[0]).toEqual({
+      path: 'fixtures/screenshot.png',
+      mime: 'image/png',
+      bytes: readFileSync(path.join(FIXTURES, 'screenshot.png')).length,
+      sha256: sha(fx('screenshot.png')),
+    });
     expect(emu.requests).toHaveLength(0);
     // The same body, sent for real, has exactly that size.
     await kv([fx('screenshot.png'), fx('small.png')]);
@@ -152,7 +160,7 @@ describe('describe: exit codes', () => {
     const cases: [string, RegExp][] = [
       [fx('missing.png'), /fixtures\/missing\.png: no such file/],
       [fx('bad/text-named.png'), /text-named\.png: not a supported image .*looks like text/],
-      [fx("bad/empty.png"), /empty\.png: .*looks like an empty file/],
+      [fx('bad/empty.png'), /empty\.png: .*looks like an empty file/],
       [fx('bad/truncated.png'), /truncated\.png: .*truncated/i],
       [fx('bad/drawing.svg'), /drawing\.svg: .*SVG/],
     ];
@@ -226,7 +234,12 @@ describe('describe: exit codes', () => {
 
   it('75: a rate limit still failing after 3 attempts, each retry after the time the message names', async () => {
     for (let i = 0; i < 3; i++) {
-      emu.queueFault({ kind: 'error', status: 429, type: 'rate_limit_reached_error', message: 'Your account org-1 request reached organization max RPM: 3, please try again after 1 seconds' });
+      emu.queueFault({
+        kind: 'error',
+        status: 429,
+        type: 'rate_limit_reached_error',
+        message: 'Your account org-1 request reached organization max RPM: 3, please try again after 1 seconds',
+      });
     }
     const r = await kv([fx('small.png')]);
     expect(r.code).toBe(75);

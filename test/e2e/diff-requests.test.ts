@@ -28,9 +28,17 @@ const tempDir = () => {
 const KEY = 'sk-test-diff-requests-0123456789';
 const D = 'fixtures/diff';
 const FOLDERS = [`${D}/baseline`, `${D}/current`];
-const sha = (p: string) => createHash('sha256').update(readFileSync(path.join(ROOT, p))).digest('hex');
+const sha = (p: string) =>
+  createHash('sha256')
+    .update(readFileSync(path.join(ROOT, p)))
+    .digest('hex');
 const kv = (args: string[], o: SpawnOptions = {}) => runBin(['diff', ...args], { ...o, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY, ...o.env } });
-const records = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+const records = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>);
 const messagesOf = (i: number) => (emu.chatRequests()[i]!.body as any).messages as any[];
 
 describe('diff: the one retry of an answer that fails its check', () => {
@@ -44,7 +52,12 @@ describe('diff: the one retry of an answer that fails its check', () => {
     expect(retry[0]).toEqual(messagesOf(0)[0]);
     expect(retry[1]).toMatchObject({ role: 'assistant', content: expect.stringContaining('"kind":"colour"') });
     expect(retry[1].reasoning_content).toBeUndefined(); // kimi-k2.6 without thinking has none to resend
-    expect(retry[2]).toEqual({ role: 'user', content: expect.stringMatching(/^That answer is wrong: changes\[0\]\.kind is "colour": it must be one of layout, text, color, content, other\. Reply with only the corrected JSON object\.$/) });
+    expect(retry[2]).toEqual({
+      role: 'user',
+      content: expect.stringMatching(
+        /^That answer is wrong: changes\[0\]\.kind is "colour": it must be one of layout, text, color, content, other\. Reply with only the corrected JSON object\.$/,
+      ),
+    });
     const [record] = records(r.stdout);
     expect(record).toMatchObject({ status: 'changed', error: null });
     expect(record!.changes.every((c: { kind: string }) => c.kind !== 'colour')).toBe(true);
@@ -62,7 +75,11 @@ describe('diff: the one retry of an answer that fails its check', () => {
     expect(r.code).toBe(5);
     const got = records(r.stdout);
     expect(got.map((x) => x.status)).toEqual(['same', 'added', 'removed', 'error', 'changed']);
-    expect(got[3]!.error).toEqual({ code: 5, type: 'invalid_json', message: expect.stringMatching(/^the answer is still not the JSON asked for after one retry: it is not valid JSON/) });
+    expect(got[3]!.error).toEqual({
+      code: 5,
+      type: 'invalid_json',
+      message: expect.stringMatching(/^the answer is still not the JSON asked for after one retry: it is not valid JSON/),
+    });
     expect(got[4]).toMatchObject({ error: null, summary: expect.any(String) });
     expect(emu.chatRequests()).toHaveLength(3); // about.png twice, settings.png once
     expect(r.stderr).toMatch(/^5 pairs: 1 changed, 1 added, 1 removed, 1 same, 1 failed · /m);
@@ -106,7 +123,9 @@ describe('diff --cache', () => {
     const expecting = await kv([...FOLDERS, '--describe-new', '--expect', 'a blue Save button', '--format', 'jsonl'], { env: { ...env, KIMI_VISION_CACHE: '1' } });
     expect(expecting.code).toBe(0);
     expect(emu.chatRequests()).toHaveLength(2); // the two pairs; the files on one side are asked nothing new
-    const files = readdirSync(env.KIMI_VISION_CACHE_DIR, { recursive: true }).map(String).filter((f) => f.endsWith('.json'));
+    const files = readdirSync(env.KIMI_VISION_CACHE_DIR, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.json'));
     expect(files).toHaveLength(6);
     for (const f of files) expect(readFileSync(path.join(env.KIMI_VISION_CACHE_DIR, f), 'utf8')).not.toContain(KEY);
   });
@@ -122,7 +141,13 @@ describe('diff without sharp (KIMI_VISION_NO_SHARP=1)', () => {
     expect(emu.chatRequests()[0]!.body).toMatchObject({ messages: [{ content: [{}, {}, {}, {}, { text: expect.stringContaining('the files differ (pixels not compared)') }] }] });
     expect(r.stderr.match(/npm install sharp/g)).toHaveLength(1);
     const folders = await kv([...FOLDERS, '--format', 'jsonl'], { env });
-    expect(records(folders.stdout).map((x) => [x.status, x.pixels_changed])).toEqual([['same', 0], ['added', null], ['removed', null], ['changed', null], ['changed', null]]);
+    expect(records(folders.stdout).map((x) => [x.status, x.pixels_changed])).toEqual([
+      ['same', 0],
+      ['added', null],
+      ['removed', null],
+      ['changed', null],
+      ['changed', null],
+    ]);
     expect(folders.stderr.match(/pairs are compared by their bytes only \(KIMI_VISION_NO_SHARP=1 is set\): `npm install sharp`/g)).toHaveLength(1);
   });
 });
@@ -135,7 +160,13 @@ describe('diff: models and money', () => {
     const models = emu.chatRequests().map((q) => (q.body as { model: string }).model);
     expect(models).toEqual(['kimi-k2.6', 'kimi-k3', 'kimi-k3']);
     expect((emu.chatRequests()[1]!.body as any).response_format.type).toBe('json_schema');
-    expect(records(r.stdout).map((x) => [x.status, x.error])).toEqual([['same', null], ['added', null], ['removed', null], ['changed', null], ['changed', null]]);
+    expect(records(r.stdout).map((x) => [x.status, x.error])).toEqual([
+      ['same', null],
+      ['added', null],
+      ['removed', null],
+      ['changed', null],
+      ['changed', null],
+    ]);
     expect(r.stderr.match(/kimi-k2\.6 is not available to this key \(404\); using kimi-k3 instead/g)).toHaveLength(1);
   });
 

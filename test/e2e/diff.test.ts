@@ -18,9 +18,17 @@ beforeEach(() => {
 
 const KEY = 'sk-test-diff-0123456789';
 const D = 'fixtures/diff';
-const sha = (p: string) => createHash('sha256').update(readFileSync(path.join(ROOT, p))).digest('hex');
+const sha = (p: string) =>
+  createHash('sha256')
+    .update(readFileSync(path.join(ROOT, p)))
+    .digest('hex');
 const kv = (args: string[], o: SpawnOptions = {}) => runBin(['diff', ...args], { ...o, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY, ...o.env } });
-const records = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+const records = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>);
 /** The emulator's answer to a pair, as the record carries it. */
 const answerOf = (before: string, after: string, expectation?: string) => diffAnswerFor({ before: sha(before), after: sha(after), expectation });
 /** The text parts and image hashes of a request's user message, in order. */
@@ -39,7 +47,9 @@ describe('diff: the ways of giving pairs', () => {
     expect((req!.body as any).response_format).toEqual({ type: 'json_object' });
     const a = answerOf(`${D}/color/before.png`, `${D}/color/after.png`);
     expect(r.stdout).toBe(
-      [`==> ${D}/color/before.png -> ${D}/color/after.png <== changed, 3.68% of pixels`, a.summary, ...a.changes.map((c) => `  - ${c.where}: ${c.what} [${c.kind}]`), ''].join('\n'),
+      [`==> ${D}/color/before.png -> ${D}/color/after.png <== changed, 3.68% of pixels`, a.summary, ...a.changes.map((c) => `  - ${c.where}: ${c.what} [${c.kind}]`), ''].join(
+        '\n',
+      ),
     );
     expect(r.stderr).toMatch(/^1 pair compared locally: 1 changed$/m);
     expect(r.stderr).toMatch(/^1 pair to send · ~[\d,]+ input tokens \([\d,]+ image \+ [\d,]+ text\) · kimi-k2\.6 · est\. ¥[\d.]+ input$/m);
@@ -72,9 +82,20 @@ describe('diff: the ways of giving pairs', () => {
     const reqs = emu.chatRequests();
     expect(reqs).toHaveLength(4);
     const alone = reqs.filter((q) => q.images.length === 1).map((q) => partsOf(q).slice(0, 2));
-    expect(alone.sort()).toEqual([['Added:', sha(`${D}/current/new-footer.png`)], ['Removed:', sha(`${D}/baseline/old-banner.png`)]].sort());
+    expect(alone.sort()).toEqual(
+      [
+        ['Added:', sha(`${D}/current/new-footer.png`)],
+        ['Removed:', sha(`${D}/baseline/old-banner.png`)],
+      ].sort(),
+    );
     const [, added, removed] = records(r.stdout);
-    expect(added).toMatchObject({ status: 'added', summary: aloneAnswerFor({ side: 'added', image: sha(`${D}/current/new-footer.png`) }).summary, changes: [], as_expected: null, error: null });
+    expect(added).toMatchObject({
+      status: 'added',
+      summary: aloneAnswerFor({ side: 'added', image: sha(`${D}/current/new-footer.png`) }).summary,
+      changes: [],
+      as_expected: null,
+      error: null,
+    });
     expect(removed).toMatchObject({ status: 'removed', summary: aloneAnswerFor({ side: 'removed', image: sha(`${D}/baseline/old-banner.png`) }).summary });
     expect(added!.cost.amount).toBeGreaterThan(0);
   });
@@ -84,8 +105,20 @@ describe('diff: the ways of giving pairs', () => {
     expect(r.code).toBe(0);
     const dir = (t: string) => `${D}/test-results/${t}`;
     expect(records(r.stdout).map((x) => [x.before, x.after, x.status, x.pixels_changed, x.bbox])).toEqual([
-      [`${dir('profile-Profile-avatar-chromium')}/avatar-expected.png`, `${dir('profile-Profile-avatar-chromium')}/avatar-actual.png`, 'changed', 5, { x: 12, y: 70, width: 78, height: 20 }],
-      [`${dir('settings-Settings-page-chromium')}/settings-expected.png`, `${dir('settings-Settings-page-chromium')}/settings-actual.png`, 'changed', 3.6833, { x: 148, y: 92, width: 43, height: 21 }],
+      [
+        `${dir('profile-Profile-avatar-chromium')}/avatar-expected.png`,
+        `${dir('profile-Profile-avatar-chromium')}/avatar-actual.png`,
+        'changed',
+        5,
+        { x: 12, y: 70, width: 78, height: 20 },
+      ],
+      [
+        `${dir('settings-Settings-page-chromium')}/settings-expected.png`,
+        `${dir('settings-Settings-page-chromium')}/settings-actual.png`,
+        'changed',
+        3.6833,
+        { x: 148, y: 92, width: 43, height: 21 },
+      ],
     ]);
     const sent = emu.chatRequests().flatMap((q) => q.images.map((i) => i.sha256));
     expect(sent).not.toContain(sha(`${dir('settings-Settings-page-chromium')}/settings-diff.png`));
@@ -200,7 +233,13 @@ describe('diff --threshold, --dry-run, --shard', () => {
     expect(lines[5]).toMatch(/^4 pairs to send · ~[\d,]+ input tokens \([\d,]+ image \+ [\d,]+ text\) · kimi-k2\.6 · est\. ¥[\d.]+ input$/);
     const jsonl = await kv([`${D}/baseline`, `${D}/current`, '--dry-run', '--format', 'jsonl'], { env });
     const dry = records(jsonl.stdout);
-    expect(dry.map((x) => [x.status, x.send, x.cached])).toEqual([['same', false, false], ['added', false, false], ['removed', false, false], ['changed', true, false], ['changed', true, false]]);
+    expect(dry.map((x) => [x.status, x.send, x.cached])).toEqual([
+      ['same', false, false],
+      ['added', false, false],
+      ['removed', false, false],
+      ['changed', true, false],
+      ['changed', true, false],
+    ]);
     expect(dry[3]!.estimate.input_tokens).toBeGreaterThan(0);
     expect(emu.requests).toHaveLength(0);
   });
@@ -208,7 +247,11 @@ describe('diff --threshold, --dry-run, --shard', () => {
   it('--shard i/n: the shards cover every pair once, the same split on every run', async () => {
     const shard = async (s: string) => records((await kv([`${D}/baseline`, `${D}/current`, '--shard', s, '--format', 'jsonl', '-q'])).stdout).map((x) => x.after ?? x.before);
     const [one, two] = [await shard('1/2'), await shard('2/2')];
-    expect([...one, ...two].sort()).toEqual(records((await kv([`${D}/baseline`, `${D}/current`, '--format', 'jsonl', '-q'])).stdout).map((x) => x.after ?? x.before).sort());
+    expect([...one, ...two].sort()).toEqual(
+      records((await kv([`${D}/baseline`, `${D}/current`, '--format', 'jsonl', '-q'])).stdout)
+        .map((x) => x.after ?? x.before)
+        .sort(),
+    );
     expect(one.length).toBeGreaterThan(0);
     expect(two.length).toBeGreaterThan(0);
     expect(await shard('1/2')).toEqual(one);

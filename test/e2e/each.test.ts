@@ -54,7 +54,12 @@ function kv(args: string[], o: SpawnOptions = {}) {
 }
 
 const emuSha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const lines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+const lines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>);
 /** The file name a logged chat request was about (its one image, by content). */
 const nameOf = (dir: string, names: string[]) => (r: LoggedRequest) => names.find((n) => emuSha(readFileSync(path.join(dir, n))) === r.images[0]?.sha256);
 
@@ -169,7 +174,10 @@ describe('describe --each: answers that still fail', () => {
     expect(totals).not.toBeNull();
     expect(Number(totals![1]!.replace(/,/g, ''))).toBe(sum((x) => x.usage.prompt_tokens));
     expect(Number(totals![2]!.replace(/,/g, ''))).toBe(sum((x) => x.usage.completion_tokens));
-    expect(Number(totals![3])).toBeCloseTo(sum((x) => x.cost.amount), 3);
+    expect(Number(totals![3])).toBeCloseTo(
+      sum((x) => x.cost.amount),
+      3,
+    );
   });
 
   it('falls back once for the whole run when the key cannot use the default model', async () => {
@@ -203,7 +211,12 @@ describe('describe --each --format markdown', () => {
   });
 
   it('jsonl and markdown need --each; --format json with --each needs --dry-run (exit 2, nothing sent)', async () => {
-    for (const args of [['describe', 'fixtures/small.png', '--format', 'jsonl'], ['describe', 'fixtures/small.png', '--format', 'markdown'], ['describe', '--each', 'fixtures/small.png', '--format', 'json'], ['describe', 'fixtures/small.png', '--write', 'txt']]) {
+    for (const args of [
+      ['describe', 'fixtures/small.png', '--format', 'jsonl'],
+      ['describe', 'fixtures/small.png', '--format', 'markdown'],
+      ['describe', '--each', 'fixtures/small.png', '--format', 'json'],
+      ['describe', 'fixtures/small.png', '--write', 'txt'],
+    ]) {
       const r = await runBin(args, { env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY } });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');
@@ -279,7 +292,9 @@ describe('describe --each --cache', () => {
     expect(records.map((x) => [x.path, x.text, x.cached, x.cost.amount])).toEqual(names.map((n) => [n, `About ${n}.`, true, 0]));
     expect(third.stderr).toMatch(/4 described \(4 from cache\), 0 failed · 0 prompt \+ 0 completion tokens · ¥0\.00/);
     // No key anywhere in the cache.
-    const entries = readdirSync(cacheDir, { recursive: true }).map(String).filter((f) => f.endsWith('.json'));
+    const entries = readdirSync(cacheDir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.json'));
     expect(entries).toHaveLength(4);
     for (const f of entries) expect(readFileSync(path.join(cacheDir, f), 'utf8')).not.toContain(KEY);
   });
@@ -290,7 +305,9 @@ describe('describe --each --cache', () => {
     const cacheDir = mkdtempSync(path.join(tmpdir(), 'kv-cache-'));
     const env = { KIMI_VISION_CACHE_DIR: cacheDir };
     await kv(['.', '--cache', '-q'], { cwd: dir, env });
-    const files = readdirSync(cacheDir, { recursive: true }).map(String).filter((f) => f.endsWith('.json'));
+    const files = readdirSync(cacheDir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.json'));
     expect(files).toHaveLength(2);
     writeFileSync(path.join(cacheDir, files[0] as string), '{"v":1,"key":"trunc');
     emu.reset();
@@ -318,7 +335,11 @@ describe('describe --each --shard', () => {
     expect(emu.chatRequests()).toHaveLength(names.length);
     // The same split on a rerun (stable), whatever the order of the arguments.
     const again = await kv([...[...names].reverse(), '--shard', '2/3', '--dry-run', '--format', 'json'], { cwd: dir });
-    expect((JSON.parse(again.stdout).images as { path: string }[]).map((i) => i.path).sort()).toEqual(lines(parts[1]!.stdout).map((x) => x.path).sort());
+    expect((JSON.parse(again.stdout).images as { path: string }[]).map((i) => i.path).sort()).toEqual(
+      lines(parts[1]!.stdout)
+        .map((x) => x.path)
+        .sort(),
+    );
   });
 
   it.each(['0/3', '4/3', 'x', '1/0'])('refuses --shard %s (exit 2)', async (spec) => {

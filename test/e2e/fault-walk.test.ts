@@ -34,16 +34,22 @@ const FAULTS: [string, (home: Record<string, string>) => Setup][] = [
   ['a rejected key', () => ({ emulator: { alwaysFault: { kind: 'error', status: 401, type: 'invalid_authentication_error', message: 'Invalid Authentication' } } })],
   ['a balance used up', () => ({ emulator: { balance: 0 } })],
   ['a gateway that knows no /v1', () => ({ env: { MOONSHOT_BASE_URL: emu.baseUrl.replace(/\/v1$/, '') } })],
-  ['a state folder that is a file', (home) => {
-    mkdirSync(path.dirname(home.XDG_STATE_HOME as string), { recursive: true });
-    writeFileSync(home.XDG_STATE_HOME as string, 'not a folder');
-    return {};
-  }],
-  ['a damaged config file', (home) => {
-    mkdirSync(path.join(home.XDG_CONFIG_HOME as string, 'kimi-vision'), { recursive: true });
-    writeFileSync(path.join(home.XDG_CONFIG_HOME as string, 'kimi-vision', 'config.json'), '[]');
-    return {};
-  }],
+  [
+    'a state folder that is a file',
+    (home) => {
+      mkdirSync(path.dirname(home.XDG_STATE_HOME as string), { recursive: true });
+      writeFileSync(home.XDG_STATE_HOME as string, 'not a folder');
+      return {};
+    },
+  ],
+  [
+    'a damaged config file',
+    (home) => {
+      mkdirSync(path.join(home.XDG_CONFIG_HOME as string, 'kimi-vision'), { recursive: true });
+      writeFileSync(path.join(home.XDG_CONFIG_HOME as string, 'kimi-vision', 'config.json'), '[]');
+      return {};
+    },
+  ],
   ['stdout on a full disk', () => ({ stdoutToFull: true })],
 ];
 
@@ -97,7 +103,10 @@ describe('every command, every fault', () => {
         expect(DOCUMENTED.has(r.code), what).toBe(true);
         expect(r.stderr, what).not.toMatch(/internal error|\n\s+at .+:\d+:\d+\)?\n/);
         const written = [...filesUnder(home.HOME as string), ...filesUnder(dir)];
-        expect(written.filter((f) => /\.tmp$|\.lock$/.test(f)), what).toEqual([]);
+        expect(
+          written.filter((f) => /\.tmp$|\.lock$/.test(f)),
+          what,
+        ).toEqual([]);
         for (const f of written) {
           if (f === path.join(home.XDG_STATE_HOME as string)) continue;
           expect(readFileSync(f).includes(KEY), `${what}\nthe key is in ${f}`).toBe(false);
@@ -105,7 +114,11 @@ describe('every command, every fault', () => {
         expect(`${r.stdout}${r.stderr}`.includes(KEY), what).toBe(false);
       }
       expect(seen).toHaveLength(COMMANDS.length);
-      if (faultName === 'no fault') expect(seen.filter((x) => / -> 0\n/.test(x)), seen.join('\n')).toHaveLength(COMMANDS.length);
+      if (faultName === 'no fault')
+        expect(
+          seen.filter((x) => / -> 0\n/.test(x)),
+          seen.join('\n'),
+        ).toHaveLength(COMMANDS.length);
     });
   }
 });

@@ -20,8 +20,7 @@ beforeEach(() => {
 
 const KEY = 'sk-faults-0f0f0f0f';
 const small = path.join('fixtures', 'small.png');
-const kv = (args: string[], o: SpawnOptions = {}) =>
-  runBin(['describe', small, ...args], { ...o, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY, ...o.env } });
+const kv = (args: string[], o: SpawnOptions = {}) => runBin(['describe', small, ...args], { ...o, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY, ...o.env } });
 const LONG = 'This answer is long enough to be cut in the middle of it, after a few events have gone out.';
 
 describe('transport faults', () => {

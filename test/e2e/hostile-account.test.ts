@@ -74,8 +74,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const run = (command: 'models' | 'balance', mode: Mode) =>
-  runBin([command], { env: { MOONSHOT_BASE_URL: `${base}/${mode}/v1`, MOONSHOT_API_KEY: KEY } });
+const run = (command: 'models' | 'balance', mode: Mode) => runBin([command], { env: { MOONSHOT_BASE_URL: `${base}/${mode}/v1`, MOONSHOT_API_KEY: KEY } });
 
 describe.each(['models', 'balance'] as const)('%s', (command) => {
   const path = command === 'models' ? 'GET /models' : 'GET /users/me/balance';

@@ -39,23 +39,39 @@ const each = (extra: string[] = []) =>
     cwd: dir,
     env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY, KIMI_VISION_CACHE_DIR: cacheDir },
   });
-const records = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
-const cached = () => readdirSync(cacheDir, { recursive: true }).map(String).filter((f) => f.endsWith('.json'));
+const records = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, any>);
+const cached = () =>
+  readdirSync(cacheDir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.json'));
 const sidecars = () => NAMES.filter((n) => existsSync(path.join(dir, `${n}.txt`)));
 
 it.each<[string, Fault, string[], { code: number; type: RegExp; message: RegExp }]>([
-  ['HTTP 200 with a JSON error body', { kind: 'json-error-200', type: 'invalid_request_error', message: 'Invalid request: the gateway says no' }, [],
-    { code: 5, type: /^invalid_request_error$/, message: /400 invalid_request_error: Invalid request: the gateway says no/ }],
-  ['a stream that never ends', { kind: 'endless-stream' }, ['--max-tokens', '50'],
-    { code: 75, type: /^endless_answer$/, message: /did not end: it went past [\d,]+ (events|characters), more than 50 output tokens \(--max-tokens 50\)/ }],
-  ['an error body that never ends', { kind: 'endless-error-body', status: 400 }, [],
-    { code: 5, type: /^invalid_request_error$/, message: /an error body over 64 KiB, cut/ }],
-  ['a content encoding nobody can read', { kind: 'gzip', encoding: 'x-weird' }, [],
-    { code: 75, type: /^bad_encoding$/, message: /content encoding x-weird, which kimi-vision cannot read/ }],
-  ['a redirect', { kind: 'redirect', status: 307 }, [],
-    { code: 2, type: /^UsageError$/, message: /with a redirect \(307 Temporary Redirect\)/ }],
-  ['headers over the limit', { kind: 'huge-headers' }, [],
-    { code: 75, type: /^UND_ERR_HEADERS_OVERFLOW$/, message: /sent headers larger than 16 KiB/ }],
+  [
+    'HTTP 200 with a JSON error body',
+    { kind: 'json-error-200', type: 'invalid_request_error', message: 'Invalid request: the gateway says no' },
+    [],
+    { code: 5, type: /^invalid_request_error$/, message: /400 invalid_request_error: Invalid request: the gateway says no/ },
+  ],
+  [
+    'a stream that never ends',
+    { kind: 'endless-stream' },
+    ['--max-tokens', '50'],
+    { code: 75, type: /^endless_answer$/, message: /did not end: it went past [\d,]+ (events|characters), more than 50 output tokens \(--max-tokens 50\)/ },
+  ],
+  ['an error body that never ends', { kind: 'endless-error-body', status: 400 }, [], { code: 5, type: /^invalid_request_error$/, message: /an error body over 64 KiB, cut/ }],
+  [
+    'a content encoding nobody can read',
+    { kind: 'gzip', encoding: 'x-weird' },
+    [],
+    { code: 75, type: /^bad_encoding$/, message: /content encoding x-weird, which kimi-vision cannot read/ },
+  ],
+  ['a redirect', { kind: 'redirect', status: 307 }, [], { code: 2, type: /^UsageError$/, message: /with a redirect \(307 Temporary Redirect\)/ }],
+  ['headers over the limit', { kind: 'huge-headers' }, [], { code: 75, type: /^UND_ERR_HEADERS_OVERFLOW$/, message: /sent headers larger than 16 KiB/ }],
 ])('%s: that image fails, the others are described; it is neither cached nor a sidecar, and a rerun sends it again', async (_name, fault, extra, want) => {
   emu.queueFault(fault);
   const first = await each(extra);

@@ -15,8 +15,7 @@ beforeEach(() => {
 const KEY = 'sk-hostile-wire-6b6b6b6b';
 const ANSWER = 'A small test image, 32 by 24 pixels, with a plain colour.';
 const small = 'fixtures/small.png';
-const kv = (args: string[], o: SpawnOptions = {}) =>
-  runBin(['describe', small, ...args], { ...o, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY, ...o.env } });
+const kv = (args: string[], o: SpawnOptions = {}) => runBin(['describe', small, ...args], { ...o, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY, ...o.env } });
 
 function clean(r: { code: number; stdout: string; stderr: string }): void {
   expect(r.code).not.toBe(1);
@@ -29,18 +28,15 @@ describe('server-sent events as the specification has them', () => {
     ['LF', '\n'],
     ['CRLF', '\r\n'],
     ['CR', '\r'],
-  ] as [string, LineEnding][])(
-    '%s line endings with event: ping, id:, foo:, a bare keepalive, retry: abc and comments: the whole answer, exit 0',
-    async (_name, lineEnding) => {
-      emu.queueFault({ kind: 'sse-odd-lines', lineEnding });
-      const r = await kv([]);
-      clean(r);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toBe(`${ANSWER}\n`);
-      expect(r.stderr).not.toMatch(/16 MiB|not JSON|ended early/);
-      expect(emu.chatRequests()).toHaveLength(1);
-    },
-  );
+  ] as [string, LineEnding][])('%s line endings with event: ping, id:, foo:, a bare keepalive, retry: abc and comments: the whole answer, exit 0', async (_name, lineEnding) => {
+    emu.queueFault({ kind: 'sse-odd-lines', lineEnding });
+    const r = await kv([]);
+    clean(r);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${ANSWER}\n`);
+    expect(r.stderr).not.toMatch(/16 MiB|not JSON|ended early/);
+    expect(emu.chatRequests()).toHaveLength(1);
+  });
 });
 
 describe('Content-Type in another case', () => {

@@ -14,8 +14,7 @@ beforeEach(() => {
 
 const KEY = 'sk-hostile-5a5a5a5a';
 const small = 'fixtures/small.png';
-const kv = (args: string[], o: SpawnOptions = {}) =>
-  runBin(['describe', ...args], { ...o, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY, ...o.env } });
+const kv = (args: string[], o: SpawnOptions = {}) => runBin(['describe', ...args], { ...o, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY, ...o.env } });
 
 /** No internal error, no stack trace, never the key. */
 function clean(r: { code: number; stdout: string; stderr: string }): void {

@@ -28,10 +28,13 @@ const png = (name: string) => {
   mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
   copyFileSync(SMALL, path.join(dir, name));
 };
-const kv = (args: string[], o: SpawnOptions = {}) =>
-  runBin(args, { cwd: dir, ...o, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: 'sk-inputs-hostile', ...o.env } });
+const kv = (args: string[], o: SpawnOptions = {}) => runBin(args, { cwd: dir, ...o, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: 'sk-inputs-hostile', ...o.env } });
 const dryPaths = (stdout: string) => (JSON.parse(stdout) as { images: { path: string }[] }).images.map((i) => i.path);
-const jsonl = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as { path: string; sha256: string; text: string; error: { code: number; type: string; message: string } | null });
+const jsonl = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { path: string; sha256: string; text: string; error: { code: number; type: string; message: string } | null });
 
 describe('a folder with entries that cannot be taken', () => {
   it('dangling symlinks, symlink loops and a cycle: the rest of the folder is taken, the skipped entries named', async () => {
@@ -56,7 +59,10 @@ describe('a folder with entries that cannot be taken', () => {
     expect(dryPaths(dry.stdout)).toEqual(['shots/caf\\xE9.png', 'shots/plain.png']);
     const each = await kv(['describe', '--each', 'shots', '--format', 'jsonl', '-q']);
     expect(each.code, each.stderr).toBe(0);
-    expect(jsonl(each.stdout).map((x) => [x.path, x.sha256, x.error])).toEqual([['shots/caf\\xE9.png', smallSha, null], ['shots/plain.png', smallSha, null]]);
+    expect(jsonl(each.stdout).map((x) => [x.path, x.sha256, x.error])).toEqual([
+      ['shots/caf\\xE9.png', smallSha, null],
+      ['shots/plain.png', smallSha, null],
+    ]);
     const md = await kv(['describe', '--each', 'shots', '--format', 'markdown', '-q']);
     expect(md.code, md.stderr).toBe(0);
     expect(md.stdout).toContain('(shots/caf%E9.png)');
@@ -97,7 +103,10 @@ const unprivileged = (): SpawnOptions => {
   const home = mkdtempSync(path.join(tmpdir(), 'kv-nobody-'));
   chmodSync(home, 0o777);
   chmodSync(dir, 0o755);
-  return { wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'], env: { HOME: home, XDG_CONFIG_HOME: `${home}/c`, XDG_CACHE_HOME: `${home}/k`, XDG_STATE_HOME: `${home}/s` } };
+  return {
+    wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'],
+    env: { HOME: home, XDG_CONFIG_HOME: `${home}/c`, XDG_CACHE_HOME: `${home}/k`, XDG_STATE_HOME: `${home}/s` },
+  };
 };
 
 describe.runIf(modesApply)('files and folders that cannot be read (chmod 000)', () => {
@@ -124,7 +133,11 @@ describe.runIf(modesApply)('files and folders that cannot be read (chmod 000)', 
     expect(emu.chatRequests()).toHaveLength(0);
     const each = await kv(['describe', '--each', '.', '--format', 'jsonl', '-q'], unprivileged());
     expect(each.code).toBe(3);
-    expect(jsonl(each.stdout).map((x) => [x.path, x.error?.code ?? 0, x.error?.type ?? 'ok'])).toEqual([['1.png', 0, 'ok'], ['2.png', 0, 'ok'], ['secret.png', 3, 'bad_input']]);
+    expect(jsonl(each.stdout).map((x) => [x.path, x.error?.code ?? 0, x.error?.type ?? 'ok'])).toEqual([
+      ['1.png', 0, 'ok'],
+      ['2.png', 0, 'ok'],
+      ['secret.png', 3, 'bad_input'],
+    ]);
     expect(emu.chatRequests()).toHaveLength(2);
   });
 });
@@ -233,7 +246,10 @@ describe('--each with bad inputs among good ones', () => {
 
 describe('stdin is bounded like a file', () => {
   it('describe - < /dev/zero stops with exit 3 instead of reading forever', async () => {
-    for (const args of [['describe', '-'], ['describe', '--each', '-']]) {
+    for (const args of [
+      ['describe', '-'],
+      ['describe', '--each', '-'],
+    ]) {
       const r = await kv(args, { stdinFile: '/dev/zero' });
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toMatch(/-: stdin holds more than 75 MB; encoded it would be over the API's 100 MB request limit/);

@@ -27,7 +27,10 @@ beforeAll(async () => {
   const dialog = await sharp(path.join(FIXTURES, 'screenshot.png')).resize(1280, 800).png().toBuffer();
   const photo = await sharp(path.join(FIXTURES, 'photo.jpg')).rotate().resize(1600, 1200).png().toBuffer();
   await sharp(desktop)
-    .composite([{ input: photo, left: 2000, top: 700 }, { input: dialog, left: 300, top: 400 }])
+    .composite([
+      { input: photo, left: 2000, top: 700 },
+      { input: dialog, left: 300, top: 400 },
+    ])
     .png()
     .toFile(SHOT);
 });
@@ -200,7 +203,12 @@ describe('formats', () => {
   it('videos are left alone', async () => {
     const r = await kv([path.join(FIXTURES, 'video.mp4'), '--max-edge', '16', '--dry-run', '--format', 'json']);
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as DryRun).images[0]).toEqual({ path: expect.stringMatching(/video\.mp4$/), mime: 'video/mp4', bytes: 1445, sha256: sha(readFileSync(path.join(FIXTURES, 'video.mp4'))) });
+    expect((JSON.parse(r.stdout) as DryRun).images[0]).toEqual({
+      path: expect.stringMatching(/video\.mp4$/),
+      mime: 'video/mp4',
+      bytes: 1445,
+      sha256: sha(readFileSync(path.join(FIXTURES, 'video.mp4'))),
+    });
   });
 });
 
@@ -212,7 +220,10 @@ describe('--each and batch submit', () => {
     const r = await runBin(['describe', '--each', '.', '--max-edge', '1920', '--write', 'txt'], { cwd: each, env: { MOONSHOT_BASE_URL: emu.baseUrl, MOONSHOT_API_KEY: KEY } });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/re-encoded 2 of 2 images: [\d.]+ MB → [\d.]+ KB/);
-    const sent = emu.chatRequests().flatMap((q) => q.images.map((i) => i.mime)).sort();
+    const sent = emu
+      .chatRequests()
+      .flatMap((q) => q.images.map((i) => i.mime))
+      .sort();
     expect(sent).toEqual(['image/jpeg', 'image/png']);
     expect(readFileSync(path.join(each, 'a.png.txt'), 'utf8')).toBe('A desktop.\n');
     expect(existsSync(path.join(each, 'b.jpg.txt'))).toBe(true);
@@ -232,7 +243,10 @@ describe('without sharp', () => {
   const marker = path.join(dir, 'sharp-loaded.txt');
   beforeAll(() => {
     // Preloaded into the CLI: at exit, records whether any file of sharp was loaded.
-    writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(marker)}, String(Object.keys(require.cache).some((f) => f.includes('/node_modules/sharp/')))));\n`);
+    writeFileSync(
+      hook,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(marker)}, String(Object.keys(require.cache).some((f) => f.includes('/node_modules/sharp/')))));\n`,
+    );
   });
   const loadsSharp = async (args: string[]) => {
     const r = await kv(args, { env: { NODE_OPTIONS: `--require ${hook}` } });
@@ -246,11 +260,17 @@ describe('without sharp', () => {
   });
 
   it('KIMI_VISION_NO_SHARP=1 (as if sharp were missing): a resize option exits 2 saying how to install it, nothing sent', async () => {
-    for (const args of [['shot-4k.png', '--max-edge', '1920'], ['--each', 'shot-4k.png', '--max-bytes', '500k'], ['shot-4k.png', '--max-edge', '1920', '--max-bytes', '1m', '--dry-run']]) {
+    for (const args of [
+      ['shot-4k.png', '--max-edge', '1920'],
+      ['--each', 'shot-4k.png', '--max-bytes', '500k'],
+      ['shot-4k.png', '--max-edge', '1920', '--max-bytes', '1m', '--dry-run'],
+    ]) {
       const r = await kv(args, { env: { KIMI_VISION_NO_SHARP: '1' } });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/--max-(edge|bytes)( and --max-bytes)? needs? sharp, an optional dependency of kimi-vision that cannot be loaded \(KIMI_VISION_NO_SHARP=1 is set\); nothing was sent\./);
+      expect(r.stderr).toMatch(
+        /--max-(edge|bytes)( and --max-bytes)? needs? sharp, an optional dependency of kimi-vision that cannot be loaded \(KIMI_VISION_NO_SHARP=1 is set\); nothing was sent\./,
+      );
       expect(r.stderr).toMatch(/npm install -g sharp.*npm install sharp/);
     }
     expect(emu.requests).toHaveLength(0);

@@ -53,24 +53,27 @@ describe('concurrent runs lose no update', () => {
 });
 
 describe('damaged state', () => {
-  it.each([['{}'], ['null'], ['[]'], ['{"version":1,"id":3}'], ['{"version":1,"id":"x","created_at":"","updated_at":"","model":"m","params":{},"messages":[{"role":"user","content":7}]}']])(
-    'a session holding %s: "damaged: <path>" exit 2 on --continue; sessions skips it with a note',
-    async (text) => {
-      const h = home();
-      expect((await kv(['describe', small, '-q'], { env: h.env })).code).toBe(0);
-      const dir = path.join(h.dir, 'state', 'sessions');
-      const file = path.join(dir, filesUnder(dir)[0]!);
-      writeFileSync(file, text);
-      const r = await kv(['describe', '--continue', '-p', 'again'], { env: h.env });
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`error: damaged: ${file} (`);
-      expect(r.stderr).toContain(`rm ${file}`);
-      const list = await kv(['sessions'], { env: h.env });
-      expect(list.code).toBe(0);
-      expect(list.stderr).toContain(`note: skipped damaged: ${file} (`);
-      clean(r, [h.dir]);
-    },
-  );
+  it.each([
+    ['{}'],
+    ['null'],
+    ['[]'],
+    ['{"version":1,"id":3}'],
+    ['{"version":1,"id":"x","created_at":"","updated_at":"","model":"m","params":{},"messages":[{"role":"user","content":7}]}'],
+  ])('a session holding %s: "damaged: <path>" exit 2 on --continue; sessions skips it with a note', async (text) => {
+    const h = home();
+    expect((await kv(['describe', small, '-q'], { env: h.env })).code).toBe(0);
+    const dir = path.join(h.dir, 'state', 'sessions');
+    const file = path.join(dir, filesUnder(dir)[0]!);
+    writeFileSync(file, text);
+    const r = await kv(['describe', '--continue', '-p', 'again'], { env: h.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error: damaged: ${file} (`);
+    expect(r.stderr).toContain(`rm ${file}`);
+    const list = await kv(['sessions'], { env: h.env });
+    expect(list.code).toBe(0);
+    expect(list.stderr).toContain(`note: skipped damaged: ${file} (`);
+    clean(r, [h.dir]);
+  });
 
   it.each([['null'], ['[]'], ['{"model": 3}'], ['"kimi-k3"']])('a config file holding %s stops every command with exit 2', async (text) => {
     const h = home();

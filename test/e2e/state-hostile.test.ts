@@ -77,7 +77,9 @@ describe('state that cannot be written', () => {
     expect(r.code).toBe(74);
     expect(r.stdout).toMatch(/^我看到 1 张图片。/);
     expect(r.stderr).toMatch(/· not saved\n/);
-    expect(r.stderr).toMatch(/error: this conversation could not be saved: cannot write \S+\.json: the file is larger than this file system or the file size limit \(ulimit -f\) allows \(EFBIG\); the answer above is its only copy\./);
+    expect(r.stderr).toMatch(
+      /error: this conversation could not be saved: cannot write \S+\.json: the file is larger than this file system or the file size limit \(ulimit -f\) allows \(EFBIG\); the answer above is its only copy\./,
+    );
     expect(filesUnder(h.dir)).toEqual([]); // no session, no temporary
     clean(r, [h.dir]);
     // and nothing half-written is found later

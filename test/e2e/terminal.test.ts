@@ -52,7 +52,9 @@ const suite = ptyUnavailable ? describe.skip : describe;
 const title = (name: string) => (ptyUnavailable ? `${name} (skipped: ${ptyUnavailable})` : name);
 
 suite(title('a real terminal: JSON and the spinner'), () => {
-  const tools = JSON.stringify([{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }]);
+  const tools = JSON.stringify([
+    { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+  ]);
   const schema = '{"type":"object","properties":{"caption":{"type":"string"}},"required":["caption"]}';
   it.each([
     ['--json-object', ['--json-object'], '{"caption":"a cat"}', /^\{$/],

@@ -33,7 +33,10 @@ export function authenticate(headers: IncomingHttpHeaders, opts: EmulatorOptions
   return {
     key,
     org: `org-${digest.slice(0, 32)}`,
-    ak: `ak-${BigInt(`0x${digest.slice(32, 56)}`).toString(36).padStart(20, '0').slice(-20)}`,
+    ak: `ak-${BigInt(`0x${digest.slice(32, 56)}`)
+      .toString(36)
+      .padStart(20, '0')
+      .slice(-20)}`,
     balance: policy.balance ?? opts.balance ?? DEFAULT_BALANCE,
     allowed: (model) => models === undefined || models.includes(model),
   };
@@ -46,7 +49,7 @@ export function modelsFor(caller: Caller): LiveModel[] {
 
 /** The balance body of GET /v1/users/me/balance (cash first up to 3, the rest vouchers). */
 export function balanceBody(balance: number): Record<string, unknown> {
-  const cash = Math.min(balance , 3);
+  const cash = Math.min(balance, 3);
   const voucher = Math.round((balance - cash) * 100) / 100;
   return {
     code: 0,

@@ -37,17 +37,35 @@ const K3_CONTEXT = 1_048_576;
 
 function k2(id: string, created: number, thinking: Thinking): LiveModel {
   return {
-    id, created, context: K2_CONTEXT, maxOutput: 65_536, video: true, thinking,
-    patchLimit: 16_384, jsonSchema: false, idStyle: 'hex',
-    keepsReasoning: thinking === 'optional' ? 'preserved' : 'always', honoursMaxTokens: true, toolChoiceRequired: false,
+    id,
+    created,
+    context: K2_CONTEXT,
+    maxOutput: 65_536,
+    video: true,
+    thinking,
+    patchLimit: 16_384,
+    jsonSchema: false,
+    idStyle: 'hex',
+    keepsReasoning: thinking === 'optional' ? 'preserved' : 'always',
+    honoursMaxTokens: true,
+    toolChoiceRequired: false,
   };
 }
 
 function k3(id: string, created: number, video: boolean, maxOutput: number): LiveModel {
   return {
-    id, created, context: K3_CONTEXT, maxOutput, video, thinking: 'effort',
-    patchLimit: 65_536, jsonSchema: true, idStyle: 'uuid',
-    keepsReasoning: 'always', honoursMaxTokens: false, toolChoiceRequired: id === 'kimi-k3',
+    id,
+    created,
+    context: K3_CONTEXT,
+    maxOutput,
+    video,
+    thinking: 'effort',
+    patchLimit: 65_536,
+    jsonSchema: true,
+    idStyle: 'uuid',
+    keepsReasoning: 'always',
+    honoursMaxTokens: false,
+    toolChoiceRequired: id === 'kimi-k3',
   };
 }
 

@@ -59,12 +59,18 @@ function diffRequestOf(body: unknown): DiffRequest | undefined {
   for (const m of [...messages].reverse()) {
     if (!isObj(m) || m.role !== 'user' || !Array.isArray(m.content)) continue;
     const parts = m.content.filter(isObj);
-    const at = parts.findIndex((p, i) => p.type === 'text' && String(p.text).trim() === 'Before:' && parts[i + 2]?.type === 'text' && String(parts[i + 2]?.text).trim() === 'After:');
+    const at = parts.findIndex(
+      (p, i) => p.type === 'text' && String(p.text).trim() === 'Before:' && parts[i + 2]?.type === 'text' && String(parts[i + 2]?.text).trim() === 'After:',
+    );
     if (at < 0) continue;
     const before = imageId(parts[at + 1] ?? {});
     const after = imageId(parts[at + 3] ?? {});
     if (!before || !after) continue;
-    const text = parts.slice(at + 4).filter((p) => p.type === 'text').map((p) => String(p.text)).join('\n');
+    const text = parts
+      .slice(at + 4)
+      .filter((p) => p.type === 'text')
+      .map((p) => String(p.text))
+      .join('\n');
     return { before, after, expectation: expectationIn(text) };
   }
   return undefined;

@@ -17,7 +17,11 @@ async function upload(e: Emulator, data: Buffer | string, purpose: string, filen
 }
 
 const msUser = (id: string): Record<string, unknown> => ({
-  role: 'user', content: [{ type: 'image_url', image_url: { url: `ms://${id}` } }, { type: 'text', text: '描述' }],
+  role: 'user',
+  content: [
+    { type: 'image_url', image_url: { url: `ms://${id}` } },
+    { type: 'text', text: '描述' },
+  ],
 });
 
 describe('files', () => {
@@ -57,8 +61,7 @@ describe('files', () => {
 });
 
 describe('batches', () => {
-  const line = (id: string, body: Record<string, unknown>): string =>
-    JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body });
+  const line = (id: string, body: Record<string, unknown>): string => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body });
 
   it('runs a batch end to end: validating → in_progress → completed with output and error files', async () => {
     const e = await emulator({ batchPollsToComplete: 2 });
@@ -78,11 +81,17 @@ describe('batches', () => {
     const done = (await (await get(e, `/batches/${batch.id}`)).json()) as any;
     expect(done.status).toBe('completed');
     expect(done.request_counts).toEqual({ total: 3, completed: 2, failed: 1 });
-    const out = (await (await get(e, `/files/${done.output_file_id}/content`)).text()).trim().split('\n').map((l) => JSON.parse(l));
+    const out = (await (await get(e, `/files/${done.output_file_id}/content`)).text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(out.map((l) => l.custom_id)).toEqual(['a', 'b']);
     expect(out[0]).toMatchObject({ response: { status_code: 200, body: { object: 'chat.completion' } }, error: null });
     expect(out[0].id).toMatch(/^batch_req_/);
-    const errs = (await (await get(e, `/files/${done.error_file_id}/content`)).text()).trim().split('\n').map((l) => JSON.parse(l));
+    const errs = (await (await get(e, `/files/${done.error_file_id}/content`)).text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(errs).toHaveLength(1);
     expect(errs[0]).toMatchObject({ custom_id: 'c', response: { status_code: 400 }, error: { message: 'invalid temperature: only 1 is allowed for this model' } });
     expect(((await (await get(e, '/batches')).json()) as any).data.map((b: any) => b.id)).toEqual([batch.id]);
@@ -121,7 +130,9 @@ describe('https', () => {
         let text = '';
         res.on('data', (b: Buffer) => (text += b.toString('utf8')));
         res.on('end', () => resolve(text));
-      }).on('error', reject).end();
+      })
+        .on('error', reject)
+        .end();
     });
     expect(JSON.parse(body).object).toBe('list');
   });

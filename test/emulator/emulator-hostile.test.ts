@@ -193,16 +193,21 @@ describe('redirect', () => {
     e.queueFault({ kind: 'redirect', status, ...(location ? { location } : {}) });
     // The body is announced but never sent: the answer can only come if the server does not wait for it.
     const res = await new Promise<{ status: number; location: string | undefined; body: string }>((resolve, reject) => {
-      const req = httpRequest(`${e.baseUrl}/chat/completions`, {
-        method: 'POST', headers: { authorization: 'Bearer k', 'content-type': 'application/json', 'content-length': '10000000' },
-      }, (r) => {
-        let body = '';
-        r.on('data', (b: Buffer) => (body += b.toString('utf8')));
-        r.on('end', () => {
-          resolve({ status: r.statusCode ?? 0, location: r.headers.location, body });
-          req.destroy();
-        });
-      });
+      const req = httpRequest(
+        `${e.baseUrl}/chat/completions`,
+        {
+          method: 'POST',
+          headers: { authorization: 'Bearer k', 'content-type': 'application/json', 'content-length': '10000000' },
+        },
+        (r) => {
+          let body = '';
+          r.on('data', (b: Buffer) => (body += b.toString('utf8')));
+          r.on('end', () => {
+            resolve({ status: r.statusCode ?? 0, location: r.headers.location, body });
+            req.destroy();
+          });
+        },
+      );
       req.on('error', reject);
       req.flushHeaders();
     });

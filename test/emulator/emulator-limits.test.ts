@@ -36,7 +36,10 @@ describe('auth, balance and models per key', () => {
   it('reports the balance and refuses chat with 429 exceeded_current_quota_error at 0', async () => {
     const e = await emulator();
     expect(await (await get(e, '/users/me/balance')).json()).toEqual({
-      code: 0, data: { available_balance: 49.58, voucher_balance: 46.58, cash_balance: 3 }, scode: '0x0', status: true,
+      code: 0,
+      data: { available_balance: 49.58, voucher_balance: 46.58, cash_balance: 3 },
+      scode: '0x0',
+      status: true,
     });
     e.set({ balance: 0, retryAfterHeader: true });
     const res = await chat(e, ask);
@@ -94,10 +97,15 @@ describe('rate limits', () => {
     const stalled = [chat(e, ask), chat(e, ask)].map((p) => p.catch(() => undefined));
     await waitFor(() => e.inFlight === 2 && e.chatRequests().every((r) => r.bodyBytes > 0));
     const res = await fetch(`${e.baseUrl}/chat/completions`, {
-      method: 'POST', headers: { authorization: 'Bearer k' }, body: JSON.stringify(ask), signal: abort.signal,
+      method: 'POST',
+      headers: { authorization: 'Bearer k' },
+      body: JSON.stringify(ask),
+      signal: abort.signal,
     });
     expect(res.status).toBe(429);
-    expect(((await res.json()) as any).error.message).toMatch(/^Your account org-[0-9a-f]{32}<ak-[0-9a-z]{20}> request reached max organization concurrency: 2, please try again after 1 seconds$/);
+    expect(((await res.json()) as any).error.message).toMatch(
+      /^Your account org-[0-9a-f]{32}<ak-[0-9a-z]{20}> request reached max organization concurrency: 2, please try again after 1 seconds$/,
+    );
     expect(e.peakInFlight).toBe(3);
     await e.close();
     await Promise.all(stalled);
@@ -143,7 +151,10 @@ describe('body size', () => {
       },
     });
     const res = await fetch(`${e.baseUrl}/chat/completions`, {
-      method: 'POST', headers: { authorization: 'Bearer k', 'content-type': 'application/json' }, body, duplex: 'half',
+      method: 'POST',
+      headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
     } as RequestInit);
     expect(res.status).toBe(413);
     expect(((await res.json()) as any).error.type).toBe('invalid_request_error');
@@ -168,13 +179,15 @@ describe('faults', () => {
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     const parts: Uint8Array[] = [];
-    await expect((async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        parts.push(value);
-      }
-    })()).rejects.toThrow();
+    await expect(
+      (async () => {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          parts.push(value);
+        }
+      })(),
+    ).rejects.toThrow();
     expect(ssePayloads(Buffer.concat(parts).toString('utf8')).length).toBe(2);
   });
 
@@ -222,7 +235,10 @@ describe('faults', () => {
     e.queueFault({ kind: 'stall-mid-stream', afterEvents: 1 });
     const abort = new AbortController();
     const res = await fetch(`${e.baseUrl}/chat/completions`, {
-      method: 'POST', headers: { authorization: 'Bearer k' }, body: JSON.stringify(streamAsk), signal: abort.signal,
+      method: 'POST',
+      headers: { authorization: 'Bearer k' },
+      body: JSON.stringify(streamAsk),
+      signal: abort.signal,
     });
     const reader = res.body!.getReader();
     let text = '';

@@ -83,20 +83,24 @@ describe('npm run emulator', () => {
     expect(stderr).toMatch(/POST \/v1\/chat\/completions 200 \d+ms model=kimi-k2\.6 images=0\n.*POST \/v1\/chat\/completions 200/s);
   }, 20_000);
 
-  it.each(['SIGINT', 'SIGTERM'] as const)('stops the server and every process under npm when npm gets %s', async (signal) => {
-    // Its own process group, so that what npm started can be found (and cleaned up) afterwards.
-    const npm = spawn('npm', ['run', 'emulator'], { cwd: ROOT, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-    const pgid = npm.pid ?? 0;
-    try {
-      const url = await baseUrlOf(npm);
-      expect((await fetch(`${url}/models`, { headers: { authorization: 'Bearer k' } })).status).toBe(200);
-      const exited = new Promise<[number | null, string | null]>((resolve) => npm.once('exit', (c, s) => resolve([c, s])));
-      npm.kill(signal); // to npm alone, as a supervisor or `kill <pid>` would send it
-      expect(await within(exited, 10_000, 'npm exits')).toEqual([0, null]);
-      await waitFor(() => groupGone(pgid), 10_000);
-      await expect(fetch(`${url}/models`)).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
-    } finally {
-      if (!groupGone(pgid)) process.kill(-pgid, 'SIGKILL');
-    }
-  }, 30_000);
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'stops the server and every process under npm when npm gets %s',
+    async (signal) => {
+      // Its own process group, so that what npm started can be found (and cleaned up) afterwards.
+      const npm = spawn('npm', ['run', 'emulator'], { cwd: ROOT, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      const pgid = npm.pid ?? 0;
+      try {
+        const url = await baseUrlOf(npm);
+        expect((await fetch(`${url}/models`, { headers: { authorization: 'Bearer k' } })).status).toBe(200);
+        const exited = new Promise<[number | null, string | null]>((resolve) => npm.once('exit', (c, s) => resolve([c, s])));
+        npm.kill(signal); // to npm alone, as a supervisor or `kill <pid>` would send it
+        expect(await within(exited, 10_000, 'npm exits')).toEqual([0, null]);
+        await waitFor(() => groupGone(pgid), 10_000);
+        await expect(fetch(`${url}/models`)).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
+      } finally {
+        if (!groupGone(pgid)) process.kill(-pgid, 'SIGKILL');
+      }
+    },
+    30_000,
+  );
 });

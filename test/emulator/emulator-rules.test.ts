@@ -55,7 +55,10 @@ describe('reasoning_content sent back', () => {
 
   it('needs it in a tool-call loop, naming the assistant message that lacks it', async () => {
     const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
-    const ask = [{ role: 'system', content: 'Use tools.' }, { role: 'user', content: 'Weather in Paris?' }];
+    const ask = [
+      { role: 'system', content: 'Use tools.' },
+      { role: 'user', content: 'Weather in Paris?' },
+    ];
     const chunks = sseChunks(await (await chat(emu, { model: 'kimi-k3', stream: true, tools, messages: ask })).text());
     const calls = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
     const call = { id: calls[0].id, type: 'function', function: { name: calls[0].function.name, arguments: calls.map((c: any) => c.function.arguments).join('') } };
@@ -106,8 +109,7 @@ describe('reasoning_content sent back', () => {
     [{ type: 'disabled', keep: 'all' }, 'invalid thinking: keep is only allowed with type=enabled'],
     [{ type: 'enabled', keep: 'last' }, 'invalid thinking: keep must be "all"'],
   ])('refuses thinking %j', async (thinking, message) => {
-    expect(await answer({ model: 'kimi-k2.6', thinking, messages: [question] }))
-      .toEqual({ status: 400, body: { error: { message, type: 'invalid_request_error' } } });
+    expect(await answer({ model: 'kimi-k2.6', thinking, messages: [question] })).toEqual({ status: 400, body: { error: { message, type: 'invalid_request_error' } } });
   });
 
   it('counts a history without reasoning at the estimate endpoint instead of refusing it', async () => {
@@ -173,7 +175,12 @@ describe('tool_choice "required"', () => {
 });
 
 describe('image URLs', () => {
-  it.each(['kimi-k3', 'kimi-k3.1-pro', 'kimi-k2.6', 'kimi-k2.7-code'].flatMap((m) => [[m, 'https'], [m, 'http']]))('%s refuses a public %s URL', async (model, scheme) => {
+  it.each(
+    ['kimi-k3', 'kimi-k3.1-pro', 'kimi-k2.6', 'kimi-k2.7-code'].flatMap((m) => [
+      [m, 'https'],
+      [m, 'http'],
+    ]),
+  )('%s refuses a public %s URL', async (model, scheme) => {
     const r = await answer({ model, messages: [userMessage('x', { type: 'image_url', image_url: { url: `${scheme}://example.com/a.png` } })] });
     expect(r).toEqual({
       status: 400,
@@ -210,7 +217,11 @@ describe('paths outside the API (a base URL without /v1)', () => {
   const origin = (e: Emulator): string => e.baseUrl.replace(/\/v1$/, '');
 
   it.each([
-    ['POST', '/chat/completions'], ['GET', '/models'], ['GET', '/users/me/balance'], ['GET', '/v1/chat/completions'], ['POST', '/v1/embeddings'],
+    ['POST', '/chat/completions'],
+    ['GET', '/models'],
+    ['GET', '/users/me/balance'],
+    ['GET', '/v1/chat/completions'],
+    ['POST', '/v1/embeddings'],
   ])('answers %s %s with the gateway 404 in plain text', async (method, path) => {
     const res = await fetch(`${origin(emu)}${path}`, { method, headers: { authorization: 'Bearer k' }, ...(method === 'POST' ? { body: '{}' } : {}) });
     expect(res.status).toBe(404);

@@ -5,8 +5,24 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from './types.js';
 import {
-  bmpHeader, CAPTURES, chat, closeAll, dataUrl, emulator, get, gifHeader, imagePart, jpegHeader, joinDeltas, png,
-  post, rawPost, sseChunks, ssePayloads, userMessage, webpHeader,
+  bmpHeader,
+  CAPTURES,
+  chat,
+  closeAll,
+  dataUrl,
+  emulator,
+  get,
+  gifHeader,
+  imagePart,
+  jpegHeader,
+  joinDeltas,
+  png,
+  post,
+  rawPost,
+  sseChunks,
+  ssePayloads,
+  userMessage,
+  webpHeader,
 } from './testkit.js';
 
 let emu: Emulator;
@@ -28,7 +44,10 @@ describe('capture replay', () => {
     const res = await chat(emu, { model: 'kimi-k3', messages: [{ role: 'user', content: 'hi' }], stream: true });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const lines = capture(file).toString('utf8').split('\n').filter((l) => l !== '');
+    const lines = capture(file)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     const expected = `${lines.map((l) => `data: ${l}\n\n`).join('')}data: [DONE]\n\n`;
     expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(expected, 'utf8'))).toBe(true);
   });
@@ -125,17 +144,18 @@ describe('validation errors', () => {
   }
 
   it('reproduces the captured 404, temperature, thinking and svg errors exactly', async () => {
-    expect(await error({ model: 'issue-19552-invalid-model', messages: msgs }))
-      .toEqual({ status: 404, body: captureJson('error-404-model.json') });
-    expect(await error({ model: 'kimi-k2.6', thinking: { type: 'disabled' }, temperature: 0.3, messages: msgs }))
-      .toEqual({ status: 400, body: captureJson('error-400-temperature-k2.json') });
-    expect(await error({ model: 'kimi-k3', temperature: 0.6, messages: msgs }))
-      .toEqual({ status: 400, body: captureJson('error-400-temperature-k3.json') });
-    expect(await error({ model: 'kimi-k2.7-code', thinking: { type: 'disabled' }, messages: msgs }))
-      .toEqual({ status: 400, body: captureJson('error-400-thinking-k2.7.json') });
+    expect(await error({ model: 'issue-19552-invalid-model', messages: msgs })).toEqual({ status: 404, body: captureJson('error-404-model.json') });
+    expect(await error({ model: 'kimi-k2.6', thinking: { type: 'disabled' }, temperature: 0.3, messages: msgs })).toEqual({
+      status: 400,
+      body: captureJson('error-400-temperature-k2.json'),
+    });
+    expect(await error({ model: 'kimi-k3', temperature: 0.6, messages: msgs })).toEqual({ status: 400, body: captureJson('error-400-temperature-k3.json') });
+    expect(await error({ model: 'kimi-k2.7-code', thinking: { type: 'disabled' }, messages: msgs })).toEqual({ status: 400, body: captureJson('error-400-thinking-k2.7.json') });
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>');
-    expect(await error({ model: 'kimi-k2.6', messages: [userMessage('x', imagePart(svg, 'image/svg+xml'))] }))
-      .toEqual({ status: 400, body: captureJson('error-400-svg-image.json') });
+    expect(await error({ model: 'kimi-k2.6', messages: [userMessage('x', imagePart(svg, 'image/svg+xml'))] })).toEqual({
+      status: 400,
+      body: captureJson('error-400-svg-image.json'),
+    });
   });
 
   it.each(['moonshot-v1-8k-vision-preview', 'moonshot-v1-128k-vision-preview', 'kimi-k2.5'])('answers 404 for retired %s', async (model) => {
@@ -150,11 +170,19 @@ describe('validation errors', () => {
   });
 
   it.each([
-    ['a stringified array as string content', { model: 'kimi-k2.6', messages: [{ role: 'user', content: '[{"type":"text","text":"hi"}]' }] }, 'Your request exceeded model token limit : 262144'],
+    [
+      'a stringified array as string content',
+      { model: 'kimi-k2.6', messages: [{ role: 'user', content: '[{"type":"text","text":"hi"}]' }] },
+      'Your request exceeded model token limit : 262144',
+    ],
     ['a MIME claim that differs from the bytes', { model: 'kimi-k2.6', messages: [userMessage('x', imagePart(small, 'image/jpeg'))] }, /mismatch.*image\/jpeg.*image\/png/],
     ['an http URL', { model: 'kimi-k2.6', messages: [userMessage('x', { type: 'image_url', image_url: { url: 'https://example.com/a.png' } })] }, /https URLs are not supported/],
     ['empty image data', { model: 'kimi-k2.6', messages: [userMessage('x', { type: 'image_url', image_url: { url: 'data:image/png;base64,' } })] }, /unsupported image format/],
-    ['video on a model without video', { model: 'kimi-k3.1-pro', messages: [userMessage('x', { type: 'video_url', video_url: { url: 'data:video/mp4;base64,AAAAGGZ0eXBpc29t' } })] }, /video input is not supported/],
+    [
+      'video on a model without video',
+      { model: 'kimi-k3.1-pro', messages: [userMessage('x', { type: 'video_url', video_url: { url: 'data:video/mp4;base64,AAAAGGZ0eXBpc29t' } })] },
+      /video input is not supported/,
+    ],
     ['thinking with reasoning_effort', { model: 'kimi-k3', thinking: { type: 'enabled' }, reasoning_effort: 'low', messages: msgs }, /cannot be used together/],
     ['a thinking field on K3', { model: 'kimi-k3', thinking: { type: 'enabled' }, messages: msgs }, /reasoning_effort/],
     ['an unknown reasoning_effort', { model: 'kimi-k3', reasoning_effort: 'medium', messages: msgs }, /reasoning_effort/],
@@ -162,7 +190,18 @@ describe('validation errors', () => {
     ['temperature above 1', { model: 'kimi-k2.6', temperature: 1.5, messages: msgs }, /temperature/],
     ['an unknown role', { model: 'kimi-k2.6', messages: [{ role: 'robot', content: 'x' }] }, /role/],
     ['empty messages', { model: 'kimi-k2.6', messages: [] }, /non-empty array/],
-    ['tool calls without tool replies', { model: 'kimi-k3', messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: '', tool_calls: [{ id: 'f_0', type: 'function', function: { name: 'f', arguments: '{}' } }] }, { role: 'user', content: 'y' }] }, /tool_call_id/],
+    [
+      'tool calls without tool replies',
+      {
+        model: 'kimi-k3',
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', content: '', tool_calls: [{ id: 'f_0', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+          { role: 'user', content: 'y' },
+        ],
+      },
+      /tool_call_id/,
+    ],
     ['json_schema on a K2 model', { model: 'kimi-k2.6', response_format: { type: 'json_schema', json_schema: { schema: { type: 'object' } } }, messages: msgs }, /json_schema/],
     ['more than the context with max_tokens', { model: 'kimi-k2.6', max_tokens: 262_144, messages: msgs }, 'Your request exceeded model token limit : 262144'],
   ])('rejects %s with 400', async (_name, body, message) => {
@@ -188,14 +227,23 @@ describe('tokens', () => {
   }
 
   it.each([
-    ['kimi-k2.6', 512, 512, 361], ['kimi-k2.6', 1024, 1024, 1369], ['kimi-k2.6', 1920, 1080, 2691], ['kimi-k2.6', 3840, 2160, 4214],
-    ['kimi-k3', 512, 512, 361], ['kimi-k3', 1024, 1024, 1369], ['kimi-k3', 1920, 1080, 2691], ['kimi-k3', 3840, 2160, 10764],
+    ['kimi-k2.6', 512, 512, 361],
+    ['kimi-k2.6', 1024, 1024, 1369],
+    ['kimi-k2.6', 1920, 1080, 2691],
+    ['kimi-k2.6', 3840, 2160, 4214],
+    ['kimi-k3', 512, 512, 361],
+    ['kimi-k3', 1024, 1024, 1369],
+    ['kimi-k3', 1920, 1080, 2691],
+    ['kimi-k3', 3840, 2160, 10764],
   ])('%s counts a %ix%i PNG as %i tokens', async (model, w, h, tokens) => {
     expect(await imageTokens(model, png(w, h))).toBe(tokens);
   });
 
   it.each([
-    ['image/jpeg', jpegHeader], ['image/gif', gifHeader], ['image/bmp', bmpHeader], ['image/webp', webpHeader],
+    ['image/jpeg', jpegHeader],
+    ['image/gif', gifHeader],
+    ['image/bmp', bmpHeader],
+    ['image/webp', webpHeader],
   ] as const)('reads the size of %s headers', async (mime, make) => {
     expect(await imageTokens('kimi-k2.6', make(1024, 1024), mime)).toBe(1369);
   });
@@ -229,7 +277,11 @@ describe('answer modes', () => {
   it('answers a compact JSON object in JSON mode and a schema-shaped one for json_schema', async () => {
     const obj = (await (await chat(emu, { model: 'kimi-k2.6', response_format: { type: 'json_object' }, messages: msgs })).json()) as any;
     expect(JSON.parse(obj.choices[0].message.content)).toMatchObject({ image_count: 1 });
-    const schema = { type: 'object', properties: { title: { type: 'string' }, n: { type: 'integer' }, ok: { type: 'boolean' }, tags: { type: 'array' } }, required: ['title', 'n', 'ok', 'tags'] };
+    const schema = {
+      type: 'object',
+      properties: { title: { type: 'string' }, n: { type: 'integer' }, ok: { type: 'boolean' }, tags: { type: 'array' } },
+      required: ['title', 'n', 'ok', 'tags'],
+    };
     const res = await chat(emu, { model: 'kimi-k3', response_format: { type: 'json_schema', json_schema: { name: 'x', schema } }, messages: msgs });
     expect(JSON.parse(((await res.json()) as any).choices[0].message.content)).toEqual({ title: 'example', n: 1, ok: true, tags: [] });
   });
@@ -290,7 +342,14 @@ describe('answer modes', () => {
     const ids = list.data.map((m: any) => m.id);
     expect(ids).toContain('kimi-k2.6');
     expect(ids).not.toContain('kimi-k2.5');
-    expect(list.data.find((m: any) => m.id === 'kimi-k3')).toMatchObject({ object: 'model', owned_by: 'moonshot', context_length: 1_048_576, supports_image_in: true, supports_video_in: true, supports_reasoning: true });
+    expect(list.data.find((m: any) => m.id === 'kimi-k3')).toMatchObject({
+      object: 'model',
+      owned_by: 'moonshot',
+      context_length: 1_048_576,
+      supports_image_in: true,
+      supports_video_in: true,
+      supports_reasoning: true,
+    });
     const e = await emulator({ modelFields: 'minimal' });
     const minimal = (await (await get(e, '/models')).json()) as any;
     expect(Object.keys(minimal.data[0])).toEqual(['id', 'object', 'created', 'owned_by']);

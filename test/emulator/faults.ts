@@ -72,19 +72,11 @@ export interface Account {
 
 // Wording as reported from the live service (GitHub issues of Moonshot API users, 2025-2026).
 export function rpmError(a: Account, limit: number, seconds: number): ApiError {
-  return new ApiError(
-    429,
-    'rate_limit_reached_error',
-    `Your account ${a.org}<${a.ak}> request reached organization max RPM: ${limit}, please try again after ${seconds} seconds`,
-  );
+  return new ApiError(429, 'rate_limit_reached_error', `Your account ${a.org}<${a.ak}> request reached organization max RPM: ${limit}, please try again after ${seconds} seconds`);
 }
 
 export function concurrencyError(a: Account, limit: number): ApiError {
-  return new ApiError(
-    429,
-    'rate_limit_reached_error',
-    `Your account ${a.org}<${a.ak}> request reached max organization concurrency: ${limit}, please try again after 1 seconds`,
-  );
+  return new ApiError(429, 'rate_limit_reached_error', `Your account ${a.org}<${a.ak}> request reached max organization concurrency: ${limit}, please try again after 1 seconds`);
 }
 
 export function quotaError(a: Account): ApiError {

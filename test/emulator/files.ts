@@ -85,7 +85,10 @@ export async function handleFiles(c: Ctx): Promise<boolean> {
   }
   if (!id && method === 'GET') {
     const purpose = new URL(req.url ?? '/', 'http://x').searchParams.get('purpose');
-    const data = state.files.list().filter((f) => !purpose || f.purpose === purpose).map(fileObject);
+    const data = state.files
+      .list()
+      .filter((f) => !purpose || f.purpose === purpose)
+      .map(fileObject);
     sendJson(res, 200, { object: 'list', data });
     return true;
   }

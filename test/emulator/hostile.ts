@@ -45,8 +45,7 @@ export async function endlessStream(c: Ctx, model: string, deltas: 'content' | '
   if (!live) return;
   const env = envelopeFor(live);
   const head = { id: env.id, object: 'chat.completion.chunk', created: env.created, model: env.model };
-  const event = (delta: Record<string, unknown>): string =>
-    `data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+  const event = (delta: Record<string, unknown>): string => `data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
   const field = deltas === 'reasoning' ? 'reasoning_content' : 'content';
   const block = Buffer.from(event({ [field]: 'and so on, ' }).repeat(EVENTS_PER_WRITE), 'utf8');
   c.res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });

@@ -93,7 +93,10 @@ function webpSize(buf: Buffer): Size | undefined {
     return { width: buf.readUInt16LE(26) & 0x3fff, height: buf.readUInt16LE(28) & 0x3fff };
   }
   if (chunk === 'VP8L') {
-    const b0 = buf[21] ?? 0, b1 = buf[22] ?? 0, b2 = buf[23] ?? 0, b3 = buf[24] ?? 0;
+    const b0 = buf[21] ?? 0,
+      b1 = buf[22] ?? 0,
+      b2 = buf[23] ?? 0,
+      b3 = buf[24] ?? 0;
     return {
       width: 1 + (((b1 & 0x3f) << 8) | b0),
       height: 1 + (((b3 & 0x0f) << 10) | (b2 << 2) | ((b1 & 0xc0) >> 6)),
@@ -110,8 +113,14 @@ function jpegSize(buf: Buffer): Size | undefined {
   while (at + 9 < buf.length) {
     if (buf[at] !== 0xff) return undefined;
     const marker = buf[at + 1] ?? 0;
-    if (marker === 0xff) { at += 1; continue; }
-    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { at += 2; continue; }
+    if (marker === 0xff) {
+      at += 1;
+      continue;
+    }
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      at += 2;
+      continue;
+    }
     const length = buf.readUInt16BE(at + 2);
     const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
     if (isSof) return { height: buf.readUInt16BE(at + 5), width: buf.readUInt16BE(at + 7) };

@@ -85,9 +85,7 @@ export function checkMessages(messages: unknown, model: LiveModel, seen: Map<str
 }
 
 function missingToolReplies(ids: string[]): Error {
-  return badRequest(
-    `Invalid request: an assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. Missing: ${ids.join(', ')}`,
-  );
+  return badRequest(`Invalid request: an assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. Missing: ${ids.join(', ')}`);
 }
 
 function toolCalls(value: unknown, i: number): { id: string; text: string }[] {

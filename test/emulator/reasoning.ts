@@ -59,9 +59,7 @@ export function needsReasoningLoose(model: LiveModel, body: Obj): boolean {
 /** The assistant turns that are resent history: all but a final Partial Mode prefix. */
 function resentTurns(messages: unknown[]): { m: Obj; i: number }[] {
   const last = messages.length - 1;
-  return messages
-    .map((m, i) => ({ m: m as Obj, i }))
-    .filter(({ m, i }) => isObj(m) && m.role === 'assistant' && !(i === last && m.partial === true));
+  return messages.map((m, i) => ({ m: m as Obj, i })).filter(({ m, i }) => isObj(m) && m.role === 'assistant' && !(i === last && m.partial === true));
 }
 
 /**

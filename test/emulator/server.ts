@@ -39,9 +39,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     void handle(state, req, res);
   };
-  const server = opts.tls
-    ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest)
-    : createHttpServer(onRequest);
+  const server = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest) : createHttpServer(onRequest);
   server.requestTimeout = 0;
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {

@@ -111,14 +111,19 @@ export function chat(e: Emulator, body: unknown, key?: string): Promise<Response
 
 /** The data payloads of an SSE text (LF or CRLF, comments skipped). */
 export function ssePayloads(text: string): string[] {
-  return text
-    .split(/\r?\n\r?\n/)
-    .flatMap((block) => block.split(/\r?\n/).filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)));
+  return text.split(/\r?\n\r?\n/).flatMap((block) =>
+    block
+      .split(/\r?\n/)
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => l.slice(6)),
+  );
 }
 
 /** The parsed JSON chunks of a stream, [DONE] excluded. */
 export function sseChunks(text: string): any[] {
-  return ssePayloads(text).filter((p) => p !== '[DONE]').map((p) => JSON.parse(p));
+  return ssePayloads(text)
+    .filter((p) => p !== '[DONE]')
+    .map((p) => JSON.parse(p));
 }
 
 export function joinDeltas(chunks: any[], field: 'content' | 'reasoning_content'): string {
@@ -129,16 +134,12 @@ export function joinDeltas(chunks: any[], field: 'content' | 'reasoning_content'
 export function rawPost(e: Emulator, path: string, body: unknown): Promise<{ status: number; pieces: Buffer[] }> {
   const url = new URL(`${e.baseUrl}${path}`);
   return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      url,
-      { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' } },
-      (res) => {
-        const pieces: Buffer[] = [];
-        res.on('data', (b: Buffer) => pieces.push(b));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, pieces }));
-        res.on('error', reject);
-      },
-    );
+    const req = httpRequest(url, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' } }, (res) => {
+      const pieces: Buffer[] = [];
+      res.on('data', (b: Buffer) => pieces.push(b));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, pieces }));
+      res.on('error', reject);
+    });
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });

@@ -134,10 +134,7 @@ export type Fault =
   | { kind: 'redirect'; status: 301 | 302 | 303 | 307 | 308; location?: string };
 
 /** Faults that act inside an answered stream. */
-export type StreamFault = Extract<
-  Fault,
-  { kind: 'reset-mid-stream' | 'stall-mid-stream' | 'malformed-json' | 'error-event' }
->;
+export type StreamFault = Extract<Fault, { kind: 'reset-mid-stream' | 'stall-mid-stream' | 'malformed-json' | 'error-event' }>;
 
 /** How GET /downloads/<mode>/<fixture> serves a file of fixtures/ (see downloads.ts). */
 export type DownloadMode = 'whole' | 'trickle' | 'endless';

@@ -2,8 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const fixture = (name: string): Uint8Array =>
-  readFileSync(fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url)));
+export const fixture = (name: string): Uint8Array => readFileSync(fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url)));
 
 export type Part = string | readonly number[] | Uint8Array;
 

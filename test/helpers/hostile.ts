@@ -74,5 +74,9 @@ export const ours = (tmp: string) => readdirSync(tmp).filter((n) => n !== 'node-
 export function clean(r: Result, dirs: string[]): void {
   expect([0, 2, 3, 4, 5, 6, 74, 75]).toContain(r.code);
   expect(`${r.stdout}${r.stderr}`).not.toMatch(/internal error|\n\s+at \S+ \(|TypeError|network error/);
-  for (const dir of dirs) expect(filesUnder(dir).filter((f) => /\.tmp$|\.lock(\.break)?$/.test(f)), dir).toEqual([]);
+  for (const dir of dirs)
+    expect(
+      filesUnder(dir).filter((f) => /\.tmp$|\.lock(\.break)?$/.test(f)),
+      dir,
+    ).toEqual([]);
 }

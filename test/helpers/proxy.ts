@@ -16,13 +16,10 @@ export async function startProxy(): Promise<Proxy> {
   const server: Server = createServer((req, res) => {
     forwards.push(`${req.method} ${req.url}`);
     const target = new URL(req.url ?? '');
-    const upstream = request(
-      { host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
+    const upstream = request({ host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   });

@@ -10,7 +10,15 @@ const extended = {
   object: 'list',
   data: [
     { id: 'kimi-k2.6', object: 'model', context_length: 262144, supports_image_in: true, supports_video_in: true, supports_reasoning: true, supports_thinking_type: 'both' },
-    { id: 'kimi-k3.1-pro', object: 'model', context_length: 1048576, supports_image_in: true, supports_video_in: false, supports_thinking_type: 'only', think_efforts: { support: true, valid_efforts: ['low', 'max'] } },
+    {
+      id: 'kimi-k3.1-pro',
+      object: 'model',
+      context_length: 1048576,
+      supports_image_in: true,
+      supports_video_in: false,
+      supports_thinking_type: 'only',
+      think_efforts: { support: true, valid_efforts: ['low', 'max'] },
+    },
     { id: 'moonshot-v1-8k', object: 'model', context_length: 8192, supports_image_in: false, supports_video_in: false, supports_reasoning: false },
     { id: 'kimi-new', object: 'model' },
     { object: 'model' },
@@ -39,9 +47,18 @@ describe('modelRows', () => {
     const rows = modelRows(readListedModels(extended), o);
     expect(rows.map((r) => r.id)).toEqual(['kimi-k2.6', 'kimi-k3.1-pro', 'moonshot-v1-8k', 'kimi-new']);
     expect(rows[0]).toEqual({
-      id: 'kimi-k2.6', default: true, listed: true, in_table: true, images: true, video: true, context: 262144,
-      thinking: 'optional', efforts: null, price: { currency: 'CNY', input: 6.5, cached_input: null, output: 27, derived: false },
-      retired: null, status: 'available',
+      id: 'kimi-k2.6',
+      default: true,
+      listed: true,
+      in_table: true,
+      images: true,
+      video: true,
+      context: 262144,
+      thinking: 'optional',
+      efforts: null,
+      price: { currency: 'CNY', input: 6.5, cached_input: null, output: 27, derived: false },
+      retired: null,
+      status: 'available',
     });
     expect(rows[1]).toMatchObject({ default: false, thinking: 'effort', efforts: ['low', 'max'], price: { derived: true, input: 13.6 } });
     expect(rows[2]).toMatchObject({ images: false, thinking: 'none', in_table: false, price: null });
@@ -50,7 +67,14 @@ describe('modelRows', () => {
 
   it('falls back to the table when the items carry only ids (minimal fields)', () => {
     const rows = modelRows(readListedModels({ data: [{ id: 'kimi-k3' }, { id: 'kimi-k2.5' }] }), { ...o, currency: 'USD' });
-    expect(rows[0]).toMatchObject({ images: true, video: true, context: 1048576, thinking: 'effort', efforts: ['low', 'high', 'max'], price: { input: 3, output: 15, derived: false } });
+    expect(rows[0]).toMatchObject({
+      images: true,
+      video: true,
+      context: 1048576,
+      thinking: 'effort',
+      efforts: ['low', 'high', 'max'],
+      price: { input: 3, output: 15, derived: false },
+    });
     expect(rows[1]).toMatchObject({ listed: true, status: 'retired', retired: '2026-08' });
   });
 
@@ -70,7 +94,9 @@ describe('modelRows', () => {
 describe('readBalance and readTokenCount', () => {
   it('reads the balance data object', () => {
     expect(readBalance({ code: 0, data: { available_balance: 49.58, voucher_balance: 46.58, cash_balance: 3.0 }, status: true })).toEqual({
-      available_balance: 49.58, voucher_balance: 46.58, cash_balance: 3,
+      available_balance: 49.58,
+      voucher_balance: 46.58,
+      cash_balance: 3,
     });
     expect(readBalance({ data: { available_balance: '-1.5' } })).toEqual({ available_balance: -1.5, voucher_balance: 0, cash_balance: 0 });
     expect(readBalance({ code: 1, status: false })).toBeUndefined();
@@ -90,6 +116,14 @@ describe('readBalance and readTokenCount', () => {
 
 describe('formatTable', () => {
   it('pads columns by code points, right-aligns the given ones, trims line ends', () => {
-    expect(formatTable([['a', '1', 'x'], ['bbb', '≈22', '']], [1])).toBe('a      1  x\nbbb  ≈22\n');
+    expect(
+      formatTable(
+        [
+          ['a', '1', 'x'],
+          ['bbb', '≈22', ''],
+        ],
+        [1],
+      ),
+    ).toBe('a      1  x\nbbb  ≈22\n');
   });
 });

@@ -8,11 +8,16 @@ import { scanDocument, type DocKind } from '../../src/alt/scan.js';
 import { docKindOf } from '../../src/inputs/documents.js';
 
 const CORPUS = path.join(import.meta.dirname, '..', '..', 'fixtures', 'alt');
-const DOCS = readdirSync(CORPUS).filter((f) => docKindOf(f)).sort();
+const DOCS = readdirSync(CORPUS)
+  .filter((f) => docKindOf(f))
+  .sort();
 
 /** Every image of `text` given `alt`. */
 function editAll(text: string, kind: DocKind, alt: (i: number) => string): string {
-  return applyAltEdits(text, scanDocument(text, kind).images.map((img, i) => ({ target: img.target, alt: alt(i) })));
+  return applyAltEdits(
+    text,
+    scanDocument(text, kind).images.map((img, i) => ({ target: img.target, alt: alt(i) })),
+  );
 }
 
 describe('applyAltEdits', () => {
@@ -42,7 +47,12 @@ describe('applyAltEdits', () => {
   it('refuses overlapping edits and one image edited twice', () => {
     const [img] = scanDocument('<img src=a.png>', 'html').images;
     if (!img) throw new Error('no image');
-    expect(() => applyAltEdits('<img src=a.png>', [{ target: img.target, alt: 'a' }, { target: img.target, alt: 'b' }])).toThrow(/overlap/);
+    expect(() =>
+      applyAltEdits('<img src=a.png>', [
+        { target: img.target, alt: 'a' },
+        { target: img.target, alt: 'b' },
+      ]),
+    ).toThrow(/overlap/);
   });
 
   const ALT = (i: number) => `New ${i}: [a] *b* _c_ \`d\` <e> & "f" | {g} \\ &amp; h_i`;
@@ -90,7 +100,11 @@ describe('escaping', () => {
 
 describe('writeAltTexts', () => {
   const write = (text: string, alt: string, kind: DocKind = 'markdown') =>
-    writeAltTexts(text, kind, scanDocument(text, kind).images.map((img) => ({ target: img.target, alt })));
+    writeAltTexts(
+      text,
+      kind,
+      scanDocument(text, kind).images.map((img) => ({ target: img.target, alt })),
+    );
 
   it('writes the readable escaping when it reads back', () => {
     expect(write('See ![](a.png).', 'A chart (2024) of [sales]')).toBe('See ![A chart (2024) of \\[sales\\]](a.png).');
@@ -98,7 +112,12 @@ describe('writeAltTexts', () => {
 
   it('writes character references where something open before the image would end inside the new text', () => {
     // `[](` opens a link destination that a `)` in the alt would close, and the image would be gone.
-    expect(applyAltEdits('[](![](a.png)', scanDocument('[](![](a.png)', 'markdown').images.map((i) => ({ target: i.target, alt: 'v2)' })))).toBe('[](![v2)](a.png)');
+    expect(
+      applyAltEdits(
+        '[](![](a.png)',
+        scanDocument('[](![](a.png)', 'markdown').images.map((i) => ({ target: i.target, alt: 'v2)' })),
+      ),
+    ).toBe('[](![v2)](a.png)');
     expect(scanDocument('[](![v2)](a.png)', 'markdown').images).toEqual([]); // read as a link to `![v2`
     const out = write('[](![](a.png)', 'v2)');
     expect(out).toBe('[](![v2&#41;](a.png)');

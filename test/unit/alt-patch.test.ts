@@ -11,7 +11,9 @@ import { scanDocument, type DocKind } from '../../src/alt/scan.js';
 import { docKindOf } from '../../src/inputs/documents.js';
 
 const CORPUS = path.join(import.meta.dirname, '..', '..', 'fixtures', 'alt');
-const DOCS = readdirSync(CORPUS).filter((f) => docKindOf(f)).sort();
+const DOCS = readdirSync(CORPUS)
+  .filter((f) => docKindOf(f))
+  .sort();
 // git with no user or system configuration of this machine (autocrlf, hooks, a pager).
 const GIT_ENV = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_PAGER: 'cat', LC_ALL: 'C' };
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
@@ -19,7 +21,10 @@ const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd,
 const edited = (name: string): { before: string; after: string } => {
   const before = readFileSync(path.join(CORPUS, name), 'utf8');
   const images = scanDocument(before, docKindOf(name) as DocKind).images;
-  const after = applyAltEdits(before, images.map((img, i) => ({ target: img.target, alt: `Alt ${i}: «ü» "q" [b] | <c>` })));
+  const after = applyAltEdits(
+    before,
+    images.map((img, i) => ({ target: img.target, alt: `Alt ${i}: «ü» "q" [b] | <c>` })),
+  );
   return { before, after };
 };
 
@@ -58,7 +63,9 @@ describe('unifiedDiff', () => {
     // section name git writes after a hunk's @@ … @@.
     writeFileSync(path.join(copy, 'docs', name), after);
     git(copy, 'add', '.');
-    const gits = git(copy, '-c', 'core.quotePath=true', 'diff', '--cached', '--no-color', '--no-ext-diff', '-U3').replace(/^index .*\n/m, '').replace(/^(@@ [^@]* @@).*$/gm, '$1');
+    const gits = git(copy, '-c', 'core.quotePath=true', 'diff', '--cached', '--no-color', '--no-ext-diff', '-U3')
+      .replace(/^index .*\n/m, '')
+      .replace(/^(@@ [^@]* @@).*$/gm, '$1');
     expect(diff).toBe(gits);
   });
 
@@ -76,8 +83,7 @@ describe('unifiedDiff', () => {
   });
 
   it('merges hunks whose contexts touch, splits those further apart', () => {
-    const lines = (n: number, changed: number[], mark: string) =>
-      Array.from({ length: n }, (_, i) => (changed.includes(i + 1) ? `${mark}${i + 1}\n` : `${i + 1}\n`)).join('');
+    const lines = (n: number, changed: number[], mark: string) => Array.from({ length: n }, (_, i) => (changed.includes(i + 1) ? `${mark}${i + 1}\n` : `${i + 1}\n`)).join('');
     const hunkCount = (gap: number) => {
       const at = [5, 5 + gap + 1];
       return (unifiedDiff('a.md', lines(30, at, ''), lines(30, at, 'x')).match(/^@@ /gm) ?? []).length;

@@ -61,7 +61,8 @@ describe('planDocument', () => {
   });
 
   it('writes in the language of the text around each image, or of the document when that is short, or --lang', () => {
-    const text = '# Einstellungen\n\nÖffnen Sie die Einstellungen und klicken Sie auf Speichern, wenn der Dialog erscheint.\n\n![](a.png)\n\n## 设置\n\n![](b.png) 打开设置对话框，然后点击保存按钮，等待对话框关闭，再检查结果是否正确显示在页面上。\n';
+    const text =
+      '# Einstellungen\n\nÖffnen Sie die Einstellungen und klicken Sie auf Speichern, wenn der Dialog erscheint.\n\n![](a.png)\n\n## 设置\n\n![](b.png) 打开设置对话框，然后点击保存按钮，等待对话框关闭，再检查结果是否正确显示在页面上。\n';
     const plan = planDocument(doc('z.md', 'markdown', text), { root: '/site' });
     expect(plan.tasks.map((t) => t.lang)).toEqual(['de', 'zh']);
     expect(planDocument(doc('z.md', 'markdown', text), { root: '/site', lang: 'fr' }).tasks.map((t) => t.lang)).toEqual(['fr', 'fr']);

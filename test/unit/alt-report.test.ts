@@ -24,9 +24,7 @@ describe('checkLines', () => {
   });
 
   it('shows control characters in names as escapes, never raw', () => {
-    expect(checkLines([{ doc: 'a\u001b[2J.md', line: 1, column: 1, src: 'x\ny.png', finding: 'missing alt text' }])).toBe(
-      'a\\x1b[2J.md:1:1: x\\x0ay.png: missing alt text\n',
-    );
+    expect(checkLines([{ doc: 'a\u001b[2J.md', line: 1, column: 1, src: 'x\ny.png', finding: 'missing alt text' }])).toBe('a\\x1b[2J.md:1:1: x\\x0ay.png: missing alt text\n');
   });
 
   it('prints nothing when nothing is missing', () => {
@@ -58,8 +56,18 @@ describe('JSONL records', () => {
 
   it('keeps nulls for what is not known (an image that could not be read)', () => {
     const r = altRecord({
-      doc: 'a.md', line: 1, column: 1, src: 'gone.png', image_sha256: null, old_alt: null, alt: null, reason: 'missing',
-      cached: false, usage: null, cost: null, error: { code: 3, type: 'InputError', message: 'gone.png: no such file.' },
+      doc: 'a.md',
+      line: 1,
+      column: 1,
+      src: 'gone.png',
+      image_sha256: null,
+      old_alt: null,
+      alt: null,
+      reason: 'missing',
+      cached: false,
+      usage: null,
+      cost: null,
+      error: { code: 3, type: 'InputError', message: 'gone.png: no such file.' },
     });
     expect(jsonlRecord(r)).toBe(
       '{"doc":"a.md","line":1,"column":1,"src":"gone.png","image_sha256":null,"old_alt":null,"alt":null,"reason":"missing","cached":false,"usage":null,"cost":null,"error":{"code":3,"type":"InputError","message":"gone.png: no such file."}}\n',
@@ -69,7 +77,16 @@ describe('JSONL records', () => {
 
 describe('markdownReport', () => {
   const row = (over: Partial<ReportRow>): ReportRow => ({
-    doc: 'docs/a.md', line: 1, column: 1, src: 'a.png', link: 'docs/a.png', reason: 'missing', oldAlt: null, alt: 'A cat', error: null, ...over,
+    doc: 'docs/a.md',
+    line: 1,
+    column: 1,
+    src: 'a.png',
+    link: 'docs/a.png',
+    reason: 'missing',
+    oldAlt: null,
+    alt: 'A cat',
+    error: null,
+    ...over,
   });
 
   it('has a section per document with a row per image: place, link, why, old and new alt text', () => {
@@ -107,8 +124,11 @@ describe('markdownReport', () => {
     expect(md).toContain('| 1:1 | x\\_y.png | missing | a \\| b \\*c\\* \\<script\\> | **failed:** kimi: rate limited after 3 attempts |');
   });
 
-  it('says why an image was not captioned when nothing failed, and --all\'s reason', () => {
-    const md = markdownReport([row({ alt: null, skipped: 'remote image, --no-remote', link: 'https://e.com/a.png' }), row({ line: 2, reason: 'all', oldAlt: 'A cat', alt: 'A grey cat' })]);
+  it("says why an image was not captioned when nothing failed, and --all's reason", () => {
+    const md = markdownReport([
+      row({ alt: null, skipped: 'remote image, --no-remote', link: 'https://e.com/a.png' }),
+      row({ line: 2, reason: 'all', oldAlt: 'A cat', alt: 'A grey cat' }),
+    ]);
     expect(md).toContain('| 1:1 | [a.png](https://e.com/a.png) | missing | _(none)_ | _(not captioned: remote image, --no-remote)_ |');
     expect(md).toContain('| 2:1 | [a.png](docs/a.png) | all | A cat | A grey cat |');
   });
@@ -116,7 +136,16 @@ describe('markdownReport', () => {
   it('without proposed alt texts (--check) leaves the new column out', () => {
     const md = markdownReport([row({ alt: null, oldAlt: 'image', reason: 'generic' })], { title: 'Images without alt text', proposed: false });
     expect(md).toBe(
-      ['## Images without alt text', '', '### docs/a.md', '', '| Line | Image | Why | Alt text |', '| --: | --- | --- | --- |', '| 1:1 | [a.png](docs/a.png) | generic | image |', ''].join('\n'),
+      [
+        '## Images without alt text',
+        '',
+        '### docs/a.md',
+        '',
+        '| Line | Image | Why | Alt text |',
+        '| --: | --- | --- | --- |',
+        '| 1:1 | [a.png](docs/a.png) | generic | image |',
+        '',
+      ].join('\n'),
     );
   });
 

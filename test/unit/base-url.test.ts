@@ -7,13 +7,27 @@ import { UsageError } from '../../src/errors.js';
 describe('redirectError', () => {
   const base = 'http://api.test/v1';
   it.each([
-    ['http to https', 301, 'https://api.test/v1/chat/completions',
+    [
+      'http to https',
+      301,
+      'https://api.test/v1/chat/completions',
       'http://api.test/v1 answered POST /chat/completions with a redirect (301 Moved Permanently) to https://api.test/v1/chat/completions; kimi-vision does not follow redirects (the key and the request would go to another address).',
-      /use it as the base URL: https:\/\/api\.test\/v1 \(--base-url/],
-    ['a relative Location', 308, '/moonshot/v1/chat/completions',
-      /to http:\/\/api\.test\/moonshot\/v1\/chat\/completions;/, /use it as the base URL: http:\/\/api\.test\/moonshot\/v1 \(/],
-    ['another path', 302, 'https://login.example/sso?next=1',
-      /\(302 Found\) to https:\/\/login\.example\/sso\?next=1;/, /Set the API's own address as the base URL .*https:\/\/api\.moonshot\.cn\/v1/],
+      /use it as the base URL: https:\/\/api\.test\/v1 \(--base-url/,
+    ],
+    [
+      'a relative Location',
+      308,
+      '/moonshot/v1/chat/completions',
+      /to http:\/\/api\.test\/moonshot\/v1\/chat\/completions;/,
+      /use it as the base URL: http:\/\/api\.test\/moonshot\/v1 \(/,
+    ],
+    [
+      'another path',
+      302,
+      'https://login.example/sso?next=1',
+      /\(302 Found\) to https:\/\/login\.example\/sso\?next=1;/,
+      /Set the API's own address as the base URL .*https:\/\/api\.moonshot\.cn\/v1/,
+    ],
     ['the same address', 307, 'http://api.test/v1/chat/completions', /\(307 Temporary Redirect\)/, /back to the same address/],
     ['no Location', 303, undefined, 'http://api.test/v1 answered POST /chat/completions with a redirect (303 See Other) that names no target.', /Set the API's own address/],
     ['an odd status', 399, '/x', /with a redirect \(399\) to http:\/\/api\.test\/x;/, /Set the API's own address/],

@@ -24,7 +24,15 @@ function fileImage(name: string, size: number): Image {
   const data = Buffer.alloc(size).map((_, i) => (i * 131 + size) & 255) as Buffer;
   const file = path.join(dir, name);
   writeFileSync(file, data);
-  return { path: name, mime: 'image/png', kind: 'image', bytes: size, sha256: createHash('sha256').update(data).digest('hex'), dimensions: { width: 64, height: 48 }, source: { kind: 'file', file } };
+  return {
+    path: name,
+    mime: 'image/png',
+    kind: 'image',
+    bytes: size,
+    sha256: createHash('sha256').update(data).digest('hex'),
+    dimensions: { width: 64, height: 48 },
+    source: { kind: 'file', file },
+  };
 }
 const planOf = (img: Image) => makePlan([img], describeMessages([img], 'Alt text?', 'Be terse.'), { model: 'kimi-k2.6', stream: false, maxTokens: 80 }, 'CNY');
 
@@ -61,7 +69,11 @@ describe('a batch line', () => {
       expect(parsed.body).toMatchObject({ model: 'kimi-k2.6', stream: false, max_completion_tokens: 80 });
       expect(parsed.body).not.toHaveProperty('stream_options');
       const url: string = parsed.body.messages[1].content[0].image_url.url;
-      expect(createHash('sha256').update(Buffer.from(url.replace(/^data:image\/png;base64,/, ''), 'base64')).digest('hex')).toBe(img.sha256);
+      expect(
+        createHash('sha256')
+          .update(Buffer.from(url.replace(/^data:image\/png;base64,/, ''), 'base64'))
+          .digest('hex'),
+      ).toBe(img.sha256);
     }
   });
 
@@ -131,7 +143,13 @@ const okLine = (id: string, text = 'A cat.', extra: Record<string, unknown> = {}
     response: {
       status_code: 200,
       request_id: 'r1',
-      body: { id: 'c1', object: 'chat.completion', model: 'kimi-k2.6', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', ...extra }], usage: { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010 } },
+      body: {
+        id: 'c1',
+        object: 'chat.completion',
+        model: 'kimi-k2.6',
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', ...extra }],
+        usage: { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010 },
+      },
     },
     error: null,
   });
@@ -140,8 +158,18 @@ describe('reading output and error files', () => {
   it('maps each line by custom_id: answers, API errors, and errors without an HTTP answer', () => {
     const text = [
       okLine('img-0-a'),
-      JSON.stringify({ id: 'x', custom_id: 'img-1-b', response: { status_code: 400, request_id: 'r2', body: { error: { type: 'invalid_request_error', message: 'unsupported image format: image/tiff' } } }, error: { code: 'invalid_request_error', message: 'unsupported image format: image/tiff' } }),
-      JSON.stringify({ id: 'y', custom_id: 'img-2-c', response: null, error: { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' } }),
+      JSON.stringify({
+        id: 'x',
+        custom_id: 'img-1-b',
+        response: { status_code: 400, request_id: 'r2', body: { error: { type: 'invalid_request_error', message: 'unsupported image format: image/tiff' } } },
+        error: { code: 'invalid_request_error', message: 'unsupported image format: image/tiff' },
+      }),
+      JSON.stringify({
+        id: 'y',
+        custom_id: 'img-2-c',
+        response: null,
+        error: { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' },
+      }),
       JSON.stringify({ id: 'z', custom_id: 'img-3-d', response: { status_code: 429, body: { error: { type: 'rate_limit_reached_error', message: 'slow' } } } }),
       'not json',
       '{"no":"custom id"}',
@@ -178,15 +206,26 @@ describe('the record of a batch result', async () => {
 
   it('is the --each record: same fields, same values as a streamed answer would give (ms 0)', async () => {
     const built = await buildRecord(subject, outcome(okLine('img-0-a')), ctx);
-    const each = successRecord(subject, { model: 'kimi-k2.6', text: 'A cat.', finishReason: 'stop', usage: { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010 } }, { model: 'kimi-k2.6', currency: 'CNY', ms: 0, cached: false });
+    const each = successRecord(
+      subject,
+      { model: 'kimi-k2.6', text: 'A cat.', finishReason: 'stop', usage: { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010 } },
+      { model: 'kimi-k2.6', currency: 'CNY', ms: 0, cached: false },
+    );
     expect(jsonlLine(built.record)).toBe(jsonlLine(each));
     expect(built.spent).toEqual({ prompt_tokens: 1000, completion_tokens: 10, cost: each.cost.amount, priced: true });
   });
 
   it('an API error: the explained message, Moonshot type and exit code', async () => {
-    const line = JSON.stringify({ custom_id: 'img-1-b', response: { status_code: 400, body: { error: { type: 'invalid_request_error', message: 'Your request exceeded model token limit : 262144' } } } });
+    const line = JSON.stringify({
+      custom_id: 'img-1-b',
+      response: { status_code: 400, body: { error: { type: 'invalid_request_error', message: 'Your request exceeded model token limit : 262144' } } },
+    });
     const r = (await buildRecord(subject, outcome(line), ctx)).record;
-    expect(r.error).toEqual({ code: EXIT.rejected, type: 'invalid_request_error', message: "the request is over kimi-k2.6's token limit (400 invalid_request_error: Your request exceeded model token limit : 262144)." });
+    expect(r.error).toEqual({
+      code: EXIT.rejected,
+      type: 'invalid_request_error',
+      message: "the request is over kimi-k2.6's token limit (400 invalid_request_error: Your request exceeded model token limit : 262144).",
+    });
     expect(r).toMatchObject({ text: '', finish_reason: null, usage: { total_tokens: 0 }, cost: { amount: 0, currency: 'CNY' }, cached: false });
   });
 
@@ -221,7 +260,15 @@ describe('the batch object', () => {
 
   it('is read defensively', () => {
     const b = readBatch(obj, 'h');
-    expect(b).toMatchObject({ id: 'batch_1', status: 'in_progress', counts: { total: 40, completed: 11, failed: 1 }, outputFileId: undefined, errorFileId: undefined, errors: ['line 3: bad'], completedAt: undefined });
+    expect(b).toMatchObject({
+      id: 'batch_1',
+      status: 'in_progress',
+      counts: { total: 40, completed: 11, failed: 1 },
+      outputFileId: undefined,
+      errorFileId: undefined,
+      errors: ['line 3: bad'],
+      completedAt: undefined,
+    });
     expect(readBatch({ id: 'b', status: 'validating' }, 'h').counts).toEqual({ total: 0, completed: 0, failed: 0 });
     expect(() => readBatch({ error: 'x' }, 'api.example')).toThrow(NetworkError);
   });
@@ -242,7 +289,10 @@ describe('the batch object', () => {
 describe('the manifest', () => {
   it('round-trips in the state dir, keeping input order', async () => {
     const env = { KIMI_VISION_HOME: mkdtempSync(path.join(dir, 'home-')) };
-    const images = { 'img-0-b': { path: 'b.png', file: '/x/b.png', sha256: 'b', mime: 'image/png', bytes: 1 }, 'img-1-a': { path: '-', sha256: 'a', mime: 'image/jpeg', bytes: 2 } };
+    const images = {
+      'img-0-b': { path: 'b.png', file: '/x/b.png', sha256: 'b', mime: 'image/png', bytes: 1 },
+      'img-1-a': { path: '-', sha256: 'a', mime: 'image/jpeg', bytes: 2 },
+    };
     const file = await saveManifest(env, { batch_id: 'batch_9', input_file_id: 'file-1', model: 'kimi-k2.6', currency: 'USD', part: 1, parts: 1, created_at: 'now', images });
     expect(file).toBe(path.join(env.KIMI_VISION_HOME, 'state', 'batches', 'batch_9.json'));
     const m = await loadManifest(env, 'batch_9');
@@ -262,14 +312,23 @@ describe('the manifest', () => {
     ['null', /the file must be an object, not null/],
     ['[]', /the file must be an object, not an array/],
     ['{}', /version is missing/],
-    ['{"version":1,"batch_id":"b","input_file_id":"f","model":"m","currency":"EUR","part":1,"parts":1,"created_at":"now","images":{}}', /currency must be "CNY" or "USD", not a string/],
-    ['{"version":1,"batch_id":"b","input_file_id":"f","model":"m","currency":"CNY","part":1,"parts":1,"created_at":"now","images":{"img-0":{"path":3}}}', /images\["img-0"\]\.path must be a string, not a number/],
+    [
+      '{"version":1,"batch_id":"b","input_file_id":"f","model":"m","currency":"EUR","part":1,"parts":1,"created_at":"now","images":{}}',
+      /currency must be "CNY" or "USD", not a string/,
+    ],
+    [
+      '{"version":1,"batch_id":"b","input_file_id":"f","model":"m","currency":"CNY","part":1,"parts":1,"created_at":"now","images":{"img-0":{"path":3}}}',
+      /images\["img-0"\]\.path must be a string, not a number/,
+    ],
   ])('a damaged manifest (%s) is "damaged: <path>", exit 2, with a hint', async (text, problem) => {
     const env = { KIMI_VISION_HOME: mkdtempSync(path.join(dir, 'home-')) };
     mkdirSync(path.join(env.KIMI_VISION_HOME, 'state', 'batches'), { recursive: true });
     const file = manifestPath(env, 'batch_bad');
     writeFileSync(file, text);
-    const err = (await loadManifest(env, 'batch_bad').then(() => undefined, (e: unknown) => e)) as DamagedStateError;
+    const err = (await loadManifest(env, 'batch_bad').then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as DamagedStateError;
     expect(err).toBeInstanceOf(DamagedStateError);
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain(`damaged: ${file} (`);

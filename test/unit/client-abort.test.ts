@@ -11,7 +11,12 @@ const emu = useEmulator({ splitWrites: false });
 
 const body = (model = 'kimi-k2.6') => {
   const text = JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: [{ type: 'text', text: 'Describe the image.' }] }] });
-  return { bytes: Buffer.byteLength(text), chunks: async function* () { yield text; } };
+  return {
+    bytes: Buffer.byteLength(text),
+    chunks: async function* () {
+      yield text;
+    },
+  };
 };
 
 function client(signal: AbortSignal): MoonshotClient {

@@ -152,7 +152,10 @@ describe('updateConfigFile', () => {
   it('refuses to change a damaged file (exit 2), and leaves it as it is', async () => {
     const t = tempXdg();
     t.write('{"model": 3}');
-    const err = await updateConfigFile(t.file, (v) => ({ ...v, prompt: 'p' })).then(() => undefined, (e: unknown) => e as KvError);
+    const err = await updateConfigFile(t.file, (v) => ({ ...v, prompt: 'p' })).then(
+      () => undefined,
+      (e: unknown) => e as KvError,
+    );
     expect(err?.exitCode).toBe(2);
     expect(readFileSync(t.file, 'utf8')).toBe('{"model": 3}');
   });

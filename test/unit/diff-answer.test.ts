@@ -25,7 +25,12 @@ describe('checkDiffAnswer', () => {
     ['cut off', '{"changed": true, "summary": "The Sa', false, /^it is not valid JSON \(/],
     ['not an object', '[1, 2]', false, /^it is not a JSON object$/],
     ['empty', '', false, /^it is not valid JSON/],
-    ['a kind outside the list', json({ ...good, changes: [{ where: 'a', what: 'b', kind: 'colour' }] }), false, /^changes\[0\]\.kind is "colour": it must be one of layout, text, color, content, other$/],
+    [
+      'a kind outside the list',
+      json({ ...good, changes: [{ where: 'a', what: 'b', kind: 'colour' }] }),
+      false,
+      /^changes\[0\]\.kind is "colour": it must be one of layout, text, color, content, other$/,
+    ],
     ['a missing kind', json({ ...good, changes: [{ where: 'a', what: 'b' }] }), false, /^changes\[0\]\.kind is missing: it must be one of/],
     ['a change that is a string', json({ ...good, changes: ['the button'] }), false, /^changes\[0\] is "the button": it must be an object with "where", "what" and "kind"$/],
     ['changed as a string', json({ ...good, changed: 'yes' }), false, /^"changed" is "yes": it must be true or false$/],

@@ -15,7 +15,13 @@ const facts: LocalFacts = { status: 'changed', compared: 'pixels', before: undef
 
 describe('cacheKey without several images (--each)', () => {
   it('is the sha256 of the same canonical JSON as before diff existed', () => {
-    const parts = { sha256: 'ab'.repeat(32), model: 'kimi-k2.6', system: undefined, prompt: 'Describe the image.', params: { model: 'kimi-k2.6', thinking: { type: 'disabled' }, stream: true, stream_options: { include_usage: true } } };
+    const parts = {
+      sha256: 'ab'.repeat(32),
+      model: 'kimi-k2.6',
+      system: undefined,
+      prompt: 'Describe the image.',
+      params: { model: 'kimi-k2.6', thinking: { type: 'disabled' }, stream: true, stream_options: { include_usage: true } },
+    };
     const canonical = `{"image":"${'ab'.repeat(32)}","model":"kimi-k2.6","params":{"model":"kimi-k2.6","thinking":{"type":"disabled"}},"prefill":null,"prompt":"Describe the image.","system":null,"v":1}`;
     expect(cacheKey(parts)).toBe(createHash('sha256').update(canonical).digest('hex'));
     expect(cacheKey({ ...parts, images: undefined })).toBe(cacheKey(parts));

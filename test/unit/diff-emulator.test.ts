@@ -23,7 +23,12 @@ async function request(kase: string, ask: DiffAsk = {}, model = 'kimi-k2.6') {
   if (e?.status !== 'pair') throw new Error('not a pair');
   const messages = diffMessages(e.before, e.after, facts, ask);
   const expecting = (ask.expect ?? '') !== '';
-  return { messages, model, params: { model, thinking: model === 'kimi-k2.6' ? { type: 'disabled' } : undefined, response_format: diffResponseFormat(model, expecting) }, expecting };
+  return {
+    messages,
+    model,
+    params: { model, thinking: model === 'kimi-k2.6' ? { type: 'disabled' } : undefined, response_format: diffResponseFormat(model, expecting) },
+    expecting,
+  };
 }
 
 async function send(emu: Awaited<ReturnType<typeof emulator>>, params: Record<string, unknown>, messages: Message[], stream = false): Promise<string> {

@@ -10,9 +10,21 @@ import type { DiffRecord } from '../../src/diff/record.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const base: DiffRecord = {
-  before: 'base/settings.png', after: 'cur/settings.png', status: 'changed', pixels_changed: 3.6833, bbox: { x: 148, y: 92, width: 43, height: 21 },
-  summary: 'The Save button turned blue.', changes: [{ where: 'the Save button', what: 'grey to blue', kind: 'color' }, { where: 'title', what: 'now "Preferences"', kind: 'text' }],
-  as_expected: null, cached: false, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, cost: { amount: 0, currency: 'CNY' }, error: null,
+  before: 'base/settings.png',
+  after: 'cur/settings.png',
+  status: 'changed',
+  pixels_changed: 3.6833,
+  bbox: { x: 148, y: 92, width: 43, height: 21 },
+  summary: 'The Save button turned blue.',
+  changes: [
+    { where: 'the Save button', what: 'grey to blue', kind: 'color' },
+    { where: 'title', what: 'now "Preferences"', kind: 'text' },
+  ],
+  as_expected: null,
+  cached: false,
+  usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  cost: { amount: 0, currency: 'CNY' },
+  error: null,
 };
 const r = (over: Partial<DiffRecord>): DiffRecord => ({ ...base, ...over });
 const failed = r({ status: 'error', summary: '', changes: [], error: { code: 5, type: 'invalid_json', message: 'the answer is not the JSON asked for:\nit is cut' } });
@@ -51,7 +63,7 @@ describe('text', () => {
     expect(textSection(failed, true)).toBe('==> base/settings.png -> cur/settings.png <== error (invalid_json)\n');
   });
 
-  it('keeps the model\'s multi-line summary on one line', () => {
+  it("keeps the model's multi-line summary on one line", () => {
     expect(textSection(r({ summary: 'Two things:\n  the button\nand the title.', changes: [] }), true)).toContain('\nTwo things: the button and the title.\n');
   });
 });

@@ -43,7 +43,12 @@ describe('judgeAnswer', () => {
 });
 
 describe('what a pair cost', () => {
-  const u = (p: number, c: number, cached?: number): Usage => ({ prompt_tokens: p, completion_tokens: c, total_tokens: p + c, ...(cached !== undefined ? { cached_tokens: cached } : {}) });
+  const u = (p: number, c: number, cached?: number): Usage => ({
+    prompt_tokens: p,
+    completion_tokens: c,
+    total_tokens: p + c,
+    ...(cached !== undefined ? { cached_tokens: cached } : {}),
+  });
   it.each([
     [u(100, 10), u(150, 20), u(250, 30)],
     [u(100, 10, 40), u(150, 20), u(250, 30, 40)],
@@ -70,7 +75,10 @@ const removed: DiffItem = { kind: 'send', entry: { status: 'removed', name: 'd.p
 
 describe('localLine', () => {
   it.each([
-    [[same, changed, added, removed], '4 pairs compared locally: 1 same (not sent), 1 changed, 1 added, 1 removed; files on one side are not described (--describe-new describes them)'],
+    [
+      [same, changed, added, removed],
+      '4 pairs compared locally: 1 same (not sent), 1 changed, 1 added, 1 removed; files on one side are not described (--describe-new describes them)',
+    ],
     [[same, changed, removed], '3 pairs compared locally: 1 same (not sent), 1 changed, 1 removed'],
     [[changed], '1 pair compared locally: 1 changed'],
     [[], '0 pairs compared locally: none'],
@@ -94,7 +102,9 @@ describe('DiffTotals', () => {
     t.spend({ prompt_tokens: 1000, completion_tokens: 10, cost: 0.00677, priced: true });
     expect(t.progress()).toBe('3/4 pairs done, 1 failed, ¥0.014 so far');
     expect(t.summary(records, 1234)).toBe('3 pairs: 1 changed, 1 same, 1 failed · 1 from cache · 1 not done · 2,000 prompt + 20 completion tokens · ¥0.014 · 1.23 s');
-    expect(new DiffTotals(1, 'USD').summary([onlyRecord({ status: 'added', name: 'c', after: img('c') }, 'USD')], 10)).toBe('1 pair: 1 added · 0 prompt + 0 completion tokens · $0.00 · 0.01 s');
+    expect(new DiffTotals(1, 'USD').summary([onlyRecord({ status: 'added', name: 'c', after: img('c') }, 'USD')], 10)).toBe(
+      '1 pair: 1 added · 0 prompt + 0 completion tokens · $0.00 · 0.01 s',
+    );
   });
 });
 

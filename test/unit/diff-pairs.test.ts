@@ -12,8 +12,7 @@ const FIX = path.join(ROOT, 'fixtures');
 const SCREEN = path.join(FIX, 'diff', 'same-bytes', 'before.png');
 
 /** Each entry as [status, name, before path, after path]. */
-const rows = (entries: PairEntry[]) =>
-  entries.map((e) => [e.status, e.name, e.status === 'added' ? null : e.before.path, e.status === 'removed' ? null : e.after.path]);
+const rows = (entries: PairEntry[]) => entries.map((e) => [e.status, e.name, e.status === 'added' ? null : e.before.path, e.status === 'removed' ? null : e.after.path]);
 
 /** A temporary folder with these files (relative path -> fixture to copy, or text). */
 function tree(files: Record<string, string>): string {
@@ -27,7 +26,10 @@ function tree(files: Record<string, string>): string {
 }
 
 async function refused(args: string[], cwd: string, code: number, message: RegExp): Promise<void> {
-  const err = await resolvePairs(args, cwd).then(() => undefined, (e: unknown) => e);
+  const err = await resolvePairs(args, cwd).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(KvError);
   expect((err as KvError).exitCode).toBe(code);
   expect((err as KvError).message).toMatch(message);
@@ -75,7 +77,10 @@ describe('two folders', () => {
     const a = tree({ 'notes.txt': 'text:hi' });
     const b = tree({ 'a.png': 'small.png', 'sub/b.png': 'small.png' });
     const p = await resolvePairs([a, b], '/');
-    expect(rows(p.entries).map((r) => r.slice(0, 2))).toEqual([['added', 'a.png'], ['added', 'sub/b.png']]);
+    expect(rows(p.entries).map((r) => r.slice(0, 2))).toEqual([
+      ['added', 'a.png'],
+      ['added', 'sub/b.png'],
+    ]);
   });
 });
 
@@ -86,7 +91,12 @@ describe('one Playwright results folder', () => {
     const t = 'fixtures/diff/test-results';
     expect(rows(p.entries)).toEqual([
       ['pair', 'profile-Profile-avatar-chromium/avatar', `${t}/profile-Profile-avatar-chromium/avatar-expected.png`, `${t}/profile-Profile-avatar-chromium/avatar-actual.png`],
-      ['pair', 'settings-Settings-page-chromium/settings', `${t}/settings-Settings-page-chromium/settings-expected.png`, `${t}/settings-Settings-page-chromium/settings-actual.png`],
+      [
+        'pair',
+        'settings-Settings-page-chromium/settings',
+        `${t}/settings-Settings-page-chromium/settings-expected.png`,
+        `${t}/settings-Settings-page-chromium/settings-actual.png`,
+      ],
     ]);
     expect(p.notes).toEqual([]);
   });
@@ -103,7 +113,11 @@ describe('one Playwright results folder', () => {
       'c-webkit/gone-expected.jpg': 'photo.jpg',
     });
     const p = await resolvePairs([dir], '/');
-    expect(rows(p.entries).map((r) => r.slice(0, 2))).toEqual([['pair', 'a-chromium/home-1'], ['added', 'b-firefox/new'], ['removed', 'c-webkit/gone']]);
+    expect(rows(p.entries).map((r) => r.slice(0, 2))).toEqual([
+      ['pair', 'a-chromium/home-1'],
+      ['added', 'b-firefox/new'],
+      ['removed', 'c-webkit/gone'],
+    ]);
     expect(p.notes).toEqual([
       `skipped 1 file that is not an image: ${path.join(dir, 'a-chromium/trace.zip')}`,
       `ignored 1 image that is not part of an -expected/-actual pair: ${path.join(dir, 'a-chromium/test-failed-1.png')}`,

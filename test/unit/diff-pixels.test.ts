@@ -20,9 +20,7 @@ function art(rows: string[], offset = 0): Rgba {
   const colours: Record<string, number[]> = { '.': [255, 255, 255, 255], x: [0, 0, 0, 255], r: [255, 0, 0, 255] };
   const bytes = new Uint8Array(offset + width * rows.length * 4);
   const data = bytes.subarray(offset);
-  rows.forEach((row, y) =>
-    [...row].forEach((c, x) => data.set(colours[c] ?? [x * 40, y * 40, 7, 0], (y * width + x) * 4)),
-  );
+  rows.forEach((row, y) => [...row].forEach((c, x) => data.set(colours[c] ?? [x * 40, y * 40, 7, 0], (y * width + x) * 4)));
   return { data, width, height: rows.length };
 }
 
@@ -104,8 +102,12 @@ describe('the fixture pairs, with sharp', () => {
 
   it('a moved block: its old and new places, exactly', async () => {
     expect(await facts('moved/before.png', 'moved/after.png')).toEqual({
-      status: 'changed', compared: 'pixels', before: { width: 200, height: 120 }, after: { width: 200, height: 120 },
-      pixelsChanged: 5, bbox: { x: 12, y: 70, width: 78, height: 20 },
+      status: 'changed',
+      compared: 'pixels',
+      before: { width: 200, height: 120 },
+      after: { width: 200, height: 120 },
+      pixelsChanged: 5,
+      bbox: { x: 12, y: 70, width: 78, height: 20 },
     });
   });
 
@@ -126,8 +128,12 @@ describe('the fixture pairs, with sharp', () => {
 
   it('a taller page: the sizes, and the new strip as the change, of the larger canvas', async () => {
     expect(await facts('resized/before.png', 'resized/after.png')).toEqual({
-      status: 'changed', compared: 'pixels', before: { width: 200, height: 120 }, after: { width: 200, height: 140 },
-      pixelsChanged: 14.2857, bbox: { x: 0, y: 120, width: 200, height: 20 },
+      status: 'changed',
+      compared: 'pixels',
+      before: { width: 200, height: 120 },
+      after: { width: 200, height: 140 },
+      pixelsChanged: 14.2857,
+      bbox: { x: 0, y: 120, width: 200, height: 20 },
     });
   });
 
@@ -143,7 +149,10 @@ describe('the fixture pairs, with sharp', () => {
     const { entries } = await resolvePairs([photo, path.join(dir, 'upright.png')], ROOT);
     const e = entries[0] as Extract<(typeof entries)[0], { status: 'pair' }>;
     expect(await comparePair(e.before, e.after, {}, decode)).toMatchObject({
-      status: 'same', compared: 'pixels', before: { width: 800, height: 600 }, after: { width: 800, height: 600 },
+      status: 'same',
+      compared: 'pixels',
+      before: { width: 800, height: 600 },
+      after: { width: 800, height: 600 },
     });
   });
 
@@ -163,9 +172,18 @@ describe('without sharp (KIMI_VISION_NO_SHARP=1)', () => {
     const c = await openComparer({}, { KIMI_VISION_NO_SHARP: '1' });
     expect(c.note).toMatch(/compared by their bytes only \(KIMI_VISION_NO_SHARP=1 is set\).*npm install sharp/);
     expect(await c.compare(...(await pair('same-bytes/before.png', 'same-bytes/after.png')))).toMatchObject({ status: 'same', pixelsChanged: 0 });
-    expect(await c.compare(...(await pair('same-pixels/before.png', 'same-pixels/after.webp')))).toMatchObject({ status: 'changed', compared: 'bytes', pixelsChanged: null, bbox: null });
+    expect(await c.compare(...(await pair('same-pixels/before.png', 'same-pixels/after.webp')))).toMatchObject({
+      status: 'changed',
+      compared: 'bytes',
+      pixelsChanged: null,
+      bbox: null,
+    });
     // Sizes still come from the headers.
-    expect(await c.compare(...(await pair('resized/before.png', 'resized/after.png')))).toMatchObject({ before: { width: 200, height: 120 }, after: { width: 200, height: 140 }, pixelsChanged: null });
+    expect(await c.compare(...(await pair('resized/before.png', 'resized/after.png')))).toMatchObject({
+      before: { width: 200, height: 120 },
+      after: { width: 200, height: 140 },
+      pixelsChanged: null,
+    });
   });
 
   it('says --threshold has no effect then', async () => {

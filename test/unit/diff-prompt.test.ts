@@ -87,8 +87,16 @@ describe('factsSentence', () => {
       'the size changed from 200x120 to 200x140; 14.29% of the pixels differ (of the larger canvas, both images aligned at the top left), all inside the box x=0, y=120, 200x20 px from the top left.',
     ],
     ['bytes only, sizes from the headers', { ...moved, compared: 'bytes', pixelsChanged: null, bbox: null }, 'both are 200x120; the files differ (pixels not compared).'],
-    ['bytes only, sizes unknown', { status: 'changed', compared: 'bytes', before: undefined, after: S, pixelsChanged: null, bbox: null }, 'the files differ (pixels not compared).'],
-    ['a tiny change', { ...moved, pixelsChanged: 0.0001, bbox: { x: 5, y: 5, width: 1, height: 1 } }, 'both are 200x120; under 0.01% of the pixels differ, all inside the box x=5, y=5, 1x1 px from the top left.'],
+    [
+      'bytes only, sizes unknown',
+      { status: 'changed', compared: 'bytes', before: undefined, after: S, pixelsChanged: null, bbox: null },
+      'the files differ (pixels not compared).',
+    ],
+    [
+      'a tiny change',
+      { ...moved, pixelsChanged: 0.0001, bbox: { x: 5, y: 5, width: 1, height: 1 } },
+      'both are 200x120; under 0.01% of the pixels differ, all inside the box x=5, y=5, 1x1 px from the top left.',
+    ],
   ])('%s', (_name, facts, sentence) => {
     expect(factsSentence(facts)).toBe(sentence);
   });
@@ -121,7 +129,11 @@ describe('retryMessages', () => {
 describe('retryMessages with reasoning', () => {
   it('the failed answer goes back as the model turn with its reasoning (K3 needs it; request/history.ts drops it for others)', () => {
     const first = [{ role: 'user' as const, content: 'x' }];
-    expect(retryMessages(first, '{"changed": 1}', 'bad', 'I compared the two screens.')[1]).toEqual({ role: 'assistant', content: '{"changed": 1}', reasoning_content: 'I compared the two screens.' });
+    expect(retryMessages(first, '{"changed": 1}', 'bad', 'I compared the two screens.')[1]).toEqual({
+      role: 'assistant',
+      content: '{"changed": 1}',
+      reasoning_content: 'I compared the two screens.',
+    });
   });
 });
 

@@ -14,7 +14,12 @@ const FIELDS = ['before', 'after', 'status', 'pixels_changed', 'bbox', 'summary'
 const S = { width: 200, height: 120 };
 const moved: LocalFacts = { status: 'changed', compared: 'pixels', before: S, after: S, pixelsChanged: 5, bbox: { x: 12, y: 70, width: 78, height: 20 } };
 const same: LocalFacts = { status: 'same', compared: 'bytes', before: S, after: S, pixelsChanged: 0, bbox: null };
-const answer: DiffAnswer = { changed: true, summary: 'The pink block moved right.', changes: [{ where: 'the pink block', what: 'moved 48 px right', kind: 'layout' }], as_expected: false };
+const answer: DiffAnswer = {
+  changed: true,
+  summary: 'The pink block moved right.',
+  changes: [{ where: 'the pink block', what: 'moved 48 px right', kind: 'layout' }],
+  as_expected: false,
+};
 const usage = { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010 };
 
 const entries = async (): Promise<Record<string, PairEntry>> => {
@@ -29,10 +34,18 @@ describe('the record', () => {
     const r = parsed(answeredRecord(e, moved, answer, { model: 'kimi-k2.6', usage }, { model: 'kimi-k2.6', currency: 'CNY', cached: false }));
     expect(Object.keys(r)).toEqual(FIELDS);
     expect(r).toEqual({
-      before: 'fixtures/diff/baseline/settings.png', after: 'fixtures/diff/current/settings.png', status: 'changed',
-      pixels_changed: 5, bbox: { x: 12, y: 70, width: 78, height: 20 },
-      summary: answer.summary, changes: answer.changes, as_expected: false, cached: false,
-      usage, cost: { amount: 0.00677, currency: 'CNY' }, error: null, // 1000 x 6.5 + 10 x 27 per million
+      before: 'fixtures/diff/baseline/settings.png',
+      after: 'fixtures/diff/current/settings.png',
+      status: 'changed',
+      pixels_changed: 5,
+      bbox: { x: 12, y: 70, width: 78, height: 20 },
+      summary: answer.summary,
+      changes: answer.changes,
+      as_expected: false,
+      cached: false,
+      usage,
+      cost: { amount: 0.00677, currency: 'CNY' },
+      error: null, // 1000 x 6.5 + 10 x 27 per million
     });
     expect(jsonlLine(answeredRecord(e, moved, answer, { model: 'kimi-k2.6', usage }, { model: 'kimi-k2.6', currency: 'CNY', cached: false })).endsWith('}\n')).toBe(true);
   });
@@ -47,9 +60,18 @@ describe('the record', () => {
     const r = parsed(sameRecord((await entries())['home.png']!, same, 'CNY'));
     expect(Object.keys(r)).toEqual(FIELDS);
     expect(r).toEqual({
-      before: 'fixtures/diff/baseline/home.png', after: 'fixtures/diff/current/home.png', status: 'same', pixels_changed: 0, bbox: null,
-      summary: '', changes: [], as_expected: null, cached: false,
-      usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, cost: { amount: 0, currency: 'CNY' }, error: null,
+      before: 'fixtures/diff/baseline/home.png',
+      after: 'fixtures/diff/current/home.png',
+      status: 'same',
+      pixels_changed: 0,
+      bbox: null,
+      summary: '',
+      changes: [],
+      as_expected: null,
+      cached: false,
+      usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+      cost: { amount: 0, currency: 'CNY' },
+      error: null,
     });
   });
 
@@ -72,8 +94,18 @@ describe('the record', () => {
 
 /** A record with just what the verdict reads. */
 const rec = (status: DiffRecord['status'], as_expected: boolean | null = null, error: DiffRecord['error'] = null, name = `${status}.png`): DiffRecord => ({
-  before: status === 'added' ? null : `a/${name}`, after: status === 'removed' ? null : `b/${name}`, status, pixels_changed: null, bbox: null,
-  summary: '', changes: [], as_expected, cached: false, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, cost: { amount: 0, currency: 'CNY' }, error,
+  before: status === 'added' ? null : `a/${name}`,
+  after: status === 'removed' ? null : `b/${name}`,
+  status,
+  pixels_changed: null,
+  bbox: null,
+  summary: '',
+  changes: [],
+  as_expected,
+  cached: false,
+  usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+  cost: { amount: 0, currency: 'CNY' },
+  error,
 });
 
 describe('--fail-on', () => {

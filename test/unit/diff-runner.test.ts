@@ -59,7 +59,12 @@ describe('Runner: settle asks for one more request', () => {
     }).run();
     expect([...client.sent].sort()).toEqual(['first-0', 'first-1', 'first-2', 'retry-1']);
     expect(settled.filter(([i]) => i === 1).map(([, t]) => t)).toEqual(['first-1', 'retry-1']);
-    expect(settled.filter(([i]) => i !== 1).map(([i, t]) => `${i}:${t}`).sort()).toEqual(['0:first-0', '2:first-2']);
+    expect(
+      settled
+        .filter(([i]) => i !== 1)
+        .map(([i, t]) => `${i}:${t}`)
+        .sort(),
+    ).toEqual(['0:first-0', '2:first-2']);
   });
 
   it('without "again", one request an item (as --each runs)', async () => {

@@ -11,7 +11,11 @@ import { sumEstimates } from '../../src/estimate/estimate.js';
 
 const subject = { path: 'docs/shot.png', sha256: 'f'.repeat(64), mime: 'image/png' };
 const ok = (p = subject.path, text = 'A login form.'): ImageRecord =>
-  successRecord({ ...subject, path: p }, { model: 'kimi-k2.6', text, finishReason: 'stop', usage: { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010 } }, { model: 'kimi-k2.6', currency: 'CNY', ms: 812.4, cached: false });
+  successRecord(
+    { ...subject, path: p },
+    { model: 'kimi-k2.6', text, finishReason: 'stop', usage: { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010 } },
+    { model: 'kimi-k2.6', currency: 'CNY', ms: 812.4, cached: false },
+  );
 const failed = (err: unknown, p = subject.path) => failureRecord({ ...subject, path: p }, err, { model: 'kimi-k2.6', currency: 'CNY', ms: 5 });
 
 describe('InOrder', () => {
@@ -48,12 +52,23 @@ describe('the record', () => {
     expect(line.endsWith('}\n')).toBe(true);
     const r = JSON.parse(line);
     expect(Object.keys(r)).toEqual(['path', 'sha256', 'mime', 'model', 'text', 'finish_reason', 'usage', 'cost', 'ms', 'error', 'cached']);
-    expect(r).toMatchObject({ text: 'A login form.', finish_reason: 'stop', usage: { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010 }, ms: 812, error: null, cached: false });
+    expect(r).toMatchObject({
+      text: 'A login form.',
+      finish_reason: 'stop',
+      usage: { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010 },
+      ms: 812,
+      error: null,
+      cached: false,
+    });
     expect(r.cost).toEqual({ amount: 0.00677, currency: 'CNY' }); // 1000 x 6.5 + 10 x 27 per million
   });
 
   it('a cache hit costs nothing this run', () => {
-    const r = successRecord(subject, { model: 'kimi-k2.6', text: 'x', finishReason: 'stop', usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 } }, { model: 'kimi-k2.6', currency: 'USD', ms: 0, cached: true });
+    const r = successRecord(
+      subject,
+      { model: 'kimi-k2.6', text: 'x', finishReason: 'stop', usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 } },
+      { model: 'kimi-k2.6', currency: 'USD', ms: 0, cached: true },
+    );
     expect(r.cost).toEqual({ amount: 0, currency: 'USD' });
     expect(r.cached).toBe(true);
   });
@@ -122,8 +137,18 @@ describe('the progress and closing lines', () => {
   });
 
   it('the estimate line says what will be sent, and when nothing will', () => {
-    const e = sumEstimates([{ image_tokens: 361, text_tokens: 13, input_tokens: 374, cost: { amount: 0.002431, currency: 'CNY' } }, { image_tokens: 2, text_tokens: 13, input_tokens: 15, cost: { amount: 0.000098, currency: 'CNY' } }], 'CNY');
-    expect(estimateLine(e, { images: 2, model: 'kimi-k2.6', priced: true, perImage: { cached: 1, skipped: 0 } })).toBe('2 images to send (1 cached) · ~389 input tokens (363 image + 26 text) · kimi-k2.6 · est. ¥0.0025 input');
-    expect(estimateLine(sumEstimates([], 'CNY'), { images: 0, model: 'kimi-k2.6', priced: true, perImage: { cached: 3, skipped: 1 } })).toBe('nothing to send (3 cached, 1 skipped)');
+    const e = sumEstimates(
+      [
+        { image_tokens: 361, text_tokens: 13, input_tokens: 374, cost: { amount: 0.002431, currency: 'CNY' } },
+        { image_tokens: 2, text_tokens: 13, input_tokens: 15, cost: { amount: 0.000098, currency: 'CNY' } },
+      ],
+      'CNY',
+    );
+    expect(estimateLine(e, { images: 2, model: 'kimi-k2.6', priced: true, perImage: { cached: 1, skipped: 0 } })).toBe(
+      '2 images to send (1 cached) · ~389 input tokens (363 image + 26 text) · kimi-k2.6 · est. ¥0.0025 input',
+    );
+    expect(estimateLine(sumEstimates([], 'CNY'), { images: 0, model: 'kimi-k2.6', priced: true, perImage: { cached: 3, skipped: 1 } })).toBe(
+      'nothing to send (3 cached, 1 skipped)',
+    );
   });
 });

@@ -24,7 +24,14 @@ const cases: Array<[string, Image]> = [
   ['a name with spaces and unicode', file('é t/ü.webp', { mime: 'image/webp' })],
   ['a file outside the working folder', file('../x.png', { source: { kind: 'file', file: '/elsewhere/x.png' } })],
   ['stdin (kept whole)', { ...file('-'), source: { kind: 'memory', data: new Uint8Array([1, 2, 3]) } }],
-  ['a resized copy (kept whole)', { ...file('r.png'), source: { kind: 'memory', data: new Uint8Array(4) }, original: { mime: 'image/png', bytes: 9, sha256: sha(3), dimensions: undefined, file: '/work/r.png' } }],
+  [
+    'a resized copy (kept whole)',
+    {
+      ...file('r.png'),
+      source: { kind: 'memory', data: new Uint8Array(4) },
+      original: { mime: 'image/png', bytes: 9, sha256: sha(3), dimensions: undefined, file: '/work/r.png' },
+    },
+  ],
   ['a file not hashed yet (kept whole)', file('e.png', { sha256: '' })],
 ];
 

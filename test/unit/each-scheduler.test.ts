@@ -212,7 +212,7 @@ describe('afterFailure: the retry decisions of src/api/retry.ts, per image', () 
   it('refuses to wait longer than the client would, and says so', () => {
     const step = afterFailure(api(429, 'rate_limit_reached_error', 'please try again after 600 seconds'), { attempts: 0, rateLimited: 1 }, 3);
     expect(step.kind).toBe('fail');
-    expect(((step as { error: Error }).error).message).toMatch(/asks to wait 600 s; not waiting that long/);
+    expect((step as { error: Error }).error.message).toMatch(/asks to wait 600 s; not waiting that long/);
   });
 });
 
@@ -250,8 +250,14 @@ describe('sendOne', () => {
   });
 
   it('reads the limits a rate-limit message names', () => {
-    expect(limitHint(api(429, 'rate_limit_reached_error', 'Your account org-1<ak-1> request reached max organization concurrency: 2, please try again after 1 seconds'))).toEqual({ concurrency: 2, rpm: undefined });
-    expect(limitHint(api(429, 'rate_limit_reached_error', 'Your account org-1<ak-1> request reached organization max RPM: 3, please try again after 20 seconds'))).toEqual({ concurrency: undefined, rpm: 3 });
+    expect(limitHint(api(429, 'rate_limit_reached_error', 'Your account org-1<ak-1> request reached max organization concurrency: 2, please try again after 1 seconds'))).toEqual({
+      concurrency: 2,
+      rpm: undefined,
+    });
+    expect(limitHint(api(429, 'rate_limit_reached_error', 'Your account org-1<ak-1> request reached organization max RPM: 3, please try again after 20 seconds'))).toEqual({
+      concurrency: undefined,
+      rpm: 3,
+    });
     expect(limitHint(new InputError('x'))).toEqual({});
   });
 
@@ -272,7 +278,16 @@ describe('sendOne', () => {
     const { clock, stop, pace: p } = pace(1);
     const { client, calls } = scripted(clock, [api(500, 'server_error'), api(500, 'server_error')]);
     const finals: boolean[] = [];
-    const sent = sendOne(() => BODY, 0, { client, pace: p, clock, signal: stop.signal, stream: true, maxAttempts: 2, random: noJitter, onFailure: (_e, final) => finals.push(final) });
+    const sent = sendOne(() => BODY, 0, {
+      client,
+      pace: p,
+      clock,
+      signal: stop.signal,
+      stream: true,
+      maxAttempts: 2,
+      random: noJitter,
+      onFailure: (_e, final) => finals.push(final),
+    });
     await clock.advance(100);
     expect(p.inFlight).toBe(0); // backing off: the slot is free for other images
     await clock.advance(5000);

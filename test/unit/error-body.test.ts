@@ -89,7 +89,11 @@ describe('apiErrorFrom', () => {
   });
 
   it('a gzip-encoded error body is decoded', async () => {
-    const err = await apiErrorFrom(answer(404, gzipSync(json({ error: { type: 'resource_not_found_error', message: 'Not found the model' } })), { 'content-encoding': 'gzip' }), 'h', 0);
+    const err = await apiErrorFrom(
+      answer(404, gzipSync(json({ error: { type: 'resource_not_found_error', message: 'Not found the model' } })), { 'content-encoding': 'gzip' }),
+      'h',
+      0,
+    );
     expect(err).toMatchObject({ status: 404, type: 'resource_not_found_error', message: 'Not found the model' });
   });
 

@@ -9,8 +9,13 @@ const K2 = { kind: 'patches', patchLimit: 16384 } as const;
 const K3 = { kind: 'patches', patchLimit: 65536 } as const;
 
 const img = (width: number, height: number): Image => ({
-  path: `${width}x${height}.png`, mime: 'image/png', kind: 'image', bytes: 100, sha256: 'x',
-  dimensions: { width, height }, source: { kind: 'memory', data: new Uint8Array() },
+  path: `${width}x${height}.png`,
+  mime: 'image/png',
+  kind: 'image',
+  bytes: 100,
+  sha256: 'x',
+  dimensions: { width, height },
+  source: { kind: 'memory', data: new Uint8Array() },
 });
 
 describe('image tokens', () => {
@@ -66,7 +71,7 @@ describe('estimateMessages', () => {
     expect(e.image_tokens).toBe(361 + 1369);
     expect(e.text_tokens).toBe(8 + 5);
     expect(e.input_tokens).toBe(361 + 1369 + 13);
-    expect(e.cost).toEqual({ amount: Math.round((1743 * 6.5) / 1e6 * 1e6) / 1e6, currency: 'CNY' });
+    expect(e.cost).toEqual({ amount: Math.round(((1743 * 6.5) / 1e6) * 1e6) / 1e6, currency: 'CNY' });
     expect(estimateMessages('moonshot-v1-8k-vision-preview', messages, 'CNY').image_tokens).toBe(2048);
     expect(estimateMessages('some-new-model', messages, 'USD').image_tokens).toBe(2048);
   });
@@ -98,7 +103,17 @@ describe('costs and the model table', () => {
       expect(priceFor(m, 'CNY')).toBeDefined();
       expect(priceFor(m, 'USD')).toBeDefined();
     }
-    expect(priceFor(MODELS.find((m) => m.id === 'kimi-k3.1-pro'), 'CNY')?.derived).toBe(true);
-    expect(priceFor(MODELS.find((m) => m.id === 'kimi-k3'), 'CNY')).toEqual({ input: 20, output: 100 });
+    expect(
+      priceFor(
+        MODELS.find((m) => m.id === 'kimi-k3.1-pro'),
+        'CNY',
+      )?.derived,
+    ).toBe(true);
+    expect(
+      priceFor(
+        MODELS.find((m) => m.id === 'kimi-k3'),
+        'CNY',
+      ),
+    ).toEqual({ input: 20, output: 100 });
   });
 });

@@ -31,7 +31,11 @@ describe('FdWriter', () => {
     const file = path.join(tmp(), 'out');
     const fd = openSync(file, 'w');
     const fake = fakeStream();
-    const out = new FdWriter(fd, () => (fake.opened++, fake.stream), () => {});
+    const out = new FdWriter(
+      fd,
+      () => (fake.opened++, fake.stream),
+      () => {},
+    );
     out.write('héllo ');
     out.write(Buffer.from('world\n'));
     expect(out.isTTY).toBe(false);
@@ -46,7 +50,11 @@ describe('FdWriter', () => {
     execFileSync('mkfifo', [fifo]);
     const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK); // both ends: writes fail with EAGAIN once full
     const fake = fakeStream();
-    const out = new FdWriter(fd, () => (fake.opened++, fake.stream), () => {});
+    const out = new FdWriter(
+      fd,
+      () => (fake.opened++, fake.stream),
+      () => {},
+    );
     const chunks = Array.from({ length: 40 }, (_, i) => String.fromCharCode(65 + (i % 26)).repeat(4096));
     for (const c of chunks) out.write(c); // 160 KiB: more than a pipe holds
     expect(fake.opened).toBe(1);
@@ -65,7 +73,11 @@ describe('FdWriter', () => {
     const writer = openSync(fifo, constants.O_WRONLY);
     closeSync(reader);
     let gone = 0;
-    const out = new FdWriter(writer, () => fakeStream().stream, () => gone++);
+    const out = new FdWriter(
+      writer,
+      () => fakeStream().stream,
+      () => gone++,
+    );
     expect(out.write('answer\n')).toBe(false);
     expect(gone).toBe(1);
     closeSync(writer);
@@ -75,7 +87,11 @@ describe('FdWriter', () => {
     const file = path.join(tmp(), 'out');
     const fd = openSync(file, 'w');
     const fake = fakeStream();
-    const out = new FdWriter(fd, () => (fake.opened++, fake.stream), () => {});
+    const out = new FdWriter(
+      fd,
+      () => (fake.opened++, fake.stream),
+      () => {},
+    );
     out.write('first ');
     expect(streamOf(out)).toBe(fake.stream);
     out.write('second');
@@ -91,7 +107,12 @@ describe('FdWriter', () => {
   it('a write that fails (ENOSPC on /dev/full) ends the output: never thrown, the owner told once, later writes dropped', async () => {
     const fd = openSync('/dev/full', 'w');
     const failures: string[] = [];
-    const out = new FdWriter(fd, () => fakeStream().stream, () => failures.push('EPIPE'), (err) => failures.push(err.code ?? '?'));
+    const out = new FdWriter(
+      fd,
+      () => fakeStream().stream,
+      () => failures.push('EPIPE'),
+      (err) => failures.push(err.code ?? '?'),
+    );
     expect(out.write('the answer\n')).toBe(false);
     const told = await new Promise<Error | null | undefined>((resolve) => out.write('more', resolve));
     expect(told).toBe(out.failure);
@@ -104,7 +125,12 @@ describe('FdWriter', () => {
   it('an error of the real stream (after the hand-over) is kept the same way, and EPIPE there is the reader gone', () => {
     const fake = fakeStream();
     const failures: string[] = [];
-    const out = new FdWriter(1, () => fake.stream, () => failures.push('reader gone'), (err) => failures.push(err.code ?? '?'));
+    const out = new FdWriter(
+      1,
+      () => fake.stream,
+      () => failures.push('reader gone'),
+      (err) => failures.push(err.code ?? '?'),
+    );
     const stream = streamOf(out);
     stream.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
     expect(out.failure).toBeUndefined();

@@ -1,15 +1,6 @@
 // How much answer a request may bring before it is called endless: from --max-tokens or the model table.
 import { describe, expect, it } from 'vitest';
-import {
-  answerBytesLimit,
-  charLimit,
-  DEFAULT_OUTPUT_TOKENS,
-  endlessAnswer,
-  eventLimit,
-  outputChars,
-  outputLimit,
-  OutputMeter,
-} from '../../src/api/output-limit.js';
+import { answerBytesLimit, charLimit, DEFAULT_OUTPUT_TOKENS, endlessAnswer, eventLimit, outputChars, outputLimit, OutputMeter } from '../../src/api/output-limit.js';
 
 describe('outputLimit', () => {
   it.each([
@@ -49,7 +40,16 @@ describe('charLimit / eventLimit / answerBytesLimit', () => {
 describe('outputChars', () => {
   it('counts text, reasoning and tool-call arguments, all billed as output', () => {
     expect(outputChars({ text: 'abc', reasoning: 'de', toolCalls: [] })).toBe(5);
-    expect(outputChars({ text: '', reasoning: '', toolCalls: [{ id: 'a', name: 'f', arguments: '{"x":1}' }, { id: 'b', name: 'g', arguments: '{}' }] })).toBe(9);
+    expect(
+      outputChars({
+        text: '',
+        reasoning: '',
+        toolCalls: [
+          { id: 'a', name: 'f', arguments: '{"x":1}' },
+          { id: 'b', name: 'g', arguments: '{}' },
+        ],
+      }),
+    ).toBe(9);
   });
 });
 

@@ -23,7 +23,12 @@ describe('an answer that fails its check keeps what was paid for', () => {
     ['too_long', { text: 'A sentence far longer than the limit.', finishReason: 'stop' }, 10, NO_JSON],
     ['content_filter', { text: 'Part of an ans', finishReason: 'content_filter' }, undefined, NO_JSON],
     ['invalid_json', { text: '{"alt": "cut', finishReason: 'length' }, undefined, { json: true, schema: undefined }],
-    ['invalid_json', { text: '{"alt": 3}', finishReason: 'stop' }, undefined, { json: true, schema: { type: 'object', required: ['alt'], properties: { alt: { type: 'string' } } } }],
+    [
+      'invalid_json',
+      { text: '{"alt": 3}', finishReason: 'stop' },
+      undefined,
+      { json: true, schema: { type: 'object', required: ['alt'], properties: { alt: { type: 'string' } } } },
+    ],
   ] as const)('%s: text, finish_reason, usage and cost stay; the error says why', async (type, answer, maxChars, response) => {
     const c = { model: 'kimi-k2.6', usage, ...answer };
     const problem = await checkAnswer(c, maxChars, response);
@@ -41,7 +46,10 @@ describe('an answer that fails its check keeps what was paid for', () => {
     const notAFolder = path.join(dir, 'file');
     writeFileSync(notAFolder, '');
     const paid = successRecord(subject, { model: 'kimi-k2.6', text: 'A cat.', finishReason: 'stop', usage }, o);
-    const err = await writeSidecar(paid, path.join(notAFolder, 'shot.png'), 'txt').then(() => undefined, (e: unknown) => e);
+    const err = await writeSidecar(paid, path.join(notAFolder, 'shot.png'), 'txt').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const r = failedAnswerRecord(paid, sidecarFailure(err, subject.path, 'txt'));
     expect(r.error).toEqual({ code: EXIT.io, type: 'sidecar_failed', message: 'the sidecar docs/shot.png.txt cannot be written: a file is where a folder should be (ENOTDIR).' });
     expect(r).toMatchObject({ text: 'A cat.', usage, cost: paid.cost });
@@ -50,12 +58,20 @@ describe('an answer that fails its check keeps what was paid for', () => {
 
 describe('records and totals agree', () => {
   const line = (id: string, text: string, finish = 'stop', u = usage) =>
-    JSON.stringify({ custom_id: id, response: { status_code: 200, body: { model: 'kimi-k2.6', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }], usage: u } } });
+    JSON.stringify({
+      custom_id: id,
+      response: { status_code: 200, body: { model: 'kimi-k2.6', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }], usage: u } },
+    });
   const failedLine = JSON.stringify({ custom_id: 'img-3-x', response: { status_code: 400, body: { error: { type: 'invalid_request_error', message: 'bad image' } } } });
 
   it('batch fetch: the sum of the records is the totals line, whatever failed', async () => {
     const { results } = parseResultLines(
-      [line('img-0-a', 'Short.'), line('img-1-b', 'Far too long an answer for it.'), line('img-2-c', 'Filtered', 'content_filter', { prompt_tokens: 700, completion_tokens: 3, total_tokens: 703 }), failedLine].join('\n'),
+      [
+        line('img-0-a', 'Short.'),
+        line('img-1-b', 'Far too long an answer for it.'),
+        line('img-2-c', 'Filtered', 'content_filter', { prompt_tokens: 700, completion_tokens: 3, total_tokens: 703 }),
+        failedLine,
+      ].join('\n'),
     );
     const totals = new Totals(4, 0, 'CNY');
     const records: ImageRecord[] = [];
@@ -69,7 +85,10 @@ describe('records and totals agree', () => {
     expect(records[1]!.text).toBe('Far too long an answer for it.');
     expect(totals.promptTokens).toBe(records.reduce((a, r) => a + r.usage.prompt_tokens, 0));
     expect(totals.completionTokens).toBe(records.reduce((a, r) => a + r.usage.completion_tokens, 0));
-    expect(totals.cost).toBeCloseTo(records.reduce((a, r) => a + r.cost.amount, 0), 9);
+    expect(totals.cost).toBeCloseTo(
+      records.reduce((a, r) => a + r.cost.amount, 0),
+      9,
+    );
     expect(totals.summary(0)).toMatch(/^1 described, 3 failed · 2,700 prompt \+ 83 completion tokens/);
   });
 });

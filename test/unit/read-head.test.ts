@@ -29,7 +29,12 @@ const cases: Array<[string, Buffer, string, { width: number; height: number }]> 
   ['a 1 MB PNG', png(1920, 1080, 1024 * 1024), 'image/png', { width: 1920, height: 1080 }],
   ['a JPEG with its frame header at the start', jpeg(sof(768, 1024)), 'image/jpeg', { width: 1024, height: 768 }],
   // Four 60 KB APP segments (an EXIF/ICC/XMP pile) put the frame header at ~240 KiB: past the short head.
-  ['a JPEG with 240 KB of APP segments before its frame header', jpeg(...Array.from({ length: 4 }, () => segment(0xe2, fill(60_000))), sof(3000, 4000)), 'image/jpeg', { width: 4000, height: 3000 }],
+  [
+    'a JPEG with 240 KB of APP segments before its frame header',
+    jpeg(...Array.from({ length: 4 }, () => segment(0xe2, fill(60_000))), sof(3000, 4000)),
+    'image/jpeg',
+    { width: 4000, height: 3000 },
+  ],
 ];
 
 describe('the head kept of a large file', () => {

@@ -18,7 +18,7 @@ function rowOf(id: string): string[] {
 const money = (n: number | undefined, derived?: boolean) => `${derived ? '≈' : ''}${(n ?? 0).toFixed(2)}`;
 
 describe('README', () => {
-  it('has a model table row for every model, with the table\'s context and prices', () => {
+  it("has a model table row for every model, with the table's context and prices", () => {
     for (const m of MODELS) {
       const row = rowOf(m.id);
       expect(row[3]).toBe(m.context.toLocaleString('en-US'));
@@ -37,7 +37,16 @@ describe('README', () => {
   });
 
   it('documents every command and every long option', () => {
-    const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: {}, cwd: '.', monotonicMs: () => 0, epochMs: () => 0, signal: new AbortController().signal } as unknown as Io;
+    const io = {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdin: process.stdin,
+      env: {},
+      cwd: '.',
+      monotonicMs: () => 0,
+      epochMs: () => 0,
+      signal: new AbortController().signal,
+    } as unknown as Io;
     const walk = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(walk)];
     for (const cmd of walk(buildProgram(io, () => {}))) {
       if (cmd.name() !== 'kimi-vision' && cmd.name() !== 'help') expect(readme, `command ${cmd.name()}`).toContain(cmd.name());

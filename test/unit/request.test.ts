@@ -32,11 +32,14 @@ describe('the request body', () => {
         ...params,
         messages: [
           { role: 'system', content: 'sys' },
-          { role: 'user', content: [
-            { type: 'image_url', image_url: { url: `data:image/png;base64,${data.toString('base64')}` } },
-            { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${data.toString('base64')}` } },
-            { type: 'text', text: 'Say "hi" \u2028 你好' },
-          ] },
+          {
+            role: 'user',
+            content: [
+              { type: 'image_url', image_url: { url: `data:image/png;base64,${data.toString('base64')}` } },
+              { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${data.toString('base64')}` } },
+              { type: 'text', text: 'Say "hi" \u2028 你好' },
+            ],
+          },
         ],
       });
       expect(text).toBe(naive);
@@ -62,14 +65,38 @@ describe('the request body', () => {
 
 describe('requestParams', () => {
   it.each([
-    [{ model: 'kimi-k2.6', stream: true }, { model: 'kimi-k2.6', thinking: { type: 'disabled' }, stream: true, stream_options: { include_usage: true } }],
-    [{ model: 'kimi-k2.6', stream: false, thinking: 'on' as const }, { model: 'kimi-k2.6', thinking: { type: 'enabled' }, stream: false }],
-    [{ model: 'kimi-k3.1-pro', stream: false }, { model: 'kimi-k3.1-pro', reasoning_effort: 'low', stream: false }],
-    [{ model: 'kimi-k3', stream: false, effort: 'max' }, { model: 'kimi-k3', reasoning_effort: 'max', stream: false }],
-    [{ model: 'kimi-k2.7-code', stream: false }, { model: 'kimi-k2.7-code', stream: false }],
-    [{ model: 'moonshot-v1-8k-vision-preview', stream: false, temperature: 0.3, maxTokens: 100 }, { model: 'moonshot-v1-8k-vision-preview', temperature: 0.3, max_completion_tokens: 100, stream: false }],
-    [{ model: 'kimi-k2.6', stream: false, temperature: 0.6 }, { model: 'kimi-k2.6', thinking: { type: 'disabled' }, temperature: 0.6, stream: false }],
-    [{ model: 'future-model', stream: false }, { model: 'future-model', stream: false }],
+    [
+      { model: 'kimi-k2.6', stream: true },
+      { model: 'kimi-k2.6', thinking: { type: 'disabled' }, stream: true, stream_options: { include_usage: true } },
+    ],
+    [
+      { model: 'kimi-k2.6', stream: false, thinking: 'on' as const },
+      { model: 'kimi-k2.6', thinking: { type: 'enabled' }, stream: false },
+    ],
+    [
+      { model: 'kimi-k3.1-pro', stream: false },
+      { model: 'kimi-k3.1-pro', reasoning_effort: 'low', stream: false },
+    ],
+    [
+      { model: 'kimi-k3', stream: false, effort: 'max' },
+      { model: 'kimi-k3', reasoning_effort: 'max', stream: false },
+    ],
+    [
+      { model: 'kimi-k2.7-code', stream: false },
+      { model: 'kimi-k2.7-code', stream: false },
+    ],
+    [
+      { model: 'moonshot-v1-8k-vision-preview', stream: false, temperature: 0.3, maxTokens: 100 },
+      { model: 'moonshot-v1-8k-vision-preview', temperature: 0.3, max_completion_tokens: 100, stream: false },
+    ],
+    [
+      { model: 'kimi-k2.6', stream: false, temperature: 0.6 },
+      { model: 'kimi-k2.6', thinking: { type: 'disabled' }, temperature: 0.6, stream: false },
+    ],
+    [
+      { model: 'future-model', stream: false },
+      { model: 'future-model', stream: false },
+    ],
   ])('%j', (o, expected) => {
     expect(requestParams(o)).toEqual(expected);
   });

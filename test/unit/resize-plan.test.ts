@@ -79,7 +79,14 @@ describe('planResize', () => {
     ['AVIF is converted to JPEG', { mime: 'image/avif' }, { maxEdge: 4000 }, { format: 'jpeg', quality: 85, width: 800, height: 600 }, ['format'], false],
     ['HEIC that fits: converting is optional', { mime: 'image/heic' }, { maxEdge: 4000 }, { format: 'jpeg', quality: 85, width: 800, height: 600 }, ['format'], true],
     ['BMP that fits: converting is optional', { mime: 'image/bmp' }, { maxBytes: 1 << 20 }, { format: 'png', width: 800, height: 600 }, ['format'], true],
-    ['HEIC over the edge: resizing is not', { mime: 'image/heic', width: 4032, height: 3024 }, { maxEdge: 2016 }, { format: 'jpeg', quality: 85, width: 2016, height: 1512 }, ['edge', 'format'], false],
+    [
+      'HEIC over the edge: resizing is not',
+      { mime: 'image/heic', width: 4032, height: 3024 },
+      { maxEdge: 2016 },
+      { format: 'jpeg', quality: 85, width: 2016, height: 1512 },
+      ['edge', 'format'],
+      false,
+    ],
   ])('%s', (_name, f, o, first, why, optional) => {
     expect(planResize(facts(f), o)).toEqual({ action: 'encode', first, why, optional });
   });
@@ -104,17 +111,23 @@ describe('nextEncoding (the --max-bytes ladder)', () => {
 
   it('always ends: any start, any overshoot', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 20_000 }), fc.integer({ min: 1, max: 20_000 }), fc.integer({ min: 1, max: 10_000_000 }), fc.double({ min: 1.0001, max: 1000, noNaN: true }), (w, h, budget, over) => {
-        let enc: Encoding | undefined = { format: 'png', width: w, height: h };
-        let steps = 0;
-        while (enc && steps < 200) {
-          const before: Encoding = enc;
-          enc = nextEncoding(before, Math.ceil(budget * over), budget);
-          if (enc && enc.quality === before.quality && enc.format === before.format) expect(enc.width * enc.height).toBeLessThan(before.width * before.height);
-          steps++;
-        }
-        expect(enc).toBeUndefined();
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 20_000 }),
+        fc.integer({ min: 1, max: 20_000 }),
+        fc.integer({ min: 1, max: 10_000_000 }),
+        fc.double({ min: 1.0001, max: 1000, noNaN: true }),
+        (w, h, budget, over) => {
+          let enc: Encoding | undefined = { format: 'png', width: w, height: h };
+          let steps = 0;
+          while (enc && steps < 200) {
+            const before: Encoding = enc;
+            enc = nextEncoding(before, Math.ceil(budget * over), budget);
+            if (enc && enc.quality === before.quality && enc.format === before.format) expect(enc.width * enc.height).toBeLessThan(before.width * before.height);
+            steps++;
+          }
+          expect(enc).toBeUndefined();
+        },
+      ),
     );
   });
 });

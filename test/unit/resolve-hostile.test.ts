@@ -120,7 +120,7 @@ describe('bad inputs: refused by name, or kept in their place', () => {
       ['good.png', 'image'],
       ['notes.png', 'notes.png: not a supported image or video (it looks like text (UTF-8)).'],
       ['cut.png', 'cut.png: not a supported image or video (it looks like a truncated PNG header).'],
-      ['huge.png', 'huge.png: 80.0 MB is too large; encoded it would be over the API\'s 100 MB request limit.'],
+      ['huge.png', "huge.png: 80.0 MB is too large; encoded it would be over the API's 100 MB request limit."],
     ]);
     expect(each.filter(isBadInput).every((x) => x.error instanceof InputError && x.file === path.join(dir, x.path))).toBe(true);
     await expect(resolveInputs(args.slice(1), opts())).rejects.toThrow(/^notes\.png: not a supported image/);
@@ -153,12 +153,14 @@ describe('what was read when planned and is gone when sent', () => {
 describe('stdin is bounded like a file', () => {
   it('stops reading once past the limit (exit 3), however much more there is', async () => {
     let produced = 0;
-    const endless = Readable.from((function* () {
-      for (;;) {
-        produced += 1;
-        yield Buffer.alloc(1024);
-      }
-    })());
+    const endless = Readable.from(
+      (function* () {
+        for (;;) {
+          produced += 1;
+          yield Buffer.alloc(1024);
+        }
+      })(),
+    );
     const err = await readAll(endless, 10 * 1024).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).exitCode).toBe(3);

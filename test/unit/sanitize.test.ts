@@ -7,7 +7,12 @@ import { neutralize } from '../../src/output/sanitize.js';
 import { Stdout } from '../../src/output/stdout.js';
 
 /** Text rich in control characters: every code unit up to U+00FF, and some wide ones. */
-const text = fc.string({ unit: fc.oneof(fc.integer({ min: 0, max: 0xff }).map((c) => String.fromCharCode(c)), fc.constantFrom('图', '😀', '…')) });
+const text = fc.string({
+  unit: fc.oneof(
+    fc.integer({ min: 0, max: 0xff }).map((c) => String.fromCharCode(c)),
+    fc.constantFrom('图', '😀', '…'),
+  ),
+});
 
 describe('neutralize', () => {
   it.each([

@@ -54,9 +54,17 @@ describe('the shape of a saved session', () => {
     ['messages missing', { ...good, messages: undefined }, 'messages is missing'],
     ['an unknown role', withMessage({ role: 'robot', content: 'x' }), 'messages[0].role must be "system" or "user" or "assistant" or "tool", not a string'],
     ['content as a number', withMessage({ role: 'user', content: 7 }), 'messages[0].content must be a string or an array of parts, not a number'],
-    ['a part of no known type', withMessage({ role: 'user', content: [{ type: 'audio' }] }), 'messages[0].content[0].type must be "media", "text", "image_url" or "video_url", not a string'],
+    [
+      'a part of no known type',
+      withMessage({ role: 'user', content: [{ type: 'audio' }] }),
+      'messages[0].content[0].type must be "media", "text", "image_url" or "video_url", not a string',
+    ],
     ['a part that is a string', withMessage({ role: 'user', content: ['x'] }), 'messages[0].content[0] must be an object, not a string'],
-    ['a hash that names another file', withMessage({ role: 'user', content: [{ ...media, sha256: '../../etc/passwd' }] }), 'messages[0].content[0].sha256 must be a sha256 (64 hex digits), not a string'],
+    [
+      'a hash that names another file',
+      withMessage({ role: 'user', content: [{ ...media, sha256: '../../etc/passwd' }] }),
+      'messages[0].content[0].sha256 must be a sha256 (64 hex digits), not a string',
+    ],
     ['bytes negative', withMessage({ role: 'user', content: [{ ...media, bytes: -1 }] }), 'messages[0].content[0].bytes must be a whole number of at least 0, not a number'],
     ['a text part without text', withMessage({ role: 'user', content: [{ type: 'text' }] }), 'messages[0].content[0].text is missing'],
     ['tool calls of the wrong shape', withMessage({ role: 'assistant', content: '', tool_calls: [{ id: 't0' }] }), 'messages[0].tool_calls[0].function is missing'],
@@ -73,13 +81,16 @@ const turn = (text: string): Message[] => [
 ];
 
 describe('saving a session', () => {
-  it('refuses a save computed from a stale read: the other run\'s turn stays, exit 75', async () => {
+  it("refuses a save computed from a stale read: the other run's turn stays, exit 75", async () => {
     const e = env();
     const first = await saveSession(newSession('kimi-k2.6'), turn('one'), e);
     const a = await loadSession(e, first.id);
     const b = await loadSession(e, first.id);
     await saveSession(a.session, [...a.messages, ...turn('two')], e, a.identity);
-    const err = await saveSession(b.session, [...b.messages, ...turn('three')], e, b.identity).then(() => undefined, (x: unknown) => x);
+    const err = await saveSession(b.session, [...b.messages, ...turn('three')], e, b.identity).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(err).toBeInstanceOf(ChangedMeanwhileError);
     expect((err as KvError).exitCode).toBe(EXIT.temporary);
     const kept = JSON.parse(readFileSync(sessionFile(e, first.id), 'utf8')) as { messages: { content: unknown }[] };
@@ -100,7 +111,9 @@ describe('saving a session', () => {
     const e = env();
     const s = await saveSession(newSession('kimi-k2.6'), turn('one'), e);
     writeFileSync(sessionFile(e, '20990101-000000-ffff'), readFileSync(sessionFile(e, s.id)));
-    await expect(loadSession(e, '20990101-000000-ffff')).rejects.toThrow(`damaged: ${sessionFile(e, '20990101-000000-ffff')} (it holds the conversation ${s.id}, not 20990101-000000-ffff).`);
+    await expect(loadSession(e, '20990101-000000-ffff')).rejects.toThrow(
+      `damaged: ${sessionFile(e, '20990101-000000-ffff')} (it holds the conversation ${s.id}, not 20990101-000000-ffff).`,
+    );
   });
 
   it('a damaged last-session file is said as such', async () => {

@@ -13,19 +13,18 @@ const PNG_SIG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const png = bytes(PNG_SIG, be32(13), 'IHDR', be32(10), be32(20), [8, 2, 0, 0, 0], be32(0));
 const jfif = bytes([0xff, 0xd8, 0xff, 0xe0], [0, 16], 'JFIF\0', [1, 1, 0, 0, 1, 0, 1, 0, 0]);
 const gif = (v: string): Uint8Array => bytes(`GIF${v}`, le16(3), le16(4), [0, 0, 0]);
-const bmp = (dib: number): Uint8Array =>
-  bytes('BM', le32(14 + dib), zeros(4), le32(14 + dib), le32(dib), zeros(dib - 4));
-const riff = (form: string, chunk: string, body: readonly number[]): Uint8Array =>
-  bytes('RIFF', le32(12 + body.length), form, chunk, le32(body.length), body);
+const bmp = (dib: number): Uint8Array => bytes('BM', le32(14 + dib), zeros(4), le32(14 + dib), le32(dib), zeros(dib - 4));
+const riff = (form: string, chunk: string, body: readonly number[]): Uint8Array => bytes('RIFF', le32(12 + body.length), form, chunk, le32(body.length), body);
 const webpVp8 = riff('WEBP', 'VP8 ', [0x30, 1, 0, 0x9d, 0x01, 0x2a, 4, 0, 3, 0]);
 const webpVp8l = riff('WEBP', 'VP8L', [0x2f, 1, 2, 3, 4]);
 const webpVp8x = riff('WEBP', 'VP8X', [0, 0, 0, 0, 1, 0, 0, 2, 0, 0]);
-const ftyp = (major: string, ...compatible: string[]): Uint8Array =>
-  bytes(be32(16 + 4 * compatible.length), 'ftyp', major, be32(0), ...compatible);
+const ftyp = (major: string, ...compatible: string[]): Uint8Array => bytes(be32(16 + 4 * compatible.length), 'ftyp', major, be32(0), ...compatible);
 const ebml = (docType: string | undefined): Uint8Array => {
-  const fields = bytes([0x42, 0x86, 0x81, 1, 0x42, 0xf7, 0x81, 1, 0x42, 0xf2, 0x81, 4, 0x42, 0xf3, 0x81, 8],
+  const fields = bytes(
+    [0x42, 0x86, 0x81, 1, 0x42, 0xf7, 0x81, 1, 0x42, 0xf2, 0x81, 4, 0x42, 0xf3, 0x81, 8],
     docType === undefined ? [] : bytes([0x42, 0x82, 0x80 | docType.length], docType),
-    [0x42, 0x87, 0x81, 2, 0x42, 0x85, 0x81, 2]);
+    [0x42, 0x87, 0x81, 2, 0x42, 0x85, 0x81, 2],
+  );
   return bytes([0x1a, 0x45, 0xdf, 0xa3, 0x80 | fields.length], fields, [0x18, 0x53, 0x80, 0x67, 0x01, 0xff]);
 };
 const ASF_GUID = [0x30, 0x26, 0xb2, 0x75, 0x8e, 0x66, 0xcf, 0x11, 0xa6, 0xd9, 0, 0xaa, 0, 0x62, 0xce, 0x6c];
@@ -86,16 +85,17 @@ describe('sniffMime on hand-built headers', () => {
     ['WebP VP8L', webpVp8l, image('image/webp')],
     ['WebP VP8X', webpVp8x, image('image/webp')],
     ['WebP with an unknown chunk', riff('WEBP', 'ABCD', zeros(12)), refused('damaged WebP (unknown chunk "ABCD")')],
-    ...['heic', 'heix', 'hevc', 'hevx'].map((b): [string, Uint8Array, Sniff] =>
-      [`ftyp ${b}`, ftyp(b, 'mif1', b), image('image/heic')]),
-    ...['mif1', 'msf1', 'heim', 'heis'].map((b): [string, Uint8Array, Sniff] =>
-      [`ftyp ${b}`, ftyp(b, 'mif1'), image('image/heif')]),
+    ...['heic', 'heix', 'hevc', 'hevx'].map((b): [string, Uint8Array, Sniff] => [`ftyp ${b}`, ftyp(b, 'mif1', b), image('image/heic')]),
+    ...['mif1', 'msf1', 'heim', 'heis'].map((b): [string, Uint8Array, Sniff] => [`ftyp ${b}`, ftyp(b, 'mif1'), image('image/heif')]),
     ['ftyp avif', ftyp('avif', 'mif1', 'miaf'), convertible('AVIF image', 'image/avif')],
     ['ftyp avis', ftyp('avis', 'msf1'), convertible('AVIF image', 'image/avif')],
     ['ftyp mif1 compatible with avif', ftyp('mif1', 'avif', 'miaf'), convertible('AVIF image', 'image/avif')],
     // videos
-    ...['isom', 'iso2', 'iso5', 'mp41', 'mp42', 'avc1', 'dash', 'M4V ', 'M4VP', 'f4v ', 'mmp4'].map(
-      (b): [string, Uint8Array, Sniff] => [`ftyp ${b}`, ftyp(b, 'isom'), video('video/mp4')]),
+    ...['isom', 'iso2', 'iso5', 'mp41', 'mp42', 'avc1', 'dash', 'M4V ', 'M4VP', 'f4v ', 'mmp4'].map((b): [string, Uint8Array, Sniff] => [
+      `ftyp ${b}`,
+      ftyp(b, 'isom'),
+      video('video/mp4'),
+    ]),
     ['ftyp of an unknown major brand, compatible with mp42', ftyp('XXXX', 'mp42'), video('video/mp4')],
     ['ftyp qt', ftyp('qt  ', 'qt  '), video('video/quicktime')],
     ['ftyp 3gp4', ftyp('3gp4', 'isom'), video('video/3gpp')],
@@ -110,9 +110,7 @@ describe('sniffMime on hand-built headers', () => {
     ['Matroska', ebml('matroska'), refused('Matroska video')],
     ['EBML of another doctype', ebml('foo'), refused('EBML file of type "foo"')],
     ['EBML with no doctype in a full head', full(ebml(undefined)), refused('Matroska video')],
-    ['EBML header of unknown size',
-      full(bytes([0x1a, 0x45, 0xdf, 0xa3, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x42, 0x82, 0x84], 'webm')),
-      video('video/webm')],
+    ['EBML header of unknown size', full(bytes([0x1a, 0x45, 0xdf, 0xa3, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x42, 0x82, 0x84], 'webm')), video('video/webm')],
     ['MPEG program stream', bytes([0, 0, 1, 0xba, 0x44], zeros(9)), video('video/mpeg')],
     ['MPEG sequence header', bytes([0, 0, 1, 0xb3, 0x14, 0, 0xf0], zeros(5)), video('video/mpeg')],
     ['AVI', riff('AVI ', 'LIST', zeros(20)), video('video/x-msvideo')],
@@ -155,27 +153,28 @@ describe('sniffMime on hand-built headers', () => {
     ['Ogg', bytes('OggS', [0, 2]), refused('Ogg media')],
     ['WAV', riff('WAVE', 'fmt ', zeros(16)), refused('WAV audio')],
     ['other RIFF', riff('CDXA', 'fmt ', zeros(16)), refused('RIFF file of type "CDXA"')],
-    ['MPEG transport stream', (() => {
-      const b = new Uint8Array(SNIFF_BYTES);
-      for (let i = 0; i < b.length; i += 188) b[i] = 0x47;
-      return b;
-    })(), refused('MPEG transport stream')],
+    [
+      'MPEG transport stream',
+      (() => {
+        const b = new Uint8Array(SNIFF_BYTES);
+        for (let i = 0; i < b.length; i += 188) b[i] = 0x47;
+        return b;
+      })(),
+      refused('MPEG transport stream'),
+    ],
     // text
     ['plain ASCII', bytes('hello, world\n'), refused('text (UTF-8)')],
     ['UTF-8 with a BOM and accents', bytes(Buffer.from('\ufeffcafé, naïve — 你好\r\n\ttab')), refused('text (UTF-8)')],
     ['text with ANSI colours', bytes('\x1b[31mred\x1b[0m\n'), refused('text (UTF-8)')],
-    ['text cut inside a character at the end of a full head',
-      bytes('a'.repeat(SNIFF_BYTES - 1), [0xe4, 0xbd]), refused('text (UTF-8)')],
+    ['text cut inside a character at the end of a full head', bytes('a'.repeat(SNIFF_BYTES - 1), [0xe4, 0xbd]), refused('text (UTF-8)')],
     ['text starting like a GIF', bytes('GIF8'), refused('text (UTF-8)')],
     ['text starting with BM', bytes('BMW is a car maker.\n'), refused('text (UTF-8)')],
     ['text starting with RIFF', bytes('RIFF'), refused('text (UTF-8)')],
     ['SVG', bytes('<svg xmlns="http://www.w3.org/2000/svg"/>'), refused('SVG image')],
     ['SVG after whitespace', bytes('\n  <SVG width="1"></SVG>'), refused('SVG image')],
     ['SVG with an XML prolog', bytes('<?xml version="1.0"?>\n<svg>'), refused('SVG image')],
-    ['SVG with a doctype', bytes('<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x">\n<svg width="1">'),
-      refused('SVG image')],
-    ['SVG after a prolog, cut before the root', bytes('<?xml version="1.0"?>\n<!-- made by hand -->\n<!DOCTYPE svg PUBLIC'),
-      refused('SVG image')],
+    ['SVG with a doctype', bytes('<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x">\n<svg width="1">'), refused('SVG image')],
+    ['SVG after a prolog, cut before the root', bytes('<?xml version="1.0"?>\n<!-- made by hand -->\n<!DOCTYPE svg PUBLIC'), refused('SVG image')],
     ['XML whose root is not svg', bytes('<?xml version="1.0"?>\n<doc><svg/></doc>'), refused('XML document')],
     ['XML that is not SVG', bytes('<?xml version="1.0"?>\n<note>svg</note>'), refused('XML document')],
     ['HTML', bytes('<!doctype html>\n<html><body><svg></svg></body></html>'), refused('HTML document')],
@@ -187,8 +186,7 @@ describe('sniffMime on hand-built headers', () => {
     ['zeros', new Uint8Array(SNIFF_BYTES), refused('unknown binary data (starts 00 00 00 00)')],
     ['invalid UTF-8', bytes('abc', [0xc3, 0x28], 'def'), refused('unknown binary data (starts 61 62 63 C3)')],
     ['text with a NUL', bytes('abc\0def'), refused('unknown binary data (starts 61 62 63 00)')],
-    ['BM with a header size no BMP has', bytes('BM', zeros(12), le32(99), [1, 2, 3, 0]),
-      refused('unknown binary data (starts 42 4D 00 00)')],
+    ['BM with a header size no BMP has', bytes('BM', zeros(12), le32(99), [1, 2, 3, 0]), refused('unknown binary data (starts 42 4D 00 00)')],
   ];
   it.each(cases)('%s', (_name, head, want) => {
     expect(sniffMime(head)).toEqual(want);
@@ -202,13 +200,23 @@ describe('sniffMime on hand-built headers', () => {
 
 describe('sniffMime properties', () => {
   const SUPPORTED = new Set([
-    'image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/bmp', 'image/heic', 'image/heif',
-    'video/mp4', 'video/quicktime', 'video/webm', 'video/mpeg', 'video/x-msvideo', 'video/x-flv',
-    'video/x-ms-wmv', 'video/3gpp',
+    'image/png',
+    'image/jpeg',
+    'image/webp',
+    'image/gif',
+    'image/bmp',
+    'image/heic',
+    'image/heif',
+    'video/mp4',
+    'video/quicktime',
+    'video/webm',
+    'video/mpeg',
+    'video/x-msvideo',
+    'video/x-flv',
+    'video/x-ms-wmv',
+    'video/3gpp',
   ]);
-  const wellFormed = (s: Sniff): boolean =>
-    s.ok ? SUPPORTED.has(s.mime) && s.kind === (s.mime.startsWith('image/') ? 'image' : 'video')
-      : s.looksLike.length > 0;
+  const wellFormed = (s: Sniff): boolean => (s.ok ? SUPPORTED.has(s.mime) && s.kind === (s.mime.startsWith('image/') ? 'image' : 'video') : s.looksLike.length > 0);
 
   it('never throws and always answers with a supported type or words', () => {
     fc.assert(
@@ -218,12 +226,22 @@ describe('sniffMime properties', () => {
   });
 
   it('never throws on known signatures followed by anything', () => {
-    const starts = [png.subarray(0, 8), jfif.subarray(0, 3), bytes('GIF89a'), bytes('BM'), bytes('RIFF'),
-      bytes([0, 0, 0, 0x18], 'ftyp'), bytes([0x1a, 0x45, 0xdf, 0xa3]), bytes(ASF_GUID.slice(0, 8)),
-      bytes([0, 0, 1, 0xba]), bytes('FLV\x01'), bytes([0, 0, 1, 0]), bytes('<?xml')];
+    const starts = [
+      png.subarray(0, 8),
+      jfif.subarray(0, 3),
+      bytes('GIF89a'),
+      bytes('BM'),
+      bytes('RIFF'),
+      bytes([0, 0, 0, 0x18], 'ftyp'),
+      bytes([0x1a, 0x45, 0xdf, 0xa3]),
+      bytes(ASF_GUID.slice(0, 8)),
+      bytes([0, 0, 1, 0xba]),
+      bytes('FLV\x01'),
+      bytes([0, 0, 1, 0]),
+      bytes('<?xml'),
+    ];
     fc.assert(
-      fc.property(fc.constantFrom(...starts), fc.uint8Array({ maxLength: 700 }), (start, rest) =>
-        wellFormed(sniffMime(bytes(start, rest)))),
+      fc.property(fc.constantFrom(...starts), fc.uint8Array({ maxLength: 700 }), (start, rest) => wellFormed(sniffMime(bytes(start, rest)))),
       { seed: 7, numRuns: 3000 },
     );
   });

@@ -30,10 +30,20 @@ async function fold(stream: string, sizes = [1 << 20]) {
 describe('parseSse over the real captures', () => {
   it.each([
     ['stream-k2.5-usage-in-choice.jsonl', 'OK.', '', { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17, reasoning_tokens: 1 }, 'stop'],
-    ['stream-k3-thinking-usage-both.jsonl', 'OK', 'The user is asking me to reply with exactly "OK". This is a simple request',
-      { prompt_tokens: 90, completion_tokens: 50, total_tokens: 140, cached_tokens: 90, reasoning_tokens: 33 }, 'stop'],
-    ['stream-k3-tool-call.jsonl', '', 'User explicitly asks use get_weather.',
-      { prompt_tokens: 213, completion_tokens: 99, total_tokens: 312, cached_tokens: 213, reasoning_tokens: 46 }, 'tool_calls'],
+    [
+      'stream-k3-thinking-usage-both.jsonl',
+      'OK',
+      'The user is asking me to reply with exactly "OK". This is a simple request',
+      { prompt_tokens: 90, completion_tokens: 50, total_tokens: 140, cached_tokens: 90, reasoning_tokens: 33 },
+      'stop',
+    ],
+    [
+      'stream-k3-tool-call.jsonl',
+      '',
+      'User explicitly asks use get_weather.',
+      { prompt_tokens: 213, completion_tokens: 99, total_tokens: 312, cached_tokens: 213, reasoning_tokens: 46 },
+      'tool_calls',
+    ],
   ])('%s gives the text, reasoning, usage and finish reason', async (file, text, reasoning, usage, finish) => {
     for (const eol of ['\n', '\r\n']) {
       for (const sizes of [[1 << 20], [1], [3, 7, 2, 11]]) {
@@ -88,11 +98,34 @@ describe('parseSse framing', () => {
 });
 
 describe('parseSse follows the SSE specification', () => {
-  const eols = [['LF', '\n'], ['CRLF', '\r\n'], ['CR', '\r']] as const;
+  const eols = [
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+    ['CR', '\r'],
+  ] as const;
   /** Two data events among lines the specification says to ignore, ended by [DONE]. */
   const odd = (eol: string) =>
-    [`event: ping`, ``, `id: 7`, `foo: bar`, `data: ${chunk('a')}`, ``, `keepalive`, ``, `retry: abc`, `: ping`, `data: ${chunk('b')}`, ``,
-      `retry: 3000`, ``, `keepalive`, `data: [DONE]`, ``].map((l) => l + eol).join('');
+    [
+      `event: ping`,
+      ``,
+      `id: 7`,
+      `foo: bar`,
+      `data: ${chunk('a')}`,
+      ``,
+      `keepalive`,
+      ``,
+      `retry: abc`,
+      `: ping`,
+      `data: ${chunk('b')}`,
+      ``,
+      `retry: 3000`,
+      ``,
+      `keepalive`,
+      `data: [DONE]`,
+      ``,
+    ]
+      .map((l) => l + eol)
+      .join('');
 
   it.each(eols)('%s: unknown fields, a bare keepalive, a bad retry, id and event blocks without data are ignored', async (_name, eol) => {
     for (const sizes of [[1 << 20], [1], [2, 5, 3]]) {
@@ -151,7 +184,12 @@ describe('parseSse properties', () => {
       fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
         const c = emptyCompletion();
         try {
-          for await (const ev of parseSse((async function* () { yield bytes; })())) applyChunk(c, ev);
+          for await (const ev of parseSse(
+            (async function* () {
+              yield bytes;
+            })(),
+          ))
+            applyChunk(c, ev);
         } catch (e) {
           expect(e instanceof ApiError || e instanceof NetworkError).toBe(true);
         }

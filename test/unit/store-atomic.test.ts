@@ -15,7 +15,11 @@ import { ROOT } from '../helpers/cli.js';
 
 const fresh = () => mkdtempSync(path.join(tmpdir(), 'kv-atomic-'));
 const mode = (p: string) => statSync(p).mode & 0o777;
-const caught = async (p: Promise<unknown>): Promise<unknown> => p.then(() => new Error('did not fail'), (e: unknown) => e);
+const caught = async (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => new Error('did not fail'),
+    (e: unknown) => e,
+  );
 
 /** The real file system, with one call made to fail the way a broken disk would. */
 function failing(call: keyof StoreFs, code: string, onCall = 1): StoreFs & { calls: string[] } {

@@ -14,7 +14,11 @@ import { ROOT } from '../helpers/cli.js';
 
 const fresh = () => mkdtempSync(path.join(tmpdir(), 'kv-lock-'));
 const NO_SUCH_PID = 99_999_999; // above any pid_max: never alive
-const caught = async (p: Promise<unknown>): Promise<unknown> => p.then(() => new Error('did not fail'), (e: unknown) => e);
+const caught = async (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => new Error('did not fail'),
+    (e: unknown) => e,
+  );
 const src = (f: string) => JSON.stringify(path.join(ROOT, 'src', 'store', f));
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -148,7 +152,9 @@ describe('withLock', () => {
     expect(ran).toBe(false);
     expect(err).toBeInstanceOf(LockedError);
     expect((err as LockedError).exitCode).toBe(EXIT.temporary);
-    expect((err as LockedError).message).toMatch(new RegExp(`^the config file is in use by another kimi-vision run \\(pid ${h.proc.pid} on ${hostname()}, since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\); waited 0\\.3 s\\.$`));
+    expect((err as LockedError).message).toMatch(
+      new RegExp(`^the config file is in use by another kimi-vision run \\(pid ${h.proc.pid} on ${hostname()}, since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\); waited 0\\.3 s\\.$`),
+    );
     expect((err as LockedError).hint).toBe(`Let that run finish, then try again. If no such run exists any more, remove the lock: rm ${target}.lock`);
   });
 

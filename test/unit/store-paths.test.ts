@@ -20,18 +20,50 @@ describe('storePaths', () => {
   it.each([
     ['nothing but HOME', { HOME: '/h' }, ['/h/.config/kimi-vision/config.json', '/h/.local/state/kimi-vision', '/h/.cache/kimi-vision']],
     ['the XDG folders', { HOME: '/h', XDG_CONFIG_HOME: '/c', XDG_STATE_HOME: '/s', XDG_CACHE_HOME: '/k' }, ['/c/kimi-vision/config.json', '/s/kimi-vision', '/k/kimi-vision']],
-    ['XDG with a trailing slash', { HOME: '/h', XDG_CONFIG_HOME: '/c/', XDG_STATE_HOME: '/s//', XDG_CACHE_HOME: '/k/' }, ['/c/kimi-vision/config.json', '/s/kimi-vision', '/k/kimi-vision']],
-    ['relative XDG folders: ignored (XDG spec)', { HOME: '/h', XDG_CONFIG_HOME: 'c', XDG_STATE_HOME: './s', XDG_CACHE_HOME: '../k' }, ['/h/.config/kimi-vision/config.json', '/h/.local/state/kimi-vision', '/h/.cache/kimi-vision']],
-    ['empty and blank XDG folders: unset', { HOME: '/h', XDG_CONFIG_HOME: '', XDG_STATE_HOME: '  ', XDG_CACHE_HOME: '\t' }, ['/h/.config/kimi-vision/config.json', '/h/.local/state/kimi-vision', '/h/.cache/kimi-vision']],
-    ['KIMI_VISION_HOME: one folder for all, over XDG', { HOME: '/h', KIMI_VISION_HOME: '/kv', XDG_CONFIG_HOME: '/c', XDG_STATE_HOME: '/s', XDG_CACHE_HOME: '/k' }, ['/kv/config.json', '/kv/state', '/kv/cache']],
+    [
+      'XDG with a trailing slash',
+      { HOME: '/h', XDG_CONFIG_HOME: '/c/', XDG_STATE_HOME: '/s//', XDG_CACHE_HOME: '/k/' },
+      ['/c/kimi-vision/config.json', '/s/kimi-vision', '/k/kimi-vision'],
+    ],
+    [
+      'relative XDG folders: ignored (XDG spec)',
+      { HOME: '/h', XDG_CONFIG_HOME: 'c', XDG_STATE_HOME: './s', XDG_CACHE_HOME: '../k' },
+      ['/h/.config/kimi-vision/config.json', '/h/.local/state/kimi-vision', '/h/.cache/kimi-vision'],
+    ],
+    [
+      'empty and blank XDG folders: unset',
+      { HOME: '/h', XDG_CONFIG_HOME: '', XDG_STATE_HOME: '  ', XDG_CACHE_HOME: '\t' },
+      ['/h/.config/kimi-vision/config.json', '/h/.local/state/kimi-vision', '/h/.cache/kimi-vision'],
+    ],
+    [
+      'KIMI_VISION_HOME: one folder for all, over XDG',
+      { HOME: '/h', KIMI_VISION_HOME: '/kv', XDG_CONFIG_HOME: '/c', XDG_STATE_HOME: '/s', XDG_CACHE_HOME: '/k' },
+      ['/kv/config.json', '/kv/state', '/kv/cache'],
+    ],
     ['KIMI_VISION_CACHE_DIR moves the cache alone', { HOME: '/h', KIMI_VISION_HOME: '/kv', KIMI_VISION_CACHE_DIR: '/answers' }, ['/kv/config.json', '/kv/state', '/answers']],
-    ['KIMI_VISION_CACHE_DIR over XDG_CACHE_HOME', { HOME: '/h', XDG_CACHE_HOME: '/k', KIMI_VISION_CACHE_DIR: '/answers' }, ['/h/.config/kimi-vision/config.json', '/h/.local/state/kimi-vision', '/answers']],
+    [
+      'KIMI_VISION_CACHE_DIR over XDG_CACHE_HOME',
+      { HOME: '/h', XDG_CACHE_HOME: '/k', KIMI_VISION_CACHE_DIR: '/answers' },
+      ['/h/.config/kimi-vision/config.json', '/h/.local/state/kimi-vision', '/answers'],
+    ],
     ['a relative KIMI_VISION_HOME: below the current folder', { HOME: '/h', KIMI_VISION_HOME: 'kv' }, ['/work/here/kv/config.json', '/work/here/kv/state', '/work/here/kv/cache']],
-    ['a relative KIMI_VISION_CACHE_DIR: below the current folder', { HOME: '/h', KIMI_VISION_CACHE_DIR: '../answers' }, ['/h/.config/kimi-vision/config.json', '/h/.local/state/kimi-vision', '/work/answers']],
+    [
+      'a relative KIMI_VISION_CACHE_DIR: below the current folder',
+      { HOME: '/h', KIMI_VISION_CACHE_DIR: '../answers' },
+      ['/h/.config/kimi-vision/config.json', '/h/.local/state/kimi-vision', '/work/answers'],
+    ],
     ['a quoted ~/ in KIMI_VISION_HOME is the home folder', { HOME: '/h', KIMI_VISION_HOME: '~/kv', KIMI_VISION_CACHE_DIR: '~' }, ['/h/kv/config.json', '/h/kv/state', '/h']],
-    ['~name is not expanded (only ~ and ~/)', { HOME: '/h', KIMI_VISION_HOME: '~bob/kv' }, ['/work/here/~bob/kv/config.json', '/work/here/~bob/kv/state', '/work/here/~bob/kv/cache']],
+    [
+      '~name is not expanded (only ~ and ~/)',
+      { HOME: '/h', KIMI_VISION_HOME: '~bob/kv' },
+      ['/work/here/~bob/kv/config.json', '/work/here/~bob/kv/state', '/work/here/~bob/kv/cache'],
+    ],
     ['blanks around values are dropped', { HOME: ' /h ', KIMI_VISION_HOME: ' /kv\n' }, ['/kv/config.json', '/kv/state', '/kv/cache']],
-    ['a blank KIMI_VISION_HOME is unset', { HOME: '/h', KIMI_VISION_HOME: '  ', KIMI_VISION_CACHE_DIR: '' }, ['/h/.config/kimi-vision/config.json', '/h/.local/state/kimi-vision', '/h/.cache/kimi-vision']],
+    [
+      'a blank KIMI_VISION_HOME is unset',
+      { HOME: '/h', KIMI_VISION_HOME: '  ', KIMI_VISION_CACHE_DIR: '' },
+      ['/h/.config/kimi-vision/config.json', '/h/.local/state/kimi-vision', '/h/.cache/kimi-vision'],
+    ],
     ['HOME unset: the password database', {}, ['/home/db/.config/kimi-vision/config.json', '/home/db/.local/state/kimi-vision', '/home/db/.cache/kimi-vision']],
     ['HOME empty: the password database', { HOME: '' }, ['/home/db/.config/kimi-vision/config.json', '/home/db/.local/state/kimi-vision', '/home/db/.cache/kimi-vision']],
     ['HOME relative: the password database', { HOME: 'h' }, ['/home/db/.config/kimi-vision/config.json', '/home/db/.local/state/kimi-vision', '/home/db/.cache/kimi-vision']],
@@ -97,7 +129,11 @@ describe('every combination of every variable', () => {
   const CACHE = [undefined, '', '/answers', 'rel/answers'];
   const XDG = [undefined, '', 'relative', '/xdg'];
   const HOME = [undefined, '', 'relative', '/h'];
-  const DB: [string, HomeLookup][] = [['db', db], ['none', noDb], ['throws', throwingDb]];
+  const DB: [string, HomeLookup][] = [
+    ['db', db],
+    ['none', noDb],
+    ['throws', throwingDb],
+  ];
   const set = (v: string | undefined) => v !== undefined && v.trim() !== '';
   const usableHome = (home: string | undefined, dbName: string) => (home?.startsWith('/') ? home : dbName === 'db' ? '/home/db' : undefined);
 
@@ -139,7 +175,11 @@ describe('every combination of every variable', () => {
                 cache: actual(() => cacheDir(env, CWD, lookup)),
               };
               const want = { config: expected(env, dbName, 'config'), state: expected(env, dbName, 'state'), cache: expected(env, dbName, 'cache') };
-              expect(got, JSON.stringify({ env, db: dbName })).toEqual({ config: path.normalize(want.config), state: path.normalize(want.state).replace(/\/$/, ''), cache: path.normalize(want.cache).replace(/\/$/, '') });
+              expect(got, JSON.stringify({ env, db: dbName })).toEqual({
+                config: path.normalize(want.config),
+                state: path.normalize(want.state).replace(/\/$/, ''),
+                cache: path.normalize(want.cache).replace(/\/$/, ''),
+              });
               for (const p of Object.values(got)) if (p !== 'no home') expect(path.isAbsolute(p)).toBe(true);
               checked++;
             }

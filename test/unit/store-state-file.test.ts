@@ -29,7 +29,15 @@ const session = object({ id: string, model: string, created: number, messages: a
 const FILE = '/state/sessions/s1.json';
 
 describe('expectShape', () => {
-  const good = { id: 's1', model: 'kimi-k2.6', created: 1, messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }, { role: 'assistant', content: 'hello' }] };
+  const good = {
+    id: 's1',
+    model: 'kimi-k2.6',
+    created: 1,
+    messages: [
+      { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+      { role: 'assistant', content: 'hello' },
+    ],
+  };
 
   it('returns a value of the right shape, typed, with its extra fields kept', () => {
     const v: Infer<typeof session> = expectShape({ ...good, extra: true }, session, FILE);
@@ -44,7 +52,11 @@ describe('expectShape', () => {
     ['a number', 3, 'the file must be an object, not a number'],
     ['a wrong type', { ...good, id: 7 }, 'id must be a string, not a number'],
     ['messages not an array', { ...good, messages: {} }, 'messages must be an array, not an object'],
-    ['a role that is not a string', { ...good, messages: [...good.messages, { role: 3, content: 'x' }] }, 'messages[2].role must be "system" or "user" or "assistant" or "tool", not a number'],
+    [
+      'a role that is not a string',
+      { ...good, messages: [...good.messages, { role: 3, content: 'x' }] },
+      'messages[2].role must be "system" or "user" or "assistant" or "tool", not a number',
+    ],
     ['an unknown role', { ...good, messages: [{ role: 'robot', content: 'x' }] }, 'messages[0].role must be "system" or "user" or "assistant" or "tool", not a string'],
     ['a bad part deep inside', { ...good, messages: [{ role: 'user', content: [{ type: 'text', text: 1 }] }] }, 'messages[0].content[0].text must be a string, not a number'],
     ['content neither string nor array', { ...good, messages: [{ role: 'user', content: null }] }, 'messages[0].content must be a string or an array of parts, not null'],
@@ -67,7 +79,7 @@ describe('expectShape', () => {
   });
 
   it.each([
-    ['record: every value checked, keys named', record(object({ id: string })), { 'ab12': { id: 'f1' }, 'cd34': { id: 2 } }, '"cd34".id must be a string, not a number'],
+    ['record: every value checked, keys named', record(object({ id: string })), { ab12: { id: 'f1' }, cd34: { id: 2 } }, '"cd34".id must be a string, not a number'],
     ['nullable', object({ error: nullable(object({ code: count })) }), { error: { code: 'x' } }, 'error.code must be a whole number of at least 0, not a string'],
     ['literal numbers', object({ v: literal(1) }), { v: 2 }, 'v must be 1, not a number'],
     ['number', object({ n: number }), { n: '1' }, 'n must be a number, not a string'],

@@ -1,12 +1,7 @@
 // The commands about the account and the tool's own state: sessions, models, balance, config.
-import type { Command, } from 'commander';
+import type { Command } from 'commander';
 import type { Io } from '../../io.js';
-import {
-  apiOptions,
-  formatOption,
-  withAll,
-  type SetExit,
-} from '../options.js';
+import { apiOptions, formatOption, withAll, type SetExit } from '../options.js';
 
 export function registerSessions(program: Command, io: Io, setExit: SetExit): void {
   program

@@ -26,7 +26,9 @@ export function registerDiff(program: Command, io: Io, setExit: SetExit): void {
     .argument('<inputs...>', 'two images, two folders (pairs by relative path), or one Playwright test-results folder');
   withAll(cmd, [...promptOptions('added to the instruction (what to look at, what to ignore)'), modelOption(), ...apiOptions(), ...paramOptions()])
     .option('--expect <text>', 'the change that was meant: each answer says whether it happened and nothing else changed (as_expected)')
-    .addOption(new Option('--fail-on <when>', 'exit 7 when any pair changed, when an --expect check says no, or never').choices(['changed', 'unexpected', 'never']).default('never'))
+    .addOption(
+      new Option('--fail-on <when>', 'exit 7 when any pair changed, when an --expect check says no, or never').choices(['changed', 'unexpected', 'never']).default('never'),
+    )
     .option('--threshold <percent>', 'a pair with at most this percent of pixels changed is the same, and not sent (default 0; needs sharp)', nonNegativeNumber('--threshold'))
     .option('--describe-new', 'describe files found in one folder only (added, removed) on their own')
     .option('--dry-run', 'print what each pair would become and the estimate to stdout; no key, nothing sent')

@@ -39,9 +39,14 @@ export async function batchFetch(given: string[], o: BatchFetchOptions, io: Io):
   const manifests = await Promise.all(ids.map((id) => loadManifest(io.env, id)));
   if (o.write) {
     const missing = ids.filter((_, i) => !manifests[i]);
-    if (missing.length > 0) throw new UsageError(`--write needs the manifest batch submit left on this machine; there is none for ${missing.join(', ')}.`, 'Run batch fetch where you ran batch submit, or drop --write.');
+    if (missing.length > 0)
+      throw new UsageError(
+        `--write needs the manifest batch submit left on this machine; there is none for ${missing.join(', ')}.`,
+        'Run batch fetch where you ran batch submit, or drop --write.',
+      );
     const notFile = manifests.flatMap((m) => Object.values(m?.images ?? {})).find((img) => !img.file);
-    if (notFile) throw new UsageError(`--write ${o.write} puts a sidecar next to each image file; ${notFile.path} is not a file.`, 'Drop --write for batches of stdin or URL inputs.');
+    if (notFile)
+      throw new UsageError(`--write ${o.write} puts a sidecar next to each image file; ${notFile.path} is not a file.`, 'Drop --write for batches of stdin or URL inputs.');
   }
   const client = terminalClient(settings.baseUrl, apiKey(io.env, config), io, term);
   const started = io.monotonicMs();
@@ -79,7 +84,8 @@ export async function batchFetch(given: string[], o: BatchFetchOptions, io: Io):
       totals.add(r.record, r.spent);
       records.push(r.record);
       if (format === 'jsonl') io.stdout.write(jsonlLine(r.record));
-      else if (format === 'markdown') io.stdout.write(markdownSection(r.record, mediaLink({ path: e.subject.path, source: e.file ? { kind: 'file', file: e.file } : { kind: 'memory' } }, io.cwd)));
+      else if (format === 'markdown')
+        io.stdout.write(markdownSection(r.record, mediaLink({ path: e.subject.path, source: e.file ? { kind: 'file', file: e.file } : { kind: 'memory' } }, io.cwd)));
       else {
         io.stdout.write(textSection(r.record, shown === 0));
         if (!r.record.error) shown += 1;

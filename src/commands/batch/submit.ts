@@ -68,7 +68,8 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
   const mine = shard ? resolved.filter((img) => inShard(shardName(img, io.cwd), shard)) : resolved;
   const images = resizer ? await resizer.resize(mine, term) : mine;
   if (shard) term.note(`shard ${shard.index}/${shard.count}: ${formatInt(images.length)} of ${formatInt(resolved.length)} inputs`);
-  if (images.length === 0) throw new UsageError(`shard ${shard?.index}/${shard?.count} has none of the ${resolved.length} inputs.`, 'Each image is in exactly one shard; this job has nothing to submit.');
+  if (images.length === 0)
+    throw new UsageError(`shard ${shard?.index}/${shard?.count} has none of the ${resolved.length} inputs.`, 'Each image is in exactly one shard; this job has nothing to submit.');
 
   // One request per image, as describe --each sends it, but whole (a batch does not stream).
   const prompt = withMaxChars(o.prompt ?? config.prompt ?? defaultPrompt(1), o.maxChars);
@@ -88,7 +89,10 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
     limit,
     (r) => r.img.path,
   );
-  const estimate = sumEstimates(plans.map((p) => p.estimate), settings.currency);
+  const estimate = sumEstimates(
+    plans.map((p) => p.estimate),
+    settings.currency,
+  );
   const priced = hasPrice(settings.model, settings.currency);
   const over = plans.filter((p) => overContext(p, o.maxTokens) !== undefined).length;
 
@@ -113,8 +117,11 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
   }
 
   const key = apiKey(io.env, config);
-  term.note(`${estimateLine(estimate, { images: images.length, model: settings.model, priced, perImage: { cached: 0, skipped: 0 } })} · ${groups.length === 1 ? '1 batch' : `${formatInt(groups.length)} batches`}`);
-  if (over > 0) term.warn(`${plural(over, 'request')} ${over === 1 ? 'is' : 'are'} estimated over ${settings.model}'s context; the API will likely refuse ${over === 1 ? 'it' : 'them'}.`);
+  term.note(
+    `${estimateLine(estimate, { images: images.length, model: settings.model, priced, perImage: { cached: 0, skipped: 0 } })} · ${groups.length === 1 ? '1 batch' : `${formatInt(groups.length)} batches`}`,
+  );
+  if (over > 0)
+    term.warn(`${plural(over, 'request')} ${over === 1 ? 'is' : 'are'} estimated over ${settings.model}'s context; the API will likely refuse ${over === 1 ? 'it' : 'them'}.`);
   if (o.maxCost !== undefined && estimate.cost.amount > o.maxCost) {
     throw new MoneyError(
       `the estimated cost ${formatMoney(estimate.cost)} of ${plural(images.length, 'image')} is above --max-cost ${formatMoney({ amount: o.maxCost, currency: settings.currency })}; nothing was sent.`,
@@ -132,7 +139,11 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
       if (io.signal.aborted) throw interruptedBy(io.signal);
       const part = `${i + 1}/${groups.length}`;
       const file = path.join(tmp, `kimi-vision-batch-${i + 1}.jsonl`);
-      const bytes = await writeJsonl(file, group.map((r) => r.line), largest);
+      const bytes = await writeJsonl(
+        file,
+        group.map((r) => r.line),
+        largest,
+      );
       await term.startSpinner(`Uploading batch ${part} (${plural(group.length, 'request')}, ${formatBytes(bytes)})…`);
       const fileId = await client.uploadFile(await openAsBlob(file, { type: 'application/jsonl' }), path.basename(file), 'batch');
       await rm(file, { force: true });
@@ -158,7 +169,10 @@ export async function batchSubmit(inputs: string[], o: BatchSubmitOptions, io: I
     return EXIT.ok;
   } catch (err) {
     term.stopSpinner();
-    if (submitted > 0) term.warn(`${submitted} of ${groups.length} batches were submitted before this (their ids are on stdout; batch fetch gets their results); the images of the others were not.`);
+    if (submitted > 0)
+      term.warn(
+        `${submitted} of ${groups.length} batches were submitted before this (their ids are on stdout; batch fetch gets their results); the images of the others were not.`,
+      );
     if (io.signal.aborted) throw interruptedBy(io.signal);
     throw err;
   } finally {
