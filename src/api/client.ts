@@ -11,6 +11,8 @@ import { answerBytesLimit, endlessAnswer, outputChars, outputLimit, OutputMeter,
 import { chatCompletion, readJson } from './json-answer.js';
 import { closeBody, decodedBody, FILE_BODY_BYTES, JSON_BODY_BYTES, readAtMost } from './read-body.js';
 import { DEFAULT_MAX_ATTEMPTS, nextStep } from './retry.js';
+import { RequestSignals } from './request-signals.js';
+import { interrupted, sleep } from './sleep.js';
 import { parseSse } from './sse.js';
 
 export interface ClientOptions {
@@ -58,13 +60,13 @@ export class MoonshotClient {
   /** Attempts the last call made (for messages like "after 3 attempts"). */
   attempts = 0;
   /** The signals of the requests under way, aborted together when the caller's signal aborts. */
-  private readonly underWay = new Set<AbortController>();
-  private linked = false;
+  private readonly signals: RequestSignals;
 
   constructor(private readonly o: ClientOptions) {
     this.baseUrl = o.baseUrl.replace(/\/+$/, '');
     this.host = hostOf(this.baseUrl);
     this.timeouts = o.timeouts ?? DEFAULT_TIMEOUTS;
+    this.signals = new RequestSignals(o.signal);
   }
 
   async close(): Promise<void> {
@@ -176,7 +178,7 @@ export class MoonshotClient {
     };
     if (type) headers['content-type'] = type;
     if (length !== undefined) headers['content-length'] = String(length);
-    const own = this.requestSignal();
+    const own = this.signals.open();
     try {
       const { request } = await loadUndici();
       this.dispatcher ??= makeDispatcher(this.timeouts, this.o.env);
@@ -188,7 +190,7 @@ export class MoonshotClient {
         dispatcher: await this.dispatcher,
         signal: own?.signal ?? null,
       });
-      if (own) res.body.once('close', () => this.underWay.delete(own));
+      if (own) res.body.once('close', () => this.signals.release(own));
       const id = requestIdOf(res.headers);
       this.o.debug?.(`${method} ${path} -> ${res.statusCode} in ${Math.round(elapsed() - started)} ms${id ? ` (request id ${id})` : ''}`);
       if (res.statusCode >= 300 && res.statusCode < 400) {
@@ -201,36 +203,11 @@ export class MoonshotClient {
       }
       return res;
     } catch (err) {
-      if (own) this.underWay.delete(own);
+      if (own) this.signals.release(own);
       if (err instanceof KvError) throw err;
-      if (this.o.signal?.aborted) throw new NetworkError('interrupted', 'interrupted', undefined, false, false);
+      if (this.o.signal?.aborted) throw interrupted();
       throw networkError(err, this.host, this.timeouts, false);
     }
-  }
-
-  /**
-   * A signal of the request's own, aborted with the caller's: ONE listener on the caller's signal
-   * for every request. A listener per request on that one long-lived signal kept each request's
-   * objects alive through young-generation collections (Node's EventTarget leaves a removed
-   * listener linked to the next one), so --each's memory grew with its length.
-   */
-  private requestSignal(): AbortController | undefined {
-    const outer = this.o.signal;
-    if (!outer) return undefined;
-    if (!this.linked) {
-      this.linked = true;
-      outer.addEventListener(
-        'abort',
-        () => {
-          for (const c of this.underWay) c.abort(outer.reason);
-        },
-        { once: true },
-      );
-    }
-    const own = new AbortController();
-    if (outer.aborted) own.abort(outer.reason);
-    this.underWay.add(own);
-    return own;
   }
 
   private async chatOnce(body: Body, stream: boolean, h: ChatHandlers, shown: () => boolean): Promise<Completion> {
@@ -265,7 +242,7 @@ export class MoonshotClient {
         }
         throw err;
       }
-      if (this.o.signal?.aborted) throw new NetworkError('interrupted', 'interrupted', undefined, false, false);
+      if (this.o.signal?.aborted) throw interrupted();
       throw networkError(err, this.host, this.timeouts, shown());
     }
   }
@@ -277,20 +254,4 @@ function hostOf(url: string): string {
   } catch {
     return url;
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new NetworkError('interrupted', 'interrupted', undefined, false, false));
-    const t = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }
-    function onAbort() {
-      clearTimeout(t);
-      reject(new NetworkError('interrupted', 'interrupted', undefined, false, false));
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

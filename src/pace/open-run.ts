@@ -1,7 +1,8 @@
 // The client and the runner of a run of many requests (describe --each, diff, alt), made one way:
 // a client that makes one attempt (the runner retries, under the pace) and stops with the run, the
 // user's -j, --rpm, --timeout, --max-attempts and --max-tokens, and the words of a retry on stderr.
-import { sleep, type MoonshotClient } from '../api/client.js';
+import type { MoonshotClient } from '../api/client.js';
+import { sleep } from '../api/sleep.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../api/retry.js';
 import { terminalClient } from '../client/terminal-client.js';
 import { formatSeconds } from '../format.js';

@@ -3,7 +3,7 @@
 // the caller gives then; the other items are not disturbed.
 import { describe, expect, it } from 'vitest';
 import { emptyCompletion, type Completion } from '../../src/api/completion.js';
-import { sleep } from '../../src/api/client.js';
+import { sleep } from '../../src/api/sleep.js';
 import { Runner, type RunnerClient, type Settled } from '../../src/pace/runner.js';
 import { planBody, type BodyPlan } from '../../src/request/body.js';
 

@@ -1,7 +1,7 @@
 // `kimi-vision batch fetch <ids...>`: the results of finished batches written as describe --each
 // writes them (text, JSONL, Markdown, sidecars), in input order; exit 75 while not finished, or
 // --wait polls until they are.
-import { sleep } from '../../api/client.js';
+import { sleep } from '../../api/sleep.js';
 import { downloadResults, entriesOf, finishEntry, getBatch, type Entry } from '../../batch/fetched.js';
 import { loadManifest } from '../../batch/manifest.js';
 import { FINISHED, batchElapsed, nextPollDelay, progressLine, readBatch } from '../../batch/status.js';
