@@ -12,7 +12,7 @@ import { decodeName, fsPath } from '../../src/inputs/file-name.js';
 import { ensureHashed } from '../../src/inputs/read.js';
 import { resolveInputs, streamEach, type ResolveOptions } from '../../src/inputs/resolve.js';
 import { readAll } from '../../src/io.js';
-import { bodyToString, planBody } from '../../src/request/body.js';
+import { bodySource, bodyToString, planBody } from '../../src/request/body.js';
 
 const SMALL = path.join(import.meta.dirname, '..', '..', 'fixtures', 'small.png');
 const smallSha = createHash('sha256').update(readFileSync(SMALL)).digest('hex');
@@ -66,11 +66,11 @@ describe('a directory walk or a glob meets entries it cannot take', () => {
   it('a file removed between the listing and its stat is skipped with a note; its folder is not lost', async () => {
     for (const n of ['d/1.png', 'd/2.png', 'd/victim.png']) png(n);
     const victim = path.join(dir, 'd', 'victim.png');
-    const lstat = fs.lstat;
-    vi.spyOn(fs, 'lstat').mockImplementation(((p: fs.PathLike, cb: (e: NodeJS.ErrnoException | null, s: fs.Stats) => void) => {
-      if (String(p) === victim) rmSync(victim, { force: true }); // another process deletes it right now
-      return lstat(p, cb);
-    }) as typeof fs.lstat);
+    const lstatSync = fs.lstatSync;
+    vi.spyOn(fs, 'lstatSync').mockImplementation(((p: fs.PathLike, o?: fs.StatSyncOptions) => {
+      if (String(p) === victim) unlinkSync(victim); // another process deletes it right now
+      return lstatSync(p, o);
+    }) as typeof fs.lstatSync);
     const images = await resolveInputs(['d'], opts());
     expect(images.map((i) => i.path)).toEqual(['d/1.png', 'd/2.png']);
     expect(notes).toEqual(['skipped 1 entry that cannot be read: d/victim.png (gone before it was read)']);
@@ -79,12 +79,12 @@ describe('a directory walk or a glob meets entries it cannot take', () => {
   it('a file removed after it was listed and before it was read is skipped too (a glob); named, it is refused', async () => {
     for (const n of ['1.png', 'victim.png']) png(n);
     const victim = path.join(dir, 'victim.png');
-    const lstat = fs.lstat;
-    vi.spyOn(fs, 'lstat').mockImplementation(((p: fs.PathLike, cb: (e: NodeJS.ErrnoException | null, s: fs.Stats) => void) =>
-      lstat(p, (err, st) => {
-        if (String(p) === victim) unlinkSync(victim); // listed and stat'ed: gone before it is opened
-        cb(err, st);
-      })) as typeof fs.lstat);
+    const lstatSync = fs.lstatSync;
+    vi.spyOn(fs, 'lstatSync').mockImplementation(((p: fs.PathLike, o?: fs.StatSyncOptions) => {
+      const st = lstatSync(p, o);
+      if (String(p) === victim) unlinkSync(victim); // listed and stat'ed: gone before it is opened
+      return st;
+    }) as typeof fs.lstatSync);
     expect((await resolveInputs(['*.png'], opts())).map((i) => i.path)).toEqual(['1.png']);
     expect(notes).toEqual(['skipped 1 entry that cannot be read: victim.png (gone before it was read)']);
     vi.restoreAllMocks();
@@ -138,6 +138,21 @@ describe('what was read when planned and is gone when sent', () => {
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toBe('shot.png: was removed since the run started.');
     await expect(ensureHashed({ ...img!, sha256: '' })).rejects.toThrow(/shot\.png: was removed since the run started/);
+  });
+
+  it('a large body (streamed in pieces) that meets a removed file stops there with the same input error', async () => {
+    // 1 MB: over the size sent as one string, so the JSON head goes out before the file is opened.
+    writeFileSync(path.join(dir, 'big.png'), Buffer.concat([readFileSync(SMALL), Buffer.alloc(1 << 20)]));
+    const [img] = await resolveInputs(['big.png'], opts());
+    const plan = planBody({}, [{ role: 'user', content: [{ type: 'media', image: img! }] }]);
+    const sent: string[] = [];
+    rmSync(path.join(dir, 'big.png'));
+    const err = await (async () => {
+      for await (const chunk of bodySource(plan).chunks()) sent.push(String(chunk));
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toBe('big.png: was removed since the run started.');
+    expect(sent.join('')).toMatch(/"url":"data:image\/png;base64,$/);
   });
 
   it('a path that became a FIFO is refused, never waited on', async () => {
