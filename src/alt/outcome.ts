@@ -1,10 +1,8 @@
 // What became of one caption: its alt text (from a request or the cache), a failure (with what the
 // request was billed, when there was one: a paid answer is never thrown away), or a skip. And the
 // check of an answer: the content filter, an answer cut off, empty or over --max-chars. Pure.
-import type { Spent } from '../results/totals.js';
 import type { Completion } from '../api/completion.js';
 import { EXIT, InputError } from '../errors.js';
-import { hasPrice } from '../estimate/estimate.js';
 import type { Cost, Currency } from '../models.js';
 import { answerCost, ImageFailure, recordError, usageOf, type RecordError } from '../results/record.js';
 import { altFromAnswer } from './prompt.js';
@@ -59,15 +57,4 @@ export function answerOutcome(c: Answer, model: string, currency: Currency, maxC
 export function failureOutcome(err: unknown): CaptionOutcome {
   const e = err instanceof InputError ? new ImageFailure(EXIT.input, 'bad_input', err.message, err.hint) : err;
   return { kind: 'failed', error: recordError(e), usage: null, cost: null };
-}
-
-export type { Spent };
-
-export function spentOn(c: Pick<Completion, 'model' | 'usage'>, model: string, currency: Currency): Spent {
-  return {
-    prompt_tokens: c.usage?.prompt_tokens ?? 0,
-    completion_tokens: c.usage?.completion_tokens ?? 0,
-    cost: answerCost(c, model, currency).amount,
-    priced: hasPrice(c.model ?? model, currency) || hasPrice(model, currency),
-  };
 }

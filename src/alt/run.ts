@@ -4,18 +4,19 @@
 // read and remote ones left alone are settled without a request. Each document is put out
 // (emit.ts) as soon as its captions are settled, in document order; Ctrl-C stops what is in flight.
 import type { MoonshotClient } from '../api/client.js';
-import { explainApiError } from '../api/explain.js';
 import { switchFor, type ModelSwitch } from '../client/model-switch.js';
-import { ApiError, interruptedBy, KvError } from '../errors.js';
+import { interruptedBy } from '../errors.js';
 import { openRun } from '../pace/open-run.js';
 import type { Runner, Settled } from '../pace/runner.js';
+import { failureOf, keepAnswer, Plans } from '../pace/settle.js';
 import type { Plan } from '../plan/plan.js';
 import { InOrder } from '../results/formats.js';
-import type { CachedAnswer } from '../store/answer-cache.js';
+import { answerOf, type CachedAnswer } from '../store/answer-cache.js';
 import { AltOutput } from './emit.js';
 import { captionCacheKey, isSendable, lookupCaption, planCaption, type AltJob, type Caption, type SendCaption } from './job.js';
 import type { AltDoc } from './load.js';
-import { answerOutcome, failureOutcome, spentOn, type CaptionOutcome } from './outcome.js';
+import { answerOutcome, failureOutcome, type CaptionOutcome } from './outcome.js';
+import { spentOn } from '../results/totals.js';
 import { AltTotals } from './totals.js';
 
 export class AltRun {
@@ -30,8 +31,7 @@ export class AltRun {
   private readonly client: MoonshotClient;
   private readonly models: ModelSwitch<SendCaption, CachedAnswer, undefined, Plan>;
   private readonly runner: Runner;
-  /** Each caption's plan for the model of the moment, made when its turn comes, dropped once it is done. */
-  private readonly plans = new Map<number, Plan>();
+  private readonly plans: Plans<Plan>;
 
   constructor(
     private readonly job: AltJob,
@@ -43,6 +43,7 @@ export class AltRun {
   ) {
     const { io, settings } = job;
     this.started = io.monotonicMs();
+    this.plans = new Plans((i, model) => planCaption(job, captions[i] as SendCaption, model));
     this.totals = new AltTotals(captions.length, settings.currency);
     this.outcomes = new Array<CaptionOutcome | undefined>(captions.length);
     this.docsOf = captions.map((c) => [...new Set(c.uses.map((u) => u.doc))]);
@@ -98,11 +99,7 @@ export class AltRun {
 
   /** Caption i's request for the model the run uses now (planned again after a switch). */
   private plan(i: number): Plan {
-    const planned = this.plans.get(i);
-    if (planned?.model === this.models.model) return planned;
-    const plan = planCaption(this.job, this.captions[i] as SendCaption, this.models.model);
-    this.plans.set(i, plan);
-    return plan;
+    return this.plans.of(i, this.models.model);
   }
 
   /** Captions that need no request: an image not read (or left alone), or an answer the cache has. */
@@ -115,16 +112,15 @@ export class AltRun {
   }
 
   private fromCache(i: number, hit: CachedAnswer): Promise<void> {
-    const answer = { model: hit.model, text: hit.text, finishReason: hit.finish_reason, usage: hit.usage };
-    return this.finish(i, answerOutcome(answer, hit.model, this.job.settings.currency, this.job.s.maxChars, true).outcome);
+    return this.finish(i, answerOutcome(answerOf(hit), hit.model, this.job.settings.currency, this.job.s.maxChars, true).outcome);
   }
 
   private async settle(i: number, s: Settled): Promise<void> {
     const { settings, s: o } = this.job;
     const plan = this.plan(i);
     if (!s.ok) {
-      const e = s.error instanceof ApiError ? explainApiError(s.error, { model: plan.model, attempts: s.attempts }) : s.error;
-      return this.finish(i, failureOutcome(e), e instanceof KvError ? e.hint : undefined);
+      const { error, hint } = failureOf(s, plan.model);
+      return this.finish(i, failureOutcome(error), hint);
     }
     const c = s.completion;
     this.totals.spend(spentOn(c, plan.model, settings.currency));
@@ -135,20 +131,14 @@ export class AltRun {
 
   /** --cache: the checked answer under the key of its request (the one a rerun plans). */
   private async keep(i: number, plan: Plan, model: string, o: Extract<CaptionOutcome, { kind: 'alt' }>): Promise<void> {
-    const { cache, warned, term } = this.job;
-    if (!cache) return;
-    const key = captionCacheKey(this.job, this.captions[i] as SendCaption, plan);
-    await cache.put(key, { model, text: o.alt, finish_reason: 'stop', usage: o.usage }).catch((err: Error) => {
-      if (warned.has('cache')) return;
-      warned.add('cache');
-      term.warn(`the cache in ${cache.dir} cannot be written (${err.message}); answers are not kept.`);
-    });
+    if (!this.job.cache) return;
+    await keepAnswer(this.job, captionCacheKey(this.job, this.captions[i] as SendCaption, plan), { model, text: o.alt, finish_reason: 'stop', usage: o.usage });
   }
 
   /** Every caption passes here once: counted, said when it failed, and its documents put out once complete. */
   private async finish(i: number, outcome: CaptionOutcome, hint?: string): Promise<void> {
     this.outcomes[i] = outcome;
-    this.plans.delete(i);
+    this.plans.drop(i);
     this.hits.delete(i);
     this.totals.add(outcome);
     const { term } = this.job;

@@ -1,11 +1,8 @@
 // What a finished diff request's answer means for its pair: the answer, one retry with what was
-// wrong, or a failure; and what the request was billed. Pure.
-import type { Spent } from '../results/totals.js';
+// wrong, or a failure. Pure.
 import type { Completion, Usage } from '../api/completion.js';
 import { EXIT } from '../errors.js';
-import { hasPrice } from '../estimate/estimate.js';
-import type { Currency } from '../models.js';
-import { answerCost, ImageFailure } from '../results/record.js';
+import { ImageFailure } from '../results/record.js';
 import { checkDiffAnswer, type DiffAnswer } from './answer.js';
 
 export type Judged =
@@ -36,17 +33,6 @@ export function judgeAnswer(c: Pick<Completion, 'text' | 'finishReason'>, expect
     cut ? 'The answer was cut off at the output token limit: raise --max-tokens.' : 'Run again, or pick a stronger model (-m kimi-k3).',
   );
   return { kind: 'fail', error };
-}
-
-export type { Spent };
-
-export function spentOn(c: Pick<Completion, 'model' | 'usage'>, model: string, currency: Currency): Spent {
-  return {
-    prompt_tokens: c.usage?.prompt_tokens ?? 0,
-    completion_tokens: c.usage?.completion_tokens ?? 0,
-    cost: answerCost(c, model, currency).amount,
-    priced: hasPrice(c.model ?? model, currency) || hasPrice(model, currency),
-  };
 }
 
 /** The usage of a pair answered after its retry: both requests, so its record shows what it cost. */

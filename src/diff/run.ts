@@ -4,16 +4,17 @@
 // request. Every finished pair is printed, whatever fails later; Ctrl-C stops what is in flight.
 import type { MoonshotClient } from '../api/client.js';
 import type { Usage } from '../api/completion.js';
-import { explainApiError } from '../api/explain.js';
-import { ApiError, KvError, interruptedBy } from '../errors.js';
+import { interruptedBy } from '../errors.js';
 import { openRun } from '../pace/open-run.js';
 import type { Runner, Settled } from '../pace/runner.js';
+import { failureOf, keepAnswer, Plans } from '../pace/settle.js';
 import type { Plan } from '../plan/plan.js';
 import { InOrder } from '../results/formats.js';
 import { finishRun } from './finish.js';
 import { jsonlLine, markdownHeader, markdownSection, pairLinks, textSection } from './formats.js';
 import { expectsAnswer, itemCacheKey, lookupItem, planItem, planRetry, type DiffHit, type DiffItem, type DiffJob, type SendItem } from './job.js';
-import { addUsage, judgeAnswer, spentOn } from './outcome.js';
+import { addUsage, judgeAnswer } from './outcome.js';
+import { spentOn } from '../results/totals.js';
 import { sendItems } from './prepare.js';
 import { answeredRecord, errorRecord, onlyRecord, sameRecord, type DiffRecord } from './record.js';
 import { switchFor, type ModelSwitch } from '../client/model-switch.js';
@@ -34,8 +35,7 @@ export class DiffRun {
   private readonly client: MoonshotClient;
   private readonly models: ModelSwitch<SendItem, DiffHit, undefined, Plan>;
   private readonly runner: Runner;
-  /** Each item's plan for the model of the moment, made when its turn comes, dropped once it is done. */
-  private readonly plans = new Map<number, Plan>();
+  private readonly plans: Plans<Plan>;
   private readonly retries = new Map<number, Retry>();
   private printed = 0;
 
@@ -47,6 +47,7 @@ export class DiffRun {
   ) {
     const { io, settings, term } = job;
     this.started = io.monotonicMs();
+    this.plans = new Plans((i, model) => planItem(job, items[i] as SendItem, model));
     this.totals = new DiffTotals(items.length, settings.currency);
     this.records = new Array<DiffRecord | undefined>(items.length);
     this.order = new InOrder<DiffRecord>(items.length, (r, i) => term.out(this.section(r, i)));
@@ -94,11 +95,7 @@ export class DiffRun {
 
   /** Item i's first request for the model the run uses now (planned again after a switch). */
   private plan(i: number): Plan {
-    const planned = this.plans.get(i);
-    if (planned?.model === this.models.model) return planned;
-    const plan = planItem(this.job, this.items[i] as SendItem, this.models.model);
-    this.plans.set(i, plan);
-    return plan;
+    return this.plans.of(i, this.models.model);
   }
 
   /** Items that need no request: same pairs, files on one side, cache hits. */
@@ -124,8 +121,8 @@ export class DiffRun {
     const retry = this.retries.get(i);
     const plan = retry?.retry ?? this.plan(i);
     if (!s.ok) {
-      const e = s.error instanceof ApiError ? explainApiError(s.error, { model: plan.model, attempts: s.attempts }) : s.error;
-      return this.finish(i, errorRecord(item.entry, item.facts, e, settings.currency), e instanceof KvError ? e.hint : undefined);
+      const { error, hint } = failureOf(s, plan.model);
+      return this.finish(i, errorRecord(item.entry, item.facts, error, settings.currency), hint);
     }
     const c = s.completion;
     this.totals.spend(spentOn(c, plan.model, settings.currency));
@@ -145,19 +142,14 @@ export class DiffRun {
 
   /** --cache: the checked answer under the key of the first request (the one a rerun plans). */
   private async keep(item: SendItem, plan: Plan, text: string, c: { model: string; usage: DiffRecord['usage'] }): Promise<void> {
-    const { cache, warned, term } = this.job;
-    if (!cache) return;
-    await cache.put(itemCacheKey(this.job, item, plan), { model: c.model, text, finish_reason: 'stop', usage: c.usage }).catch((err: Error) => {
-      if (warned.has('cache')) return;
-      warned.add('cache');
-      term.warn(`the cache in ${cache.dir} cannot be written (${err.message}); answers are not kept.`);
-    });
+    if (!this.job.cache) return;
+    await keepAnswer(this.job, itemCacheKey(this.job, item, plan), { model: c.model, text, finish_reason: 'stop', usage: c.usage });
   }
 
   /** Every finished pair passes here once: counted, reported, put out in order. */
   private async finish(i: number, r: DiffRecord, hint?: string): Promise<void> {
     this.records[i] = r;
-    this.plans.delete(i);
+    this.plans.drop(i);
     this.retries.delete(i);
     this.hits.delete(i);
     this.totals.add(r);

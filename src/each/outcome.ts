@@ -1,9 +1,8 @@
 // What becomes of one image's answer in a --each run: checked (content filter, --max-chars, JSON),
 // cached, written as a sidecar, and turned into its record; and how a record reads on stdout.
-import type { Spent } from '../results/totals.js';
+import { spentOn, type Spent } from '../results/totals.js';
 import type { Completion } from '../api/completion.js';
 import { EXIT, InputError, type KvError } from '../errors.js';
-import { hasPrice } from '../estimate/estimate.js';
 import { isBadInput, type Input } from '../inputs/bad-input.js';
 import { imageFile, type Image } from '../inputs/image.js';
 import type { Currency } from '../models.js';
@@ -11,8 +10,9 @@ import type { Plan } from '../plan/plan.js';
 import type { ResponsePlan } from '../request/response.js';
 import { checkAnswer } from '../results/check.js';
 import { jsonlLine, markdownSection, mediaLink, textSection } from '../results/formats.js';
-import { answerCost, failedAnswerRecord, failureRecord, ImageFailure, successRecord, type ImageRecord } from '../results/record.js';
+import { failedAnswerRecord, failureRecord, ImageFailure, successRecord, type ImageRecord } from '../results/record.js';
 import { sidecarFailure, writeSidecar } from '../results/sidecar.js';
+import { keepAnswer } from '../pace/settle.js';
 import { cacheKeyOf, type Job } from './job.js';
 
 export type Answer = Pick<Completion, 'model' | 'text' | 'finishReason' | 'usage'>;
@@ -38,9 +38,7 @@ export async function recordAnswer(job: Job, img: Image, plan: Plan, c: Answer, 
   // An empty answer is no answer to keep (a server that sent [DONE] and nothing else): a rerun asks again.
   if (job.cache && !at.cached && record.text.trim()) {
     const entry = { model: record.model, text: record.text, finish_reason: record.finish_reason ?? 'stop', usage: record.usage };
-    await job.cache
-      .put(cacheKeyOf(job, img, plan), entry)
-      .catch((err: Error) => warnOnce(job, 'cache', `the cache in ${job.cache?.dir} cannot be written (${err.message}); answers are not kept.`));
+    await keepAnswer(job, cacheKeyOf(job, img, plan), entry);
   }
   const file = imageFile(img); // a resized image's sidecar goes next to its original
   if (s.write && file) {
@@ -54,21 +52,6 @@ export async function recordAnswer(job: Job, img: Image, plan: Plan, c: Answer, 
   if (!at.cached && !record.text.trim()) term.warn(`${img.path}: the model returned an empty answer.`);
   if (record.finish_reason === 'length') term.warn(`${img.path}: the answer was cut off at the output token limit (finish_reason length); raise --max-tokens to get more.`);
   return { record, spent };
-}
-
-function spentOn(c: Answer, model: string, currency: Job['settings']['currency']): Spent {
-  return {
-    prompt_tokens: c.usage?.prompt_tokens ?? 0,
-    completion_tokens: c.usage?.completion_tokens ?? 0,
-    cost: answerCost(c, model, currency).amount,
-    priced: hasPrice(c.model ?? model, currency) || hasPrice(model, currency),
-  };
-}
-
-function warnOnce(job: Job, what: string, line: string): void {
-  if (job.warned.has(what)) return;
-  job.warned.add(what);
-  job.term.warn(line);
 }
 
 /** A record as stdout shows it in the run's format (text: nothing for a failure; stderr has it). */

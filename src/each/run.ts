@@ -3,19 +3,19 @@
 // result is written, whatever fails later; Ctrl-C and --fail-fast stop what is in flight and start
 // nothing new.
 import type { MoonshotClient } from '../api/client.js';
-import { explainApiError } from '../api/explain.js';
-import { ApiError, EXIT, KvError, interruptedBy } from '../errors.js';
+import { EXIT, interruptedBy } from '../errors.js';
 import { isBadInput } from '../inputs/bad-input.js';
 import type { Image } from '../inputs/image.js';
 import { Backlog } from '../pace/backlog.js';
 import { openRun } from '../pace/open-run.js';
 import type { Runner, Settled } from '../pace/runner.js';
+import { failureOf, Plans } from '../pace/settle.js';
 import type { Plan } from '../plan/plan.js';
 import type { ResponsePlan } from '../request/response.js';
 import { InOrder, markdownFooter } from '../results/formats.js';
 import { failureRecord, type ImageRecord } from '../results/record.js';
 import { Totals } from '../results/totals.js';
-import type { CachedAnswer } from '../store/answer-cache.js';
+import { answerOf, type CachedAnswer } from '../store/answer-cache.js';
 import type { ImageList } from './image-list.js';
 import { lookup, planImage, type Job } from './job.js';
 import { formatSection, inputFailureRecord, isInputFailure, recordAnswer, type Answer, type Spent } from './outcome.js';
@@ -32,8 +32,7 @@ export class EachRun {
   private readonly runner: Runner;
   /** Only what the end needs is kept of each finished image: 1 once it has its record. */
   private readonly finished: Uint8Array;
-  /** Each image's plan for the model of the moment, made when its turn comes, dropped once it is done. */
-  private readonly plans = new Map<number, Plan>();
+  private readonly plans: Plans<Plan>;
   private firstFailure: { index: number; code: number } | undefined;
   private printed = 0;
 
@@ -46,6 +45,7 @@ export class EachRun {
   ) {
     const { io, s, settings, o, term } = job;
     this.started = io.monotonicMs();
+    this.plans = new Plans((i, model) => planImage(job, work.get(i) as Image, model, this.models.context));
     this.totals = new Totals(work.length, skipped, settings.currency);
     this.finished = new Uint8Array(work.length);
     this.order = new InOrder<ImageRecord>(work.length, (r, i) => {
@@ -93,11 +93,7 @@ export class EachRun {
 
   /** Image i's plan for the model the run uses now (planned again after a switch). */
   private plan(i: number): Plan {
-    const planned = this.plans.get(i);
-    if (planned?.model === this.models.model) return planned;
-    const plan = planImage(this.job, this.work.get(i) as Image, this.models.model, this.models.context);
-    this.plans.set(i, plan);
-    return plan;
+    return this.plans.of(i, this.models.model);
   }
 
   /** An input that cannot be described (missing, unreadable, not an image): its failure record, no request. */
@@ -113,18 +109,18 @@ export class EachRun {
   private fromCache(i: number, hit: CachedAnswer | undefined, model: string, response: ResponsePlan): Promise<void> | undefined {
     if (!hit) return undefined;
     const img = this.work.get(i) as Image;
-    return this.succeed(i, img, planImage(this.job, img, model, response), cachedAnswer(hit), 0, true);
+    return this.succeed(i, img, planImage(this.job, img, model, response), answerOf(hit), 0, true);
   }
 
   private async settle(i: number, s: Settled): Promise<void> {
     const img = this.work.get(i) as Image;
     const plan = this.plan(i);
     if (s.ok) return this.succeed(i, img, plan, s.completion, s.ms, false);
-    const e = s.error instanceof ApiError ? explainApiError(s.error, { model: plan.model, attempts: s.attempts }) : s.error;
+    const { error, hint } = failureOf(s, plan.model);
     const at = { model: plan.model, currency: this.job.settings.currency, ms: s.ms };
     // A file gone or unreadable since it was planned is the input's failure, not the API's.
-    const record = isInputFailure(e) ? inputFailureRecord(img, e, at) : failureRecord(img, e, at);
-    this.finish(i, record, undefined, e instanceof KvError ? e.hint : undefined);
+    const record = isInputFailure(error) ? inputFailureRecord(img, error, at) : failureRecord(img, error, at);
+    this.finish(i, record, undefined, hint);
   }
 
   /** A good answer: checked, cached, its sidecar written, then recorded (or failed by one of those). */
@@ -137,7 +133,7 @@ export class EachRun {
   private finish(i: number, r: ImageRecord, spent?: Spent, hint?: string): void {
     this.finished[i] = 1;
     this.hits.delete(i);
-    this.plans.delete(i);
+    this.plans.drop(i);
     if (r.error && (!this.firstFailure || i < this.firstFailure.index)) this.firstFailure = { index: i, code: r.error.code };
     this.totals.add(r, spent);
     if (r.error) {
@@ -170,8 +166,4 @@ export class EachRun {
     if (io.signal.aborted) throw interruptedBy(io.signal);
     return this.firstFailure?.code ?? EXIT.ok;
   }
-}
-
-function cachedAnswer(hit: CachedAnswer): Answer {
-  return { model: hit.model, text: hit.text, finishReason: hit.finish_reason, usage: hit.usage };
 }

@@ -1,8 +1,9 @@
 // What a --each run has done so far, and the lines that say it (progress, the closing summary). Pure.
-import { roundMoney } from '../estimate/estimate.js';
+import type { Completion } from '../api/completion.js';
+import { hasPrice, roundMoney } from '../estimate/estimate.js';
 import type { Currency } from '../models.js';
 import { formatInt, formatMoney, formatSeconds } from '../format.js';
-import type { ImageRecord } from './record.js';
+import { answerCost, type ImageRecord } from './record.js';
 
 /** What a request was billed (a failed check still cost tokens). */
 export interface Spent {
@@ -11,6 +12,16 @@ export interface Spent {
   cost: number;
   /** False when the model's price is not known. */
   priced: boolean;
+}
+
+/** What one answer cost, priced by the model that answered (or the one asked, where that is priced). */
+export function spentOn(c: Pick<Completion, 'model' | 'usage'>, model: string, currency: Currency): Spent {
+  return {
+    prompt_tokens: c.usage?.prompt_tokens ?? 0,
+    completion_tokens: c.usage?.completion_tokens ?? 0,
+    cost: answerCost(c, model, currency).amount,
+    priced: hasPrice(c.model ?? model, currency) || hasPrice(model, currency),
+  };
 }
 
 /** What a run of many requests has spent so far: tokens and money, in the platform's currency. */

@@ -69,6 +69,11 @@ export interface CachedAnswer {
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 }
 
+/** A cached entry as an answer (the shape a completion has). */
+export function answerOf(hit: CachedAnswer): { model: string; text: string; finishReason: string; usage: CachedAnswer['usage'] } {
+  return { model: hit.model, text: hit.text, finishReason: hit.finish_reason, usage: hit.usage };
+}
+
 export class AnswerCache {
   constructor(readonly dir: string) {}
 
