@@ -98,7 +98,7 @@ done
 (cd "$WORK" && node -e '
   const fs = require("node:fs"), path = require("node:path"), { isBuiltin } = require("node:module");
   const dist = path.join(process.argv[1], "dist");
-  const files = ["kimi-vision.cjs", ...fs.readdirSync(path.join(dist, "vendor")).map((f) => `vendor/${f}`)];
+  const files = [...fs.readdirSync(dist).filter((f) => f.endsWith(".cjs")), ...fs.readdirSync(path.join(dist, "vendor")).map((f) => `vendor/${f}`)];
   for (const file of files) {
     const source = fs.readFileSync(path.join(dist, file), "utf8");
     for (const [, , id] of source.matchAll(/require\((["\x27])([^"\x27]+)\1\)/g)) {

@@ -41,7 +41,7 @@ export function detectLanguage(text: string): string {
   const top = counts.slice(2).reduce((a, b) => (b.n > a.n ? b : a));
   if (top.n > 0 && top.n >= total * 0.3) {
     // Ukrainian's і ї є ґ are not Russian letters.
-    if (top.code === 'ru' && /[іїєґІЇЄҐ]/.test(text)) return 'uk';
+    if (top.code === 'ru' && /[\u0456\u0457\u0454\u0491\u0406\u0407\u0404\u0490]/.test(text)) return 'uk';
     return top.code;
   }
   return latinLanguage(text);
