@@ -9,7 +9,7 @@ import { header, mediaType, requestIdOf } from './headers.js';
 import { DEFAULT_TIMEOUTS, loadUndici, makeDispatcher, networkError, type Timeouts } from './http.js';
 import { answerBytesLimit, endlessAnswer, outputChars, outputLimit, OutputMeter, type OutputLimit } from './output-limit.js';
 import { chatCompletion, readJson } from './json-answer.js';
-import { closeBody, decodedBody, FILE_BODY_BYTES, JSON_BODY_BYTES, readAtMost } from './read-body.js';
+import { closeBody, decodedBody, drainBody, FILE_BODY_BYTES, JSON_BODY_BYTES, readAtMost } from './read-body.js';
 import { DEFAULT_MAX_ATTEMPTS, nextStep } from './retry.js';
 import { RequestSignals } from './request-signals.js';
 import { interrupted, sleep } from './sleep.js';
@@ -222,7 +222,8 @@ export class MoonshotClient {
         return whole;
       }
       if (!stream) this.o.debug?.('the API streamed an answer that was asked for whole');
-      const events = parseSse(decodedBody(res, this.host));
+      const decoded = decodedBody(res, this.host);
+      const events = parseSse(decoded);
       const meter = new OutputMeter(limit);
       let end = await events.next();
       for (; !end.done; end = await events.next()) {
@@ -233,6 +234,7 @@ export class MoonshotClient {
       if (!end.value.done && c.finishReason === undefined) {
         throw new NetworkError('incomplete', `the answer from ${this.host} ended early.${shown() ? ' The answer above is incomplete.' : ''}`, 'Try again.', shown());
       }
+      drainBody(decoded);
       return c;
     } catch (err) {
       closeBody(res.body);

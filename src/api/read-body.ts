@@ -106,3 +106,27 @@ export function closeBody(body: Readable): void {
   body.on('error', () => undefined);
   body.destroy();
 }
+
+/** What may follow an answer's end on its connection before the connection is given up. */
+const AFTER_END_BYTES = 64 * 1024;
+const AFTER_END_MS = 1000;
+
+/**
+ * After the answer ended (`[DONE]`): what is left of the body (the end of the chunked stream,
+ * usually there already) is read, so that the connection goes back to the pool without an error
+ * being made; a server that goes on sending is cut off after 64 KiB or a second (closeBody).
+ */
+export function drainBody(body: Readable): void {
+  if (body.destroyed || body.readableEnded) return;
+  body.on('error', () => undefined);
+  let left = AFTER_END_BYTES;
+  const timer = setTimeout(() => closeBody(body), AFTER_END_MS);
+  timer.unref();
+  body.on('data', (chunk: Uint8Array) => {
+    left -= chunk.length;
+    if (left < 0) closeBody(body);
+  });
+  // 'close' follows 'end' (autoDestroy) as it follows a destroy.
+  body.once('close', () => clearTimeout(timer));
+  body.resume();
+}

@@ -3,6 +3,7 @@
 // As the specification says (html.spec.whatwg.org, server-sent events): unknown fields, a line with
 // no colon (a bare `keepalive`), a `retry:` that is not digits and blocks without data are ignored;
 // LF, CRLF and CR all end lines, also a CR that is the stream's very last byte.
+import type { Readable } from 'node:stream';
 import { createParser } from 'eventsource-parser';
 import { NetworkError } from '../errors.js';
 import { errorInBody } from './error-body.js';
@@ -36,7 +37,7 @@ export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator
     },
     maxBufferSize: MAX_EVENT_CHARS,
   });
-  for await (const bytes of body) {
+  for await (const bytes of chunksOf(body)) {
     parser.feed(decoder.decode(bytes, { stream: true }));
     if (overflow) throw new NetworkError('bad_event', 'The API sent an event longer than 16 MiB.');
     for (let data = queue.shift(); data !== undefined && data.trim() !== '[DONE]'; data = queue.shift()) yield decodeEvent(data);
@@ -50,6 +51,16 @@ export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator
   parser.feed('\n\n');
   for (let data = queue.shift(); data !== undefined && data.trim() !== '[DONE]'; data = queue.shift()) yield decodeEvent(data);
   return { done };
+}
+
+/**
+ * A Node stream is read without being destroyed when the reading stops early, at `[DONE]`: its own
+ * iterator would destroy it with an AbortError whose stack trace Node formats at once, ~50 µs and a
+ * few KiB for every request (--each makes thousands). The caller lets the body go (read-body.ts).
+ */
+function chunksOf(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  const stream = body as Partial<Pick<Readable, 'iterator'>>;
+  return typeof stream.iterator === 'function' ? stream.iterator({ destroyOnReturn: false }) : body;
 }
 
 function decodeEvent(data: string): unknown {

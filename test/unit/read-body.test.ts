@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { mediaType } from '../../src/api/headers.js';
-import { binarySize, contentCodings, decodedBody, readAtMost, readUpTo, unreadableCoding } from '../../src/api/read-body.js';
+import { binarySize, contentCodings, decodedBody, drainBody, readAtMost, readUpTo, unreadableCoding } from '../../src/api/read-body.js';
+import { parseSse } from '../../src/api/sse.js';
 import { NetworkError } from '../../src/errors.js';
 
 const res = (bytes: Buffer | Buffer[], encoding?: string) => ({
@@ -123,4 +124,37 @@ describe('binarySize', () => {
     [1536, '1536 bytes'],
     [16, '16 bytes'],
   ])('%i -> %s', (n, text) => expect(binarySize(n)).toBe(text));
+});
+
+describe('parseSse on a stream, then drainBody: what follows [DONE]', () => {
+  const events = (n: number) => Array.from({ length: n }, (_, i) => `data: {"choices":[{"delta":{"content":"${i}"}}]}\n\n`);
+
+  it('stopping at [DONE] leaves the stream to the caller, and drainBody reads its end without an error', async () => {
+    const body = Readable.from([...events(2), 'data: [DONE]\n\n', ': the end of the chunked stream\n'].map((s) => Buffer.from(s)));
+    const errors: unknown[] = [];
+    body.on('error', (e) => errors.push(e));
+    const seen: unknown[] = [];
+    for await (const e of parseSse(body)) seen.push(e);
+    expect(seen).toHaveLength(2);
+    expect(body.destroyed).toBe(false);
+    drainBody(body);
+    await new Promise((resolve) => body.once('close', resolve));
+    expect([body.readableEnded, errors]).toEqual([true, []]);
+  });
+
+  it('a server that goes on sending after [DONE] is cut off after 64 KiB', async () => {
+    let sent = 0;
+    const body = new Readable({
+      read() {
+        sent += 8192;
+        this.push(Buffer.alloc(8192, 0x20));
+      },
+    });
+    body.push('data: [DONE]\n\n');
+    for await (const _ of parseSse(body)) throw new Error('no event was sent');
+    drainBody(body);
+    await new Promise((resolve) => body.once('close', resolve));
+    expect(body.destroyed).toBe(true);
+    expect(sent).toBeLessThan(256 * 1024); // 64 KiB, and what the stream had buffered ahead
+  });
 });
