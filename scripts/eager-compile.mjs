@@ -126,8 +126,11 @@ function runCli(root, args, env) {
 
 /** The runs that choose what is compiled early: what most starts do (fixtures only, loopback only). */
 const TRAINING = [
+  // dist/describe.cjs
   ['describe', '--dry-run', 'fixtures/screenshot.png', 'fixtures/photo.jpg', 'fixtures/small.png'],
   ['describe', 'fixtures/small.png'],
+  // dist/cli.cjs: the machinery the other commands share (the program, options, inputs, estimates)
+  ['diff', '--dry-run', 'fixtures/diff/baseline', 'fixtures/diff/current'],
 ];
 
 /**

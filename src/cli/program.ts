@@ -23,8 +23,14 @@ function version(): string {
 
 type Register = (program: Command, io: Io, setExit: SetExit) => void;
 
+/**
+ * Set in dist/ by scripts/build.mjs for the bundle that carries describe alone (dist/describe.cjs,
+ * what most runs load): the other commands are left out of it, and with them their code.
+ */
+declare const KV_DESCRIBE_ONLY: boolean | undefined;
+
 /** Each command as it registers itself on the program (cli/register/). */
-const COMMANDS: Record<string, Register> = {
+const ALL: Record<string, Register> = {
   describe: registerDescribe,
   diff: registerDiff,
   alt: registerAlt,
@@ -35,6 +41,7 @@ const COMMANDS: Record<string, Register> = {
   config: registerConfig,
   batch: registerBatch,
 };
+const COMMANDS: Record<string, Register> = typeof KV_DESCRIBE_ONLY === 'boolean' && KV_DESCRIBE_ONLY ? { describe: registerDescribe } : ALL;
 
 /**
  * The program, with every command, or only the one `argv` runs when its first word names one: a run
