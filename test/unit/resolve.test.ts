@@ -1,6 +1,6 @@
 // Path and glob resolution: order, de-duplication and errors, with property tests over random trees.
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -21,6 +21,23 @@ describe('expandArgs', () => {
     for (const n of ['b.png', 'a.png', 'c.jpg']) copyFileSync(SMALL, path.join(dir, n));
     const { planned } = await expandArgs(['c.jpg', '*.png', 'a.png', '-'], dir);
     expect(planned.map((p) => (p.kind === 'file' ? p.shownAs : p.kind))).toEqual(['c.jpg', 'a.png', 'b.png', 'stdin']);
+  });
+
+  it('one file reached as itself, through a symlinked folder, through a symlink to it and by name is planned once', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kv-resolve-'));
+    try {
+      mkdirSync(path.join(dir, 'real'));
+      copyFileSync(SMALL, path.join(dir, 'real', 'a.png'));
+      copyFileSync(SMALL, path.join(dir, 'real', 'b.png'));
+      symlinkSync('real', path.join(dir, 'via'));
+      mkdirSync(path.join(dir, 'links'));
+      symlinkSync('../real/a.png', path.join(dir, 'links', 'to-a.png'));
+      const { planned } = await expandArgs(['via', 'links', 'real', 'real/b.png'], dir);
+      // The first way each file was reached keeps its place, under the shortest of its names.
+      expect(planned.map((p) => (p.kind === 'file' ? p.shownAs : p.kind))).toEqual(['via/a.png', 'via/b.png']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says which input is wrong', async () => {
