@@ -177,6 +177,7 @@ for (const file of outputs) {
   const other = common.minify ? /[^\x00-\x7f]/.exec(source) : null;
   if (other) {
     const around = JSON.stringify(source.slice(Math.max(0, other.index - 40), other.index + 10));
-    throw new Error(`${path.relative(ROOT, file)}: a character that is not ASCII at offset ${other.index} (${around}); write it as an escape in the source.`);
+    const fix = file.includes(`${path.sep}vendor${path.sep}`) ? 'a dependency brought it: have scripts/build.mjs escape it in that bundle' : 'write it as an escape in the source';
+    throw new Error(`${path.relative(ROOT, file)}: a character that is not ASCII at offset ${other.index} (${around}); ${fix}.`);
   }
 }

@@ -1,9 +1,9 @@
 // Case 1: start-up. `--help` and `--version` (target: median at most 1.2x `node -e 0`) and
 // `describe --dry-run` on 10 small images (at most 1.4x), with Node's own compile cache warm: each
 // command has a cache folder (NODE_COMPILE_CACHE) of its own, written by a first run of that same
-// command. (Node writes a file's cache entry once, when it first compiles it, with the functions
-// that run compiled by its exit: a folder warmed by `--help` would hold little of what a dry run
-// uses.) A diagnostic row gives the dry run with the compile cache off. Then the import cost of
+// command. (Node writes a file's cache entry once, when it first compiles it, with what V8 compiled
+// then: the top-level code and the functions the build put in parentheses. `--help` compiles only
+// the entry file, so a folder it warmed would hold nothing of the CLI a dry run loads.) A diagnostic row gives the dry run with the compile cache off. Then the import cost of
 // each dependency.
 import type { BenchContext } from '../context.js';
 import { imageSet } from '../fixtures.js';

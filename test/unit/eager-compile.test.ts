@@ -66,10 +66,10 @@ describe('markEager', () => {
   });
 });
 
-describe('the built CLI', () => {
-  const cli = readFileSync(path.join(import.meta.dirname, '../../dist/cli.cjs'), 'utf8');
+describe.each(['cli.cjs', 'describe.cjs'])('the built CLI (dist/%s)', (name) => {
+  const cli = readFileSync(path.join(import.meta.dirname, '../../dist', name), 'utf8');
 
-  it('is marked: the functions of a dry run are compiled with the file', () => {
+  it('is marked: the functions its training run calls are compiled with the file', () => {
     // main() and the commander program are on every run's way: both are in parentheses.
     expect((cli.match(/var [\w$]+ = \((async )?function\*? \(/g) ?? []).length).toBeGreaterThan(50);
   });
