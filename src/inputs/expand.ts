@@ -8,7 +8,7 @@ import { InputError, UsageError } from '../errors.js';
 import { base64Length, MAX_BODY_BYTES } from '../limits.js';
 import { decodeName, flat, fsPath, showName } from './file-name.js';
 import { FileReadError, readError } from './read.js';
-import { listFiles, loadGlob, type WalkProblem } from './walk.js';
+import { type ListedFiles, listFiles, loadGlob, walkFolder, type WalkProblem } from './walk.js';
 
 /** Where a file input came from: named as it is, or listed by a directory walk or a glob. */
 type Origin = 'arg' | 'dir' | 'glob';
@@ -27,41 +27,198 @@ export interface Skipped {
 }
 
 export interface Expanded {
-  planned: Planned[];
+  planned: PlannedList;
   skipped: Skipped[];
+}
+
+/** The files one walk or glob listed, and how each is shown. */
+interface Listing {
+  root: string;
+  files: ListedFiles;
+  shown: (rel: string) => string;
+  origin: Origin;
+}
+
+/**
+ * The planned inputs, kept compactly: a file a walk or glob listed is its listing and its place in
+ * it (the listing's path string and size: nothing more per file), and its Planned value is made
+ * when asked for. A run over a folder of 20,000 files held an object and three strings per file
+ * (path, shown name, real path) until every file was read, and V8 doubled its young generation for
+ * what survived (bench/README.md). Everything else (a named file, stdin, a URL, a bad input, a file
+ * kept under a shorter name) is kept whole.
+ */
+class PlannedList {
+  length = 0;
+  private readonly listings: Listing[] = [];
+  /** Per planned input: its listing's index + 1 (0: kept whole), and its index in that listing. */
+  private listingOf = new Uint32Array(64);
+  private indexIn = new Uint32Array(64);
+  private readonly whole = new Map<number, Planned>();
+
+  /** A listing whose files are then pushed with pushListed. */
+  addListing(l: Listing): number {
+    return this.listings.push(l) - 1;
+  }
+
+  push(p: Planned): number {
+    const i = this.grow();
+    this.whole.set(i, p);
+    return i;
+  }
+
+  pushListed(listing: number, k: number): number {
+    const i = this.grow();
+    this.listingOf[i] = listing + 1;
+    this.indexIn[i] = k;
+    return i;
+  }
+
+  set(i: number, p: Planned): void {
+    this.listingOf[i] = 0;
+    this.whole.set(i, p);
+  }
+
+  /** The planned input at `i` (a new value each time for a listed file). */
+  get(i: number): Planned {
+    const at = this.listingOf[i] as number;
+    if (at === 0) return this.whole.get(i) as Planned;
+    const l = this.listings[at - 1] as Listing;
+    const k = this.indexIn[i] as number;
+    const rel = l.files.paths[k] as string;
+    return { kind: 'file', file: path.join(l.root, rel), shownAs: l.shown(rel), origin: l.origin, size: l.files.size(k) };
+  }
+
+  /** The absolute path of a listed file, without making its value. */
+  fileOf(i: number): string | undefined {
+    const at = this.listingOf[i] as number;
+    if (at === 0) {
+      const p = this.whole.get(i);
+      return p?.kind === 'file' || p?.kind === 'bad' ? p.file : undefined;
+    }
+    const l = this.listings[at - 1] as Listing;
+    return path.join(l.root, l.files.paths[this.indexIn[i] as number] as string);
+  }
+
+  /** Whether any file to read was found in a directory (then a run that takes none says so). */
+  fromDirs(): boolean {
+    for (let i = 0; i < this.length; i++) {
+      const at = this.listingOf[i] as number;
+      if (at !== 0 ? this.listings[at - 1]?.origin === 'dir' : this.whole.get(i)?.kind === 'file' && (this.whole.get(i) as { origin: Origin }).origin === 'dir') return true;
+    }
+    return false;
+  }
+
+  toArray(): Planned[] {
+    return Array.from({ length: this.length }, (_, i) => this.get(i));
+  }
+
+  private grow(): number {
+    const i = this.length++;
+    if (i === this.listingOf.length) {
+      const more = (old: Uint32Array) => {
+        const next = new Uint32Array(2 * old.length);
+        next.set(old);
+        return next;
+      };
+      this.listingOf = more(this.listingOf);
+      this.indexIn = more(this.indexIn);
+    }
+    return i;
+  }
+}
+
+/**
+ * The files seen so far by their real path, compactly: a 30-bit hash of the real path maps to the
+ * planned input; the real path itself is kept only where it is not the file's own absolute path
+ * (a symlink on the way), and a hash that matches is checked against the real path.
+ */
+class SeenFiles {
+  private readonly byHash = new Map<number, number | number[]>();
+  /** Real paths that differ from the planned file's path, by planned index. */
+  private readonly realOf = new Map<number, string>();
+
+  constructor(private readonly planned: PlannedList) {}
+
+  find(real: string): number | undefined {
+    const at = this.byHash.get(hash(real));
+    if (at === undefined) return undefined;
+    for (const i of typeof at === 'number' ? [at] : at) if ((this.realOf.get(i) ?? this.planned.fileOf(i)) === real) return i;
+    return undefined;
+  }
+
+  /** Input i keeps `real` as its real path whatever its file is now called (kept under a shorter name). */
+  pin(i: number, real: string): void {
+    this.realOf.set(i, real);
+  }
+
+  add(real: string, abs: string, i: number): void {
+    if (real !== abs) this.realOf.set(i, real);
+    const h = hash(real);
+    const at = this.byHash.get(h);
+    this.byHash.set(h, at === undefined ? i : typeof at === 'number' ? [at, i] : [...at, i]);
+  }
+}
+
+/** FNV-1a over the UTF-16 code units, cut to 30 bits (a small integer in V8: no object per key). */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h & 0x3fffffff;
+}
+
+/** A file's real path (symlinks resolved), as bytes so that two names that differ only in bytes that are not UTF-8 stay two files; the path itself when it cannot be resolved. */
+function realPathOf(abs: string): string {
+  try {
+    // Synchronous: microseconds, where a thread-pool round trip is more.
+    return decodeName(realpathSync.native(fsPath(abs), 'buffer'));
+  } catch {
+    return abs;
+  }
 }
 
 /** Expands globs and directories, in argument order; drops duplicate paths (first one wins). */
 export async function expandArgs(args: readonly string[], cwd: string): Promise<Expanded> {
-  const planned: Planned[] = [];
+  const planned = new PlannedList();
   const skipped: Skipped[] = [];
-  const seen = new Map<string, number>();
+  const seen = new SeenFiles(planned);
   // Duplicates are the same file, however reached (a glob and a directory, a symlink loop): the first
   // keeps its place, under the shortest of its names.
+  /** A file met again: kept where it was, under the shorter name. */
+  const again = (at: number, abs: string, real: string, shownAs: () => string) => {
+    const kept = planned.get(at);
+    const name = kept.kind === 'file' ? shownAs() : '';
+    if (kept.kind !== 'file' || name.length >= kept.shownAs.length) return;
+    seen.pin(at, real);
+    planned.set(at, { ...kept, file: abs, shownAs: name });
+  };
   const add = (file: string, shownAs: string, origin: Origin, size: number) => {
     const abs = path.resolve(cwd, file);
-    let real = abs;
-    try {
-      // Synchronous: microseconds, where a thread-pool round trip is more. As bytes, so two names that
-      // differ only in bytes that are not UTF-8 stay two files.
-      real = decodeName(realpathSync.native(fsPath(abs), 'buffer'));
-    } catch {}
-    const at = seen.get(real);
-    if (at === undefined) {
-      const tooLarge = sizeError(shownAs, size);
-      seen.set(real, planned.push(tooLarge ? { kind: 'bad', shownAs, file: abs, error: tooLarge } : { kind: 'file', file: flat(abs), shownAs: flat(shownAs), origin, size }) - 1);
-      return;
-    }
-    const kept = planned[at] as Extract<Planned, { kind: 'file' | 'bad' }>;
-    if (kept.kind === 'file' && shownAs.length < kept.shownAs.length) planned[at] = { ...kept, file: abs, shownAs };
+    const real = realPathOf(abs);
+    const at = seen.find(real);
+    if (at !== undefined) return again(at, abs, real, () => shownAs);
+    const tooLarge = sizeError(shownAs, size);
+    seen.add(real, abs, planned.push(tooLarge ? { kind: 'bad', shownAs, file: abs, error: tooLarge } : { kind: 'file', file: flat(abs), shownAs: flat(shownAs), origin, size }));
   };
   /** The files a walk or glob listed, and a reason for each entry it could not take. */
-  const take = async (pattern: string, root: string, shown: (rel: string) => string, origin: Origin) => {
-    const { files, problems } = await listFiles(pattern, root);
+  const take = async (pattern: string | undefined, root: string, shown: (rel: string) => string, origin: Origin) => {
+    const { files, problems } = pattern === undefined ? await walkFolder(root) : await listFiles(pattern, root);
     const itself = problems.find((p) => p.folder && p.file === root);
     const unread = problems.filter((p) => p !== itself).map((p) => ({ shownAs: shown(path.relative(root, p.file)) + (p.folder ? '/' : ''), why: problemWhy(p) }));
     skipped.push(...unread);
-    for (const f of files) add(path.join(root, f.path), shown(f.path), origin, f.size);
+    const listing = planned.addListing({ root, files, shown, origin });
+    for (let k = 0; k < files.length; k++) {
+      const rel = files.paths[k] as string;
+      const abs = path.join(root, rel);
+      const real = realPathOf(abs);
+      const at = seen.find(real);
+      if (at !== undefined) {
+        again(at, abs, real, () => shown(rel));
+        continue;
+      }
+      const size = files.size(k);
+      const tooLarge = base64Length(size) > MAX_BODY_BYTES ? sizeError(shown(rel), size) : undefined;
+      seen.add(real, abs, tooLarge ? planned.push({ kind: 'bad', shownAs: shown(rel), file: abs, error: tooLarge }) : planned.pushListed(listing, k));
+    }
     return { count: files.length, unread, itself };
   };
   for (const arg of args) {
@@ -79,7 +236,7 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
     if (!(info instanceof Error)) {
       if (info.isDirectory()) {
         // A folder named on the command line that cannot be opened is that input's error, as a file's would be.
-        const { itself } = await take('**/*', abs, (rel) => showName(path.join(arg, rel)), 'dir');
+        const { itself } = await take(undefined, abs, (rel) => showName(path.join(arg, rel)), 'dir');
         if (itself) planned.push({ kind: 'bad', shownAs: arg, file: abs, error: readError(Object.assign(new Error(itself.code), { code: itself.code }), arg) });
       } else if (info.isFile()) add(arg, arg, 'arg', info.size);
       else

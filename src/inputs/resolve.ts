@@ -47,8 +47,8 @@ export function streamEach(args: readonly string[], opts: ResolveOptions, take: 
 async function resolve(args: readonly string[], opts: ResolveOptions, firstBadEnds: boolean, give: (x: Input) => void): Promise<number> {
   const expanded = await expandArgs(args, opts.cwd);
   const { skipped } = expanded;
-  const planned: (Planned | undefined)[] = expanded.planned;
-  const fromDirs = planned.some((p) => p?.kind === 'file' && p.origin === 'dir');
+  const { planned } = expanded;
+  const fromDirs = planned.fromDirs();
   let stdinUsed = false;
   const notImages: string[] = [];
   /** With firstBadEnds: the first bad input so far; later inputs are not read. */
@@ -70,14 +70,12 @@ async function resolve(args: readonly string[], opts: ResolveOptions, firstBadEn
       return badInput(p, err);
     }
   };
-  // READ_PARALLEL reads at a time; one that finishes before an earlier one waits (a few at most), and
-  // each input's plan is dropped once it is read.
+  // READ_PARALLEL reads at a time; one that finishes before an earlier one waits (a few at most).
   const ready = new Map<number, Input | undefined>();
   let next = 0;
   let given = 0;
   await forEachBounded(planned.length, READ_PARALLEL, async (i) => {
-    ready.set(i, await read(planned[i] as Planned, i));
-    planned[i] = undefined;
+    ready.set(i, await read(planned.get(i), i));
     for (; ready.has(next); next++) {
       const x = ready.get(next);
       ready.delete(next);

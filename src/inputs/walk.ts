@@ -1,4 +1,4 @@
-// Globs and directory walks (fast-glob), tolerant of a world that changes under them.
+// Directory walks (our own) and globs (fast-glob), tolerant of a world that changes under them.
 //
 // What fast-glob 3 does on its own, with `stats: true` (read from its source and @nodelib/fs.*):
 // each folder is listed with readdir, then every name is lstat'ed (and stat'ed when a symlink) in
@@ -8,19 +8,48 @@
 // but not searched, or a name that is not UTF-8 (Node decodes it to U+FFFD, which names no file)
 // lost every image of its folder, and a subfolder that cannot be opened vanished silently.
 //
-// Here fast-glob gets a file-system adapter that never fails a listing: names are read as bytes and
-// kept exactly (file-name.ts); an entry whose stat fails becomes an entry that is neither file nor
-// folder (so it is neither taken nor descended into) and is recorded as a problem; a folder that
-// cannot be read is an empty folder and a problem. Symlink cycles (a folder that is its own
+// Here a glob's fast-glob gets a file-system adapter that never fails a listing: names are read as
+// bytes and kept exactly (file-name.ts); an entry whose stat fails becomes an entry that is neither
+// file nor folder (so it is neither taken nor descended into) and is recorded as a problem; a folder
+// that cannot be read is an empty folder and a problem. Symlink cycles (a folder that is its own
 // ancestor) are not descended into, as `find -L` does, instead of looping until ELOOP.
+//
+// A folder named on the command line is walked by walkFolder with the same rules, without fast-glob:
+// fast-glob reads a folder in one readdir and makes an object per entry in one synchronous pass, so
+// a folder of 20,000 files had ~7 MB of names, Buffers and entries alive at once, which V8 counts as
+// survival and answers by doubling its young generation (bench/README.md). walkFolder reads each
+// folder in batches (opendir) and keeps a listed file as one string and one number (ListedFiles).
 import fs, { type Stats } from 'node:fs';
 import path from 'node:path';
 import { decodeName, fsPath } from './file-name.js';
 
-export interface Listed {
-  /** Relative to the walk's cwd, `/`-separated; raw bytes kept (see file-name.ts). */
-  path: string;
-  size: number;
+/** Listed files, compactly: a path (relative to the walk's cwd, `/`-separated, raw bytes kept: see file-name.ts) and a size each. */
+export class ListedFiles {
+  length = 0;
+  readonly paths: string[] = [];
+  private sizes = new Float64Array(64);
+
+  push(file: string, size: number): void {
+    if (this.length === this.sizes.length) {
+      const more = new Float64Array(2 * this.length);
+      more.set(this.sizes);
+      this.sizes = more;
+    }
+    this.paths.push(file);
+    this.sizes[this.length++] = size;
+  }
+
+  size(i: number): number {
+    return this.sizes[i] as number;
+  }
+
+  /** The same files sorted by path (so the same tree always reads the same, whatever order the file system answered in). */
+  sorted(): ListedFiles {
+    const order = Uint32Array.from({ length: this.length }, (_, i) => i).sort((a, b) => byText(this.paths[a] as string, this.paths[b] as string));
+    const out = new ListedFiles();
+    for (const i of order) out.push(this.paths[i] as string, this.size(i));
+    return out;
+  }
 }
 
 /** An entry or folder the walk could not take, and why (an errno code). */
@@ -96,7 +125,7 @@ const kindOf = (st: Stats): Kind => (st.isSymbolicLink() ? Kind.Link : st.isFile
 export const loadGlob = async () => (await import('fast-glob')).default;
 
 /** The regular files `pattern` matches under `cwd`, sorted by path, and what could not be taken. */
-export async function listFiles(pattern: string, cwd: string): Promise<{ files: Listed[]; problems: WalkProblem[] }> {
+export async function listFiles(pattern: string, cwd: string): Promise<{ files: ListedFiles; problems: WalkProblem[] }> {
   const fg = await loadGlob();
   const problems: WalkProblem[] = [];
   /** Folders listed so far, by path: their identity, to see a folder that is its own ancestor. */
@@ -175,15 +204,123 @@ export async function listFiles(pattern: string, cwd: string): Promise<{ files: 
     fs: adapter as unknown as NonNullable<Parameters<typeof fg>[1]>['fs'],
   });
   // A followed symlink's dirent is made from the target's Stats and has no size: stat'ed here (few).
-  const files = entries.map((e) => ({ path: e.path, size: e.dirent instanceof Entry ? e.dirent.size : sizeOf(path.join(cwd, e.path)) })).sort((x, y) => byText(x.path, y.path));
+  const files = new ListedFiles();
+  for (const e of entries) files.push(e.path, e.dirent instanceof Entry ? e.dirent.size : sizeOf(path.join(cwd, e.path)));
   entries.length = 0;
   // Back to the event loop before going on: this runs in the callback of the walk's last directory
   // read, whose handle scope holds that read's entries (20,000 entries for one folder) until the
   // microtasks that follow are all done, and reading small files never yields.
   await new Promise<void>((resolve) => setImmediate(resolve));
-  // (in the order the file system answered: sorted, so the same tree always reads the same)
-  return { files, problems: problems.sort((x, y) => byText(x.file, y.file)) };
+  return { files: files.sorted(), problems: problems.sort((x, y) => byText(x.file, y.file)) };
 }
+
+/** Entries read between two turns of the event loop: the spinner and Ctrl-C are not kept waiting. */
+const SLICE = 512;
+
+/**
+ * The regular files under folder `root` at any depth, as listFiles('**' + '/*', root) finds them
+ * (names that begin with a dot left out, symlinks followed, a folder that is its own ancestor not
+ * descended into), sorted by path, and what could not be taken. Each folder is read in batches and
+ * each name lstat'ed as it comes, synchronously (microseconds each), with a turn of the event loop
+ * every SLICE entries.
+ */
+export async function walkFolder(root: string): Promise<{ files: ListedFiles; problems: WalkProblem[] }> {
+  const files = new ListedFiles();
+  const problems: WalkProblem[] = [];
+  const listedDirs = new Map<string, string>();
+  const problem = (file: string, err: NodeJS.ErrnoException, link = false, folder = false) => {
+    problems.push({ file, code: err.code ?? 'EIO', link, folder });
+  };
+  let sinceTurn = 0;
+  /** Folders to read, each with its path relative to root ('' for root), deepest last. */
+  const folders: { dir: string; rel: string }[] = [{ dir: root, rel: '' }];
+  for (let next = folders.pop(); next; next = folders.pop()) {
+    const { dir, rel } = next;
+    const opened = openFolder(dir, listedDirs, problem);
+    if (!opened) continue;
+    const subfolders: string[] = [];
+    try {
+      for (;;) {
+        let entry: { name: Buffer } | null;
+        try {
+          entry = opened.readSync();
+        } catch (err) {
+          // A folder that fails part way (removed, a network file system gone): what was read stands.
+          if (!GONE.has((err as NodeJS.ErrnoException).code ?? '')) problem(dir, err as NodeJS.ErrnoException, false, true);
+          break;
+        }
+        if (entry === null) break;
+        if (entry.name[0] === DOT) continue;
+        const name = decodeName(entry.name);
+        const file = path.join(dir, name);
+        const kind = kindAt(file, problem);
+        if (kind.what === Kind.File) files.push(rel === '' ? name : `${rel}/${name}`, kind.size);
+        else if (kind.what === Kind.Folder) subfolders.push(name);
+        if (++sinceTurn >= SLICE) {
+          sinceTurn = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
+    } finally {
+      opened.closeSync();
+    }
+    // Pushed in reverse so that they are read in the order listed (the result is sorted anyway).
+    for (let k = subfolders.length - 1; k >= 0; k--) {
+      const name = subfolders[k] as string;
+      folders.push({ dir: path.join(dir, name), rel: rel === '' ? name : `${rel}/${name}` });
+    }
+  }
+  return { files: files.sorted(), problems: problems.sort((x, y) => byText(x.file, y.file)) };
+}
+
+const DOT = 0x2e;
+
+/** A folder read as bytes: Node names the entries with Buffers (its typings know only string encodings). */
+interface RawDir {
+  readSync(): { name: Buffer } | null;
+  closeSync(): void;
+}
+
+/** A folder opened for reading, or undefined (gone, unreadable: recorded; its own ancestor: silently). */
+function openFolder(dir: string, listed: Map<string, string>, problem: (file: string, err: NodeJS.ErrnoException, link: boolean, folder: boolean) => void): RawDir | undefined {
+  let st: Stats;
+  try {
+    st = fs.statSync(fsPath(dir));
+  } catch (err) {
+    if (!GONE.has((err as NodeJS.ErrnoException).code ?? '')) problem(dir, err as NodeJS.ErrnoException, false, true);
+    return undefined;
+  }
+  if (isOwnAncestor(listed, dir, `${st.dev}:${st.ino}`)) return undefined;
+  try {
+    return fs.opendirSync(fsPath(dir), { encoding: 'buffer' as BufferEncoding, bufferSize: 128 }) as unknown as RawDir;
+  } catch (err) {
+    if (!GONE.has((err as NodeJS.ErrnoException).code ?? '')) problem(dir, err as NodeJS.ErrnoException, false, true);
+    return undefined;
+  }
+}
+
+/** What a listed entry is once symlinks are followed, and its size; an entry that cannot be examined is a problem and Other. */
+function kindAt(file: string, problem: (file: string, err: NodeJS.ErrnoException, link?: boolean) => void): { what: Kind; size: number } {
+  let st: Stats;
+  try {
+    st = fs.lstatSync(fsPath(file));
+  } catch (err) {
+    problem(file, err as NodeJS.ErrnoException);
+    return OTHER;
+  }
+  if (st.isSymbolicLink()) {
+    try {
+      st = fs.statSync(fsPath(file));
+    } catch (err) {
+      problem(file, err as NodeJS.ErrnoException, true);
+      return OTHER;
+    }
+  }
+  return st.isFile() ? { what: Kind.File, size: st.size } : st.isDirectory() ? FOLDER : OTHER;
+}
+
+const OTHER = Object.freeze({ what: Kind.Other, size: 0 });
+const FOLDER = Object.freeze({ what: Kind.Folder, size: 0 });
 
 /** Records `dir` as listed; true when one of its ancestors in this walk is the same folder (a cycle). */
 function isOwnAncestor(listed: Map<string, string>, dir: string, id: string): boolean {

@@ -91,15 +91,26 @@ describe('a directory walk or a glob meets entries it cannot take', () => {
     await expect(resolveInputs(['1.png', 'victim.png'], opts())).rejects.toThrow(/^victim\.png: no such file\.$/);
   });
 
-  it('a folder that cannot be opened is noted and the rest is taken', async () => {
+  it('a folder that cannot be opened is noted and the rest is taken (a folder walk)', async () => {
+    for (const n of ['1.png', 'locked/2.png']) png(n);
+    const opendirSync = fs.opendirSync;
+    // (as root, modes do not stop reads: the e2e suite checks the real chmod 000 as another user)
+    vi.spyOn(fs, 'opendirSync').mockImplementation(((p: fs.PathLike, o?: fs.OpenDirOptions) => {
+      if (String(p).endsWith('locked')) throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
+      return opendirSync(p, o);
+    }) as typeof fs.opendirSync);
+    expect((await resolveInputs(['.'], opts())).map((i) => i.path)).toEqual(['1.png']);
+    expect(notes).toEqual(['skipped 1 entry that cannot be read: locked/ (a folder that cannot be opened: permission denied; not searched)']);
+  });
+
+  it('a folder that cannot be opened is noted and the rest is taken (a glob)', async () => {
     for (const n of ['1.png', 'locked/2.png']) png(n);
     const readdir = fs.readdir;
-    // (as root, modes do not stop reads: the e2e suite checks the real chmod 000 as another user)
     vi.spyOn(fs, 'readdir').mockImplementation(((p: fs.PathLike, o: unknown, cb: (e: NodeJS.ErrnoException | null, n: unknown) => void) => {
       if (String(p).endsWith('locked')) return cb(Object.assign(new Error('EACCES'), { code: 'EACCES' }), undefined);
       return (readdir as unknown as (...a: unknown[]) => void)(p, o, cb);
     }) as unknown as typeof fs.readdir);
-    expect((await resolveInputs(['.'], opts())).map((i) => i.path)).toEqual(['1.png']);
+    expect((await resolveInputs(['**/*.png'], opts())).map((i) => i.path)).toEqual(['1.png']);
     expect(notes).toEqual(['skipped 1 entry that cannot be read: locked/ (a folder that cannot be opened: permission denied; not searched)']);
   });
 });

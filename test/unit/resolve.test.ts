@@ -19,7 +19,7 @@ describe('expandArgs', () => {
   it('keeps argument order, sorts each glob, and drops repeats of the same file', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kv-resolve-'));
     for (const n of ['b.png', 'a.png', 'c.jpg']) copyFileSync(SMALL, path.join(dir, n));
-    const { planned } = await expandArgs(['c.jpg', '*.png', 'a.png', '-'], dir);
+    const planned = (await expandArgs(['c.jpg', '*.png', 'a.png', '-'], dir)).planned.toArray();
     expect(planned.map((p) => (p.kind === 'file' ? p.shownAs : p.kind))).toEqual(['c.jpg', 'a.png', 'b.png', 'stdin']);
   });
 
@@ -32,7 +32,7 @@ describe('expandArgs', () => {
       symlinkSync('real', path.join(dir, 'via'));
       mkdirSync(path.join(dir, 'links'));
       symlinkSync('../real/a.png', path.join(dir, 'links', 'to-a.png'));
-      const { planned } = await expandArgs(['via', 'links', 'real', 'real/b.png'], dir);
+      const planned = (await expandArgs(['via', 'links', 'real', 'real/b.png'], dir)).planned.toArray();
       // The first way each file was reached keeps its place, under the shortest of its names.
       expect(planned.map((p) => (p.kind === 'file' ? p.shownAs : p.kind))).toEqual(['via/a.png', 'via/b.png']);
     } finally {
@@ -42,7 +42,7 @@ describe('expandArgs', () => {
 
   it('says which input is wrong', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kv-resolve-'));
-    const { planned } = await expandArgs(['nope.png'], dir);
+    const planned = (await expandArgs(['nope.png'], dir)).planned.toArray();
     expect(planned).toEqual([expect.objectContaining({ kind: 'bad', shownAs: 'nope.png', error: expect.any(InputError) })]);
     await expect(resolveInputs(['nope.png'], { cwd: dir, readStdin: noStdin })).rejects.toThrow(/nope\.png: no such file/);
     await expect(expandArgs(['*.nope'], dir)).rejects.toThrow(UsageError);
@@ -69,7 +69,7 @@ describe('expandArgs', () => {
           }
           if (made.length === 0) return;
           const args = picks.map((p, i) => (i % 3 === 2 ? '**/*.png' : i % 3 === 1 ? path.dirname(made[p % made.length]!) : made[p % made.length]!));
-          const { planned } = await expandArgs(args, dir);
+          const planned = (await expandArgs(args, dir)).planned.toArray();
           const shown = planned.map((p) => (p.kind === 'file' ? p.file : ''));
           expect(new Set(shown).size).toBe(shown.length); // no file twice
           for (const f of shown) expect(made.map((m) => path.join(dir, m))).toContain(f); // nothing invented
