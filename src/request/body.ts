@@ -181,8 +181,8 @@ function checkUnchanged(img: Image, total: number): void {
 }
 
 /** The body as the transport takes it (api/client.ts Body): its size and a fresh stream per attempt. */
-export function bodySource(plan: BodyPlan): { bytes: number; chunks: () => AsyncIterable<Uint8Array | string> } {
-  return { bytes: plan.bytes, chunks: () => bodyChunks(plan) };
+export function bodySource(plan: BodyPlan): { bytes: number; chunks: () => AsyncIterable<Uint8Array | string>; whole?: () => string } {
+  return plan.bytes <= WHOLE ? { bytes: plan.bytes, chunks: () => bodyChunks(plan), whole: () => wholeBody(plan) } : { bytes: plan.bytes, chunks: () => bodyChunks(plan) };
 }
 
 /** The whole body as one string: for small requests, tests and the estimate endpoint. */
