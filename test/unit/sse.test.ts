@@ -147,6 +147,30 @@ describe('parseSse follows the SSE specification', () => {
     expect(c.text).toBe('x');
   });
 
+  it('a leading byte-order mark is dropped, also when it is split across reads', async () => {
+    for (const sizes of [[1 << 20], [1], [2]]) expect((await fold(`\uFEFF${framed([chunk('a')])}`, sizes)).c.text).toBe('a');
+  });
+
+  it('one space after the colon is not part of the value, a second one is; no space at all is fine', async () => {
+    const payload = (text: string) => JSON.stringify({ choices: [{ index: 0, delta: { content: text } }] });
+    const { c } = await fold(`data:${payload('a')}\n\ndata:  ${payload('b')}\n\ndata: [DONE]\n\n`);
+    expect(c.text).toBe('ab');
+  });
+
+  it('a CR at the end of one read and an LF at the start of the next are one line end, not an empty line', async () => {
+    // Split right after each CR: an empty line between would end the event after its first data line.
+    const stream = `data: {"choices":[{"index":0,\r\ndata: "delta":{"content":"x"}}]}\r\n\r\ndata: [DONE]\r\n\r\n`;
+    const sizes = [...stream].map((_, i) => (stream[i] === '\r' ? 1 : 0));
+    const cuts: number[] = [];
+    let last = 0;
+    for (let i = 0; i < stream.length; i++)
+      if (sizes[i] === 1) {
+        cuts.push(i + 1 - last);
+        last = i + 1;
+      }
+    expect((await fold(stream, cuts)).c.text).toBe('x');
+  });
+
   it('a line that never ends is still refused at 16 MiB', async () => {
     const err = await fold(`data: "${'x'.repeat(17 * 1024 * 1024)}`, [1 << 20]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetworkError);
