@@ -1,20 +1,21 @@
 // The images of a --each run, kept compactly. A run over a folder of 20,000 files held an Image
 // value per file (~1 KB of objects and strings) from resolution to its end, and whatever a run
 // keeps is what V8 sizes its young generation by: the peak RSS grew with the number of files.
-// Here a file is one path string plus numbers in typed arrays, and its Image value is made again
-// when something needs it (a new value each time; none is changed). Images whose bytes are in
+// Here a file is its path's characters and numbers in typed arrays, outside V8's heap (what sits in
+// the heap is copied by every young collection it lives through, and counted as survival: 20,000
+// path strings made a dry run's young generation double once more), and its Image value is made
+// again when something needs it (a new value each time; none is changed). Images whose bytes are in
 // memory anyway (stdin, URLs, resized copies) and bad inputs (few, and their errors) are kept as
 // they are, each in its place.
 import path from 'node:path';
 import { isBadInput, type Input } from '../inputs/bad-input.js';
-import { flat } from '../inputs/file-name.js';
 import type { MediaKind } from '../inputs/sniff.js';
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
 export class ImageList {
   length = 0;
-  private readonly paths: string[] = [];
+  private readonly paths = new Strings();
   /** Inputs kept whole, by index (bad, not a file, resized, not hashed). */
   private readonly whole = new Map<number, Input>();
   /** The file of an image, where it is not path.resolve(cwd, its path). */
@@ -40,7 +41,7 @@ export class ImageList {
     const i = this.length;
     this.grow(i + 1);
     this.length = i + 1;
-    this.paths.push(flat(img.path));
+    this.paths.push(img.path);
     if (isBadInput(img) || img.source.kind !== 'file' || img.original !== undefined || !HEX_SHA256.test(img.sha256)) {
       this.whole.set(i, img);
       return;
@@ -65,7 +66,7 @@ export class ImageList {
     if (i < 0 || i >= this.length) throw new RangeError(`no image ${i} of ${this.length}`);
     const kept = this.whole.get(i);
     if (kept) return kept;
-    const shown = this.paths[i] as string;
+    const shown = this.paths.get(i);
     const type = this.types[this.typeOf[i] as number] as { mime: string; kind: MediaKind };
     const width = this.sizes[2 * i] as number;
     const height = this.sizes[2 * i + 1] as number;
@@ -82,7 +83,7 @@ export class ImageList {
 
   /** The shown path of image `i`, without making its value. */
   pathOf(i: number): string {
-    return this.paths[i] as string;
+    return this.paths.get(i);
   }
 
   /** Every input as a value (for what takes them all at once: the resizer). */
@@ -115,3 +116,44 @@ export class ImageList {
     this.sha = more(this.sha, (s) => new Uint8Array(s), 32);
   }
 }
+
+/**
+ * Strings kept as their characters in one growing buffer: Latin-1 bytes when every character fits
+ * in one (a one-byte string back), UTF-16 code units otherwise (lone surrogates kept: file-name.ts).
+ */
+class Strings {
+  private bytes = Buffer.allocUnsafe(4096);
+  private used = 0;
+  /** Where string i starts in `bytes`; its end is where i + 1 starts. */
+  private starts = new Float64Array(65);
+  /** 1 where string i is UTF-16. */
+  private wide = new Uint8Array(64);
+  private count = 0;
+
+  push(s: string): void {
+    const isWide = !ONE_BYTE.test(s);
+    const size = isWide ? 2 * s.length : s.length;
+    if (this.used + size > this.bytes.length) {
+      const more = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.used + size));
+      this.bytes.copy(more, 0, 0, this.used);
+      this.bytes = more;
+    }
+    if (this.count + 1 >= this.wide.length) {
+      const starts = new Float64Array(2 * this.starts.length);
+      starts.set(this.starts);
+      this.starts = starts;
+      const wide = new Uint8Array(2 * this.wide.length);
+      wide.set(this.wide);
+      this.wide = wide;
+    }
+    this.used += this.bytes.write(s, this.used, isWide ? 'utf16le' : 'latin1');
+    this.wide[this.count] = isWide ? 1 : 0;
+    this.starts[++this.count] = this.used;
+  }
+
+  get(i: number): string {
+    return this.bytes.toString(this.wide[i] === 1 ? 'utf16le' : 'latin1', this.starts[i] as number, this.starts[i + 1] as number);
+  }
+}
+
+const ONE_BYTE = /^[\u0000-\u00ff]*$/;

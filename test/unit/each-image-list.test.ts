@@ -22,6 +22,8 @@ const cases: Array<[string, Image]> = [
   ['a file of unknown size', file('c.heic', { mime: 'image/heic', dimensions: undefined })],
   ['a video', file('d.mp4', { mime: 'video/mp4', kind: 'video', dimensions: undefined })],
   ['a name with spaces and unicode', file('é t/ü.webp', { mime: 'image/webp' })],
+  ['a name in Chinese with an emoji', file('截图/屏幕 🙂.png', { source: { kind: 'file', file: '/work/截图/屏幕 🙂.png' } })],
+  ['a name with a byte that is not UTF-8 (a lone surrogate)', file('caf\udce9.png', { source: { kind: 'file', file: '/work/caf\udce9.png' } })],
   ['a file outside the working folder', file('../x.png', { source: { kind: 'file', file: '/elsewhere/x.png' } })],
   ['stdin (kept whole)', { ...file('-'), source: { kind: 'memory', data: new Uint8Array([1, 2, 3]) } }],
   [
@@ -55,5 +57,14 @@ describe('ImageList', () => {
     expect(odd.get(0)).toEqual(many[1]);
     expect(odd.get(2499)).toEqual(many[4999]);
     expect(() => list.get(5000)).toThrow(RangeError);
+  });
+
+  it('paths of every width, mixed, come back exactly after the store has grown many times', () => {
+    const names = Array.from({ length: 3000 }, (_, i) => ['a.png', 'é.png', '图.png', 'x\udcff.png', ''][i % 5] + String(i).repeat(i % 7));
+    const list = ImageList.of(
+      names.map((n) => file(n, { source: { kind: 'file', file: `/elsewhere/${n}` } })),
+      '/work',
+    );
+    expect(names.every((n, i) => list.pathOf(i) === n && list.get(i).path === n)).toBe(true);
   });
 });
