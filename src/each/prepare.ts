@@ -56,17 +56,29 @@ export async function survey(job: Job, work: ImageList): Promise<Survey> {
   // Added up as they come (the money rounded once, at the end, as sumEstimates does).
   const sum = sumEstimates([], currency);
   let toSend = 0;
+  const add = (plan: Plan) => {
+    toSend += 1;
+    sum.image_tokens += plan.estimate.image_tokens;
+    sum.text_tokens += plan.estimate.text_tokens;
+    sum.input_tokens += plan.estimate.input_tokens;
+    sum.cost.amount += plan.estimate.cost.amount;
+  };
+  if (!job.cache) {
+    // No cache to ask: each image planned and dropped in turn, none held across an await (32 plans
+    // waiting on lookups that answer nothing were what a dry run's young collections found alive).
+    for (let i = 0; i < work.length; i++) {
+      const img = work.get(i);
+      if (!isBadInput(img)) add(planImage(job, img, job.settings.model));
+    }
+    return { estimate: sumEstimates([sum], currency), toSend, hits };
+  }
   await forEachBounded(work.length, LOOKUP_PARALLEL, async (i) => {
     const img = work.get(i);
     if (isBadInput(img)) return; // nothing to send: its failure is recorded when the run reaches it
     const plan = planImage(job, img, job.settings.model);
     const hit = await lookup(job, img, plan);
     if (hit) return void hits.set(i, hit);
-    toSend += 1;
-    sum.image_tokens += plan.estimate.image_tokens;
-    sum.text_tokens += plan.estimate.text_tokens;
-    sum.input_tokens += plan.estimate.input_tokens;
-    sum.cost.amount += plan.estimate.cost.amount;
+    add(plan);
   });
   return { estimate: sumEstimates([sum], currency), toSend, hits };
 }
