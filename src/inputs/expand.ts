@@ -101,11 +101,16 @@ class PlannedList {
 
   /** Whether any file to read was found in a directory (then a run that takes none says so). */
   fromDirs(): boolean {
-    for (let i = 0; i < this.length; i++) {
-      const at = this.listingOf[i] as number;
-      if (at !== 0 ? this.listings[at - 1]?.origin === 'dir' : this.whole.get(i)?.kind === 'file' && (this.whole.get(i) as { origin: Origin }).origin === 'dir') return true;
-    }
+    for (let i = 0; i < this.length; i++) if (this.originOf(i) === 'dir') return true;
     return false;
+  }
+
+  /** Where a file to read came from (undefined for stdin, a URL or a bad input), without making its value. */
+  private originOf(i: number): Origin | undefined {
+    const at = this.listingOf[i] as number;
+    if (at !== 0) return this.listings[at - 1]?.origin;
+    const p = this.whole.get(i);
+    return p?.kind === 'file' ? p.origin : undefined;
   }
 
   toArray(): Planned[] {
@@ -191,13 +196,22 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
     seen.pin(at, real);
     planned.set(at, { ...kept, file: abs, shownAs: name });
   };
-  const add = (file: string, shownAs: string, origin: Origin, size: number) => {
-    const abs = path.resolve(cwd, file);
+  /** One file reached: planned once (`plan` makes its entry; one too large to send is a bad input), or met again. */
+  const place = (abs: string, shownAs: () => string, size: number, plan: () => number) => {
     const real = realPathOf(abs);
     const at = seen.find(real);
-    if (at !== undefined) return again(at, abs, real, () => shownAs);
+    if (at !== undefined) return again(at, abs, real, shownAs);
     const tooLarge = sizeError(shownAs, size);
-    seen.add(real, abs, planned.push(tooLarge ? { kind: 'bad', shownAs, file: abs, error: tooLarge } : { kind: 'file', file: flat(abs), shownAs: flat(shownAs), origin, size }));
+    seen.add(real, abs, tooLarge ? planned.push({ kind: 'bad', shownAs: shownAs(), file: abs, error: tooLarge }) : plan());
+  };
+  const add = (file: string, shownAs: string, origin: Origin, size: number) => {
+    const abs = path.resolve(cwd, file);
+    place(
+      abs,
+      () => shownAs,
+      size,
+      () => planned.push({ kind: 'file', file: flat(abs), shownAs: flat(shownAs), origin, size }),
+    );
   };
   /** The files a walk or glob listed, and a reason for each entry it could not take. */
   const take = async (pattern: string | undefined, root: string, shown: (rel: string) => string, origin: Origin) => {
@@ -208,16 +222,12 @@ export async function expandArgs(args: readonly string[], cwd: string): Promise<
     const listing = planned.addListing({ root, files, shown, origin });
     for (let k = 0; k < files.length; k++) {
       const rel = files.paths[k] as string;
-      const abs = path.join(root, rel);
-      const real = realPathOf(abs);
-      const at = seen.find(real);
-      if (at !== undefined) {
-        again(at, abs, real, () => shown(rel));
-        continue;
-      }
-      const size = files.size(k);
-      const tooLarge = base64Length(size) > MAX_BODY_BYTES ? sizeError(shown(rel), size) : undefined;
-      seen.add(real, abs, tooLarge ? planned.push({ kind: 'bad', shownAs: shown(rel), file: abs, error: tooLarge }) : planned.pushListed(listing, k));
+      place(
+        path.join(root, rel),
+        () => shown(rel),
+        files.size(k),
+        () => planned.pushListed(listing, k),
+      );
     }
     return { count: files.length, unread, itself };
   };
@@ -298,10 +308,10 @@ function statOrError(file: string): Stats | NodeJS.ErrnoException {
 }
 
 /** A file whose base64 alone is over the body limit can never be sent: refused before it is read. */
-function sizeError(shownAs: string, bytes: number): InputError | undefined {
+function sizeError(shownAs: () => string, bytes: number): InputError | undefined {
   if (base64Length(bytes) <= MAX_BODY_BYTES) return undefined;
   return new InputError(
-    `${shownAs}: ${(bytes / 1048576).toFixed(1)} MB is too large; encoded it would be over the API's 100 MB request limit.`,
+    `${shownAs()}: ${(bytes / 1048576).toFixed(1)} MB is too large; encoded it would be over the API's 100 MB request limit.`,
     'Shrink or re-encode it (e.g. to JPEG) first.',
   );
 }
