@@ -68,6 +68,26 @@ type Callback<T> = (err: NodeJS.ErrnoException | null, value: T) => void;
 /** Codes that mean "not there (any more)": nothing to report for a folder, a note for a listed entry. */
 const GONE = new Set(['ENOENT', 'ENOTDIR']);
 
+/** What a walk or glob could not take, as it meets it; sorted by file at the end. */
+class Problems {
+  private readonly list: WalkProblem[] = [];
+
+  /** An entry that could not be examined (`link`: a symlink whose target could not be reached). */
+  entry(file: string, err: unknown, link = false): void {
+    this.list.push({ file, code: (err as NodeJS.ErrnoException).code ?? 'EIO', link, folder: false });
+  }
+
+  /** A folder that could not be read: a problem unless it is simply gone. */
+  folder(dir: string, err: unknown): void {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    if (!GONE.has(code)) this.list.push({ file: dir, code, link: false, folder: true });
+  }
+
+  sorted(): WalkProblem[] {
+    return this.list.sort((x, y) => byText(x.file, y.file));
+  }
+}
+
 /** Stats of an entry that could not be stat'ed: not a file, not a folder, so fast-glob drops it. */
 const UNSTATABLE = Object.freeze({
   size: 0,
@@ -127,12 +147,9 @@ export const loadGlob = async () => (await import('fast-glob')).default;
 /** The regular files `pattern` matches under `cwd`, sorted by path, and what could not be taken. */
 export async function listFiles(pattern: string, cwd: string): Promise<{ files: ListedFiles; problems: WalkProblem[] }> {
   const fg = await loadGlob();
-  const problems: WalkProblem[] = [];
+  const problems = new Problems();
   /** Folders listed so far, by path: their identity, to see a folder that is its own ancestor. */
   const listedDirs = new Map<string, string>();
-  const problem = (file: string, err: NodeJS.ErrnoException, link = false, folder = false) => {
-    problems.push({ file, code: err.code ?? 'EIO', link, folder });
-  };
   /** An entry inside a folder this walk listed (not a literal part of the pattern that does not exist). */
   const inListing = (file: string) => listedDirs.has(path.dirname(file));
 
@@ -149,7 +166,7 @@ export async function listFiles(pattern: string, cwd: string): Promise<{ files: 
         const st = fs.lstatSync(fsPath(file));
         return new Entry(name, kindOf(st), st.size);
       } catch (err) {
-        problem(file, err as NodeJS.ErrnoException);
+        problems.entry(file, err);
         return new Entry(name, Kind.Other, 0);
       }
     });
@@ -162,13 +179,13 @@ export async function listFiles(pattern: string, cwd: string): Promise<{ files: 
       const withTypes = typeof a === 'object' && a !== null && (a as { withFileTypes?: boolean }).withFileTypes === true;
       fs.stat(fsPath(dir), (statErr, st) => {
         if (statErr) {
-          if (!GONE.has(statErr.code ?? '')) problem(dir, statErr, false, true);
+          problems.folder(dir, statErr);
           return done(null, []);
         }
         if (isOwnAncestor(listedDirs, dir, `${st.dev}:${st.ino}`)) return done(null, []);
         fs.readdir(fsPath(dir), { encoding: 'buffer' }, (err, names) => {
           if (err) {
-            if (!GONE.has(err.code ?? '')) problem(dir, err, false, true);
+            problems.folder(dir, err);
             return done(null, []);
           }
           const decoded = names.map(decodeName);
@@ -179,14 +196,14 @@ export async function listFiles(pattern: string, cwd: string): Promise<{ files: 
     lstat(file: string, done: Callback<Stats>): void {
       fs.lstat(fsPath(file), (err, st) => {
         if (!err) return done(null, st);
-        if (inListing(file) || !GONE.has(err.code ?? '')) problem(file, err);
+        if (inListing(file) || !GONE.has(err.code ?? '')) problems.entry(file, err);
         done(null, UNSTATABLE);
       });
     },
     stat(file: string, done: Callback<Stats>): void {
       fs.stat(fsPath(file), (err, st) => {
         if (!err) return done(null, st);
-        problem(file, err, true);
+        problems.entry(file, err, true);
         done(null, UNSTATABLE);
       });
     },
@@ -211,7 +228,7 @@ export async function listFiles(pattern: string, cwd: string): Promise<{ files: 
   // read, whose handle scope holds that read's entries (20,000 entries for one folder) until the
   // microtasks that follow are all done, and reading small files never yields.
   await new Promise<void>((resolve) => setImmediate(resolve));
-  return { files: files.sorted(), problems: problems.sort((x, y) => byText(x.file, y.file)) };
+  return { files: files.sorted(), problems: problems.sorted() };
 }
 
 /** Entries read between two turns of the event loop: the spinner and Ctrl-C are not kept waiting. */
@@ -226,17 +243,14 @@ const SLICE = 512;
  */
 export async function walkFolder(root: string): Promise<{ files: ListedFiles; problems: WalkProblem[] }> {
   const files = new ListedFiles();
-  const problems: WalkProblem[] = [];
+  const problems = new Problems();
   const listedDirs = new Map<string, string>();
-  const problem = (file: string, err: NodeJS.ErrnoException, link = false, folder = false) => {
-    problems.push({ file, code: err.code ?? 'EIO', link, folder });
-  };
   let sinceTurn = 0;
   /** Folders to read, each with its path relative to root ('' for root), deepest last. */
   const folders: { dir: string; rel: string }[] = [{ dir: root, rel: '' }];
   for (let next = folders.pop(); next; next = folders.pop()) {
     const { dir, rel } = next;
-    const opened = openFolder(dir, listedDirs, problem);
+    const opened = openFolder(dir, listedDirs, problems);
     if (!opened) continue;
     const subfolders: string[] = [];
     try {
@@ -246,14 +260,14 @@ export async function walkFolder(root: string): Promise<{ files: ListedFiles; pr
           entry = opened.readSync();
         } catch (err) {
           // A folder that fails part way (removed, a network file system gone): what was read stands.
-          if (!GONE.has((err as NodeJS.ErrnoException).code ?? '')) problem(dir, err as NodeJS.ErrnoException, false, true);
+          problems.folder(dir, err);
           break;
         }
         if (entry === null) break;
         if (entry.name[0] === DOT) continue;
         const name = decodeName(entry.name);
         const file = path.join(dir, name);
-        const kind = kindAt(file, problem);
+        const kind = kindAt(file, problems);
         if (kind.what === Kind.File) files.push(rel === '' ? name : `${rel}/${name}`, kind.size);
         else if (kind.what === Kind.Folder) subfolders.push(name);
         if (++sinceTurn >= SLICE) {
@@ -270,7 +284,7 @@ export async function walkFolder(root: string): Promise<{ files: ListedFiles; pr
       folders.push({ dir: path.join(dir, name), rel: rel === '' ? name : `${rel}/${name}` });
     }
   }
-  return { files: files.sorted(), problems: problems.sort((x, y) => byText(x.file, y.file)) };
+  return { files: files.sorted(), problems: problems.sorted() };
 }
 
 const DOT = 0x2e;
@@ -282,37 +296,37 @@ interface RawDir {
 }
 
 /** A folder opened for reading, or undefined (gone, unreadable: recorded; its own ancestor: silently). */
-function openFolder(dir: string, listed: Map<string, string>, problem: (file: string, err: NodeJS.ErrnoException, link: boolean, folder: boolean) => void): RawDir | undefined {
+function openFolder(dir: string, listed: Map<string, string>, problems: Problems): RawDir | undefined {
   let st: Stats;
   try {
     st = fs.statSync(fsPath(dir));
   } catch (err) {
-    if (!GONE.has((err as NodeJS.ErrnoException).code ?? '')) problem(dir, err as NodeJS.ErrnoException, false, true);
+    problems.folder(dir, err);
     return undefined;
   }
   if (isOwnAncestor(listed, dir, `${st.dev}:${st.ino}`)) return undefined;
   try {
     return fs.opendirSync(fsPath(dir), { encoding: 'buffer' as BufferEncoding, bufferSize: 128 }) as unknown as RawDir;
   } catch (err) {
-    if (!GONE.has((err as NodeJS.ErrnoException).code ?? '')) problem(dir, err as NodeJS.ErrnoException, false, true);
+    problems.folder(dir, err);
     return undefined;
   }
 }
 
 /** What a listed entry is once symlinks are followed, and its size; an entry that cannot be examined is a problem and Other. */
-function kindAt(file: string, problem: (file: string, err: NodeJS.ErrnoException, link?: boolean) => void): { what: Kind; size: number } {
+function kindAt(file: string, problems: Problems): { what: Kind; size: number } {
   let st: Stats;
   try {
     st = fs.lstatSync(fsPath(file));
   } catch (err) {
-    problem(file, err as NodeJS.ErrnoException);
+    problems.entry(file, err);
     return OTHER;
   }
   if (st.isSymbolicLink()) {
     try {
       st = fs.statSync(fsPath(file));
     } catch (err) {
-      problem(file, err as NodeJS.ErrnoException, true);
+      problems.entry(file, err, true);
       return OTHER;
     }
   }
