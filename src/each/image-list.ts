@@ -124,11 +124,10 @@ export class ImageList {
 class Strings {
   private bytes = Buffer.allocUnsafe(4096);
   private used = 0;
-  /** Where string i starts in `bytes`; its end is where i + 1 starts. */
-  private starts = new Float64Array(65);
-  /** 1 where string i is UTF-16. */
-  private wide = new Uint8Array(64);
   private count = 0;
+  /** Where string i starts in `bytes` (its end is where i + 1 starts), and 1 where it is UTF-16. */
+  private starts = new Float64Array(64);
+  private wide = new Uint8Array(64);
 
   push(s: string): void {
     const isWide = !ONE_BYTE.test(s);
@@ -138,7 +137,7 @@ class Strings {
       this.bytes.copy(more, 0, 0, this.used);
       this.bytes = more;
     }
-    if (this.count + 1 >= this.wide.length) {
+    if (this.count + 1 === this.starts.length) {
       const starts = new Float64Array(2 * this.starts.length);
       starts.set(this.starts);
       this.starts = starts;
@@ -146,8 +145,8 @@ class Strings {
       wide.set(this.wide);
       this.wide = wide;
     }
-    this.used += this.bytes.write(s, this.used, isWide ? 'utf16le' : 'latin1');
     this.wide[this.count] = isWide ? 1 : 0;
+    this.used += this.bytes.write(s, this.used, isWide ? 'utf16le' : 'latin1');
     this.starts[++this.count] = this.used;
   }
 
