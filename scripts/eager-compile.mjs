@@ -9,7 +9,8 @@
 //
 // So the build runs the CLI it just bundled, as a user would (a dry run on the fixtures, a describe
 // against a local server that replays a stream recorded from Moonshot, and a diff dry run for the
-// bundle of the other commands), with V8's coverage on, and puts each function that ran in parentheses: a function expression or arrow as `(…)`, a
+// bundle of the other commands), with V8's coverage on, and puts each function that ran in
+// parentheses: a function expression or arrow as `(…)`, a
 // function declaration as `var f = (function (…) {…});` at the top of its scope, which is where
 // hoisting put it anyway. Nothing else in the file changes, and nothing changes at run time but
 // which functions V8 compiles early; functions no training run calls stay lazy, so a command that

@@ -3,8 +3,8 @@
 // command has a cache folder (NODE_COMPILE_CACHE) of its own, written by a first run of that same
 // command. (Node writes a file's cache entry once, when it first compiles it, with what V8 compiled
 // then: the top-level code and the functions the build put in parentheses. `--help` compiles only
-// the entry file, so a folder it warmed would hold nothing of the CLI a dry run loads.) A diagnostic row gives the dry run with the compile cache off. Then the import cost of
-// each dependency.
+// the entry file, so a folder it warmed would hold nothing of the CLI a dry run loads.) A diagnostic
+// row gives the dry run with the compile cache off. Then the import cost of each dependency.
 import type { BenchContext } from '../context.js';
 import { imageSet } from '../fixtures.js';
 import { BIN, childEnv, NODE, runOk, stats, type Stats } from '../measure.js';
