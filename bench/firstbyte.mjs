@@ -1,6 +1,7 @@
-// Preloaded with `node --import` in case 3: notes performance.now() when the first answer text
-// (an SSE chunk with a non-empty "content") is read from a socket, and when stdout is first written,
-// and writes both to $KV_BENCH_FIRSTBYTE_FILE at exit. Both instants are on this process's clock.
+// Preloaded with `node --import` into the runs of case 4 that look inside a client (the timed runs
+// go without it): notes performance.now() when the first answer text (an SSE chunk with a non-empty
+// "content") is read from a socket, and when stdout is first written, and writes both to
+// $KV_BENCH_FIRSTBYTE_FILE at exit. Both instants are on this process's clock.
 import fs, { writeFileSync } from 'node:fs';
 import net from 'node:net';
 

@@ -2,7 +2,7 @@
 // preloaded hook reading process.resourceUsage().maxRSS), and when stdout's first byte arrived.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -132,6 +132,26 @@ function readRss(file: string, method: RssMethod): { peakRss?: number; cpuMs?: n
 }
 
 /** Runs a measured command and fails loudly when it did not exit 0. */
+/** A command run on CPU 1 (`taskset -c 1`). */
+export type OnCpu1 = (t: { cmd: string; args: string[] }) => { cmd: string; args: string[] };
+
+/**
+ * Runs `body` with process `pid` (the emulator's: the bench's own in the wire case, its child's
+ * elsewhere) and all its threads on CPU 0, for commands that `body` starts on CPU 1: the server on a
+ * core of its own, as a remote one would be. Undefined, without running it, where there is no
+ * taskset or a single CPU.
+ */
+export async function onOwnCpu<T>(pid: number, body: (onCpu1: OnCpu1) => Promise<T>): Promise<T | undefined> {
+  const cpus = availableParallelism();
+  const set = (list: string) => spawnSync('taskset', ['-a', '-p', '-c', list, String(pid)], { stdio: 'ignore' }).status === 0;
+  if (cpus < 2 || !set('0')) return undefined;
+  try {
+    return await body((t) => ({ cmd: 'taskset', args: ['-c', '1', t.cmd, ...t.args] }));
+  } finally {
+    set(`0-${cpus - 1}`);
+  }
+}
+
 export async function runOk(o: SpawnMeasured): Promise<Measured> {
   const r = await run(o);
   if (r.code !== 0) {
