@@ -44,9 +44,11 @@ export async function openTurn(inputs: string[], options: TurnOptions, io: Io): 
   let o: TurnOptions = { ...options, format: options.format ?? (config.format as TurnOptions['format'] | undefined) ?? 'text' }; // --format > config > text
   const continuing = o.continue === true || o.session !== undefined;
   const prior = continuing ? await loadSession(io.env, o.session) : undefined;
-  // Sent at once (not uploaded first): files are hashed once the body is sent (send.ts), and a dry
-  // run hashes only for the JSON it prints.
-  const resolved = await commandInputs(inputs, o, io, term, { optional: continuing, deferHash: !o.upload });
+  // Sent at once (not uploaded first): each file is hashed from the chunks read for the body
+  // (request/body.ts). A dry run hashes only for the JSON it prints, then in the one read it makes: a
+  // second read could find a file that other programs remove or rewrite meanwhile.
+  const deferHash = !o.upload && !(o.dryRun && o.format === 'json');
+  const resolved = await commandInputs(inputs, o, io, term, { optional: continuing, deferHash });
   const images = resolved.resizer ? await resolved.resizer.resize(resolved.images, term) : resolved.images;
   if (o.toolResult?.length && !continuing) throw new UsageError('--tool-result needs --continue or --session.', 'Tool results answer the calls of a saved conversation.');
   if (prior && o.system) term.warn('--system applies to new conversations only; it is ignored with --continue.');
