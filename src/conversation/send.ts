@@ -1,14 +1,12 @@
 // Sending a turn: the spinner's words as the request goes out and the answer comes, the answer
-// streamed to stdout as it arrives (reasoning only on stderr, with --show-thinking), files hashed
-// while the model thinks; and the one retry of a JSON answer that fails its schema.
+// streamed to stdout as it arrives (reasoning only on stderr, with --show-thinking); and the one
+// retry of a JSON answer that fails its schema.
 import type { MoonshotClient } from '../api/client.js';
 import type { Completion } from '../api/completion.js';
 import { outputLimit } from '../api/output-limit.js';
-import { mapBounded } from '../concurrency.js';
 import { EXIT, KvError } from '../errors.js';
 import { formatBytes, plural } from '../format.js';
 import type { Image } from '../inputs/image.js';
-import { ensureHashed } from '../inputs/read.js';
 import { makePlan, type Plan } from '../plan/plan.js';
 import { bodySource } from '../request/body.js';
 import { assistantTurn } from '../request/history.js';
@@ -32,13 +30,8 @@ export async function sendTurn(client: MoonshotClient, plan: Plan, t: Turn): Pro
   await term.startSpinner(`Sending ${plural(media.length, 'image')} (${formatBytes(plan.body.bytes)}) to ${plan.model}…`);
   const completion = await client.chat(bodySource(plan.body), o.stream, {
     limit: outputLimit(plan.model, o.maxTokens),
-    onSent: () => {
-      term.setSpinnerText(`Waiting for ${plan.model}…`);
-      // Files not hashed yet are hashed while the model thinks, off the send's path (the session
-      // and the JSON output need their sha256; the save waits for these same hashes). Two at a
-      // time: each hash holds a 256 KiB read buffer, and 72 at once were 18 MB of a run's peak.
-      void mapBounded(media, 2, ensureHashed).catch(() => undefined);
-    },
+    // (Each file was hashed as it was read for the body: request/body.ts, inputs/read.ts hashAlong.)
+    onSent: () => term.setSpinnerText(`Waiting for ${plan.model}…`),
     onResponse: () => term.setSpinnerText(`${plan.model} is answering…`),
     onDelta: (d) => {
       if (d.reasoning && !printed) {

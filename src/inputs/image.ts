@@ -13,8 +13,8 @@ export interface Image {
   readonly bytes: number;
   /**
    * Hex sha256 of the bytes. '' while deferred: a file resolved for one request (resolveInputs with
-   * deferHash) is hashed by ensureHashed() (inputs/read.ts) when something needs it: describe starts
-   * that once the body is sent, while the model thinks, so hashing is not on the send's path.
+   * deferHash) is hashed as it is read for the body (hashAlong), or by ensureHashed() (inputs/read.ts)
+   * when something needs it before or without a send.
    */
   readonly sha256: string;
   readonly dimensions: Dimensions | undefined;

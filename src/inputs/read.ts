@@ -100,6 +100,24 @@ export function ensureHashed(img: Image): Promise<string> {
   return hash;
 }
 
+/**
+ * A sha256 taken along as the file is read for sending (request/body.ts), when the image's hash was
+ * deferred and nothing hashes it yet: each file read once, and the hash of exactly the bytes that
+ * were sent, so a file removed or rewritten after the send does not fail the run that was answered.
+ * `done` keeps it for ensureHashed once the whole file was read unchanged; a read that stops early
+ * keeps nothing.
+ */
+export function hashAlong(img: Image): { update(chunk: Uint8Array): void; done(): void } | undefined {
+  if (img.sha256 !== '' || img.source.kind !== 'file' || hashing.has(img)) return undefined;
+  const hash = nodeCrypto().createHash('sha256');
+  return {
+    update: (chunk) => hash.update(chunk),
+    done: () => {
+      if (!hashing.has(img)) hashing.set(img, Promise.resolve(hash.digest('hex')));
+    },
+  };
+}
+
 async function hashFile(img: Image, file: string): Promise<string> {
   const read = await readFileOnce(file, img.path, undefined, { later: true });
   if (read.bytes !== img.bytes) {

@@ -3,7 +3,7 @@
 import { fileChunks, fileChunksSync } from '../inputs/chunks.js';
 import type { Image } from '../inputs/image.js';
 import { InputError } from '../errors.js';
-import { readError } from '../inputs/read.js';
+import { hashAlong, readError } from '../inputs/read.js';
 import type { Message } from './messages.js';
 
 import { base64Length, MAX_BODY_BYTES } from '../limits.js';
@@ -114,17 +114,20 @@ export async function* bodyChunks(plan: BodyPlan): AsyncGenerator<Uint8Array | s
     // each was megabytes of garbage per round.
     const small = seg.bytes < READ;
     const buffer = small ? Buffer.allocUnsafe(seg.bytes + 1) : (spare.pop() ?? Buffer.allocUnsafe(READ));
+    const hash = hashAlong(seg);
     try {
       if (small) {
         for (const chunk of fileChunksSync(seg.source.file, buffer)) {
           total += chunk.length;
           if (total > seg.bytes) break;
+          hash?.update(chunk);
           for (let at = 0; at < chunk.length; at += PIECE) yield piece(chunk, at);
         }
       } else {
         for await (const chunk of fileChunks(seg.source.file, buffer)) {
           total += chunk.length;
           if (total > seg.bytes) break;
+          hash?.update(chunk);
           for (let at = 0; at < chunk.length; at += PIECE) yield piece(chunk, at);
         }
       }
@@ -136,6 +139,7 @@ export async function* bodyChunks(plan: BodyPlan): AsyncGenerator<Uint8Array | s
       if (!small && spare.length < 4) spare.push(buffer);
     }
     checkUnchanged(seg, total);
+    hash?.done();
     yield '"';
   }
 }
@@ -160,6 +164,9 @@ function wholeBody(plan: BodyPlan): string {
       }
       checkUnchanged(seg, total);
       data = buffer.subarray(0, total);
+      const hash = hashAlong(seg);
+      hash?.update(data);
+      hash?.done();
     }
     out.push(urlPrefix(seg), data.toString('base64'), '"');
   }

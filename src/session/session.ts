@@ -100,8 +100,11 @@ async function storeMessage(m: Message, paths: StorePaths): Promise<StoredMessag
       // An image resent from its blob stays a blob reference (checked by its hash when loaded).
       if (img.source.kind === 'file' && img.source.file === blobFile(paths.blobsDir, img.sha256)) return base;
       if (img.source.kind === 'file') {
-        const st = await fsPromises().stat(fsPath(img.source.file));
-        return { ...base, file: img.source.file, mtimeMs: st.mtimeMs };
+        // A file gone since it was sent is kept without its mtime: --continue then says it is gone.
+        const st = await fsPromises()
+          .stat(fsPath(img.source.file))
+          .catch(() => undefined);
+        return { ...base, file: img.source.file, ...(st ? { mtimeMs: st.mtimeMs } : {}) };
       }
       await storeBlob(paths.blobsDir, img.sha256, img.source.data);
       return base;

@@ -1,7 +1,7 @@
 // The rest of the vision API from the command line: conversations, JSON Mode, schemas, Partial Mode,
 // tools, thinking and video, each against the emulator.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -53,7 +53,7 @@ describe('conversations', () => {
     expect(statSync(path.join(dir, readdirSync(dir)[0]!)).mode & 0o077).toBe(0);
   });
 
-  it('a large image, hashed while the model thinks: the JSON output and the saved session carry its sha256', async () => {
+  it('a large image, hashed as it is sent: the JSON output and the saved session carry its sha256', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kv-conv-'));
     const img = path.join(dir, 'big.png');
     const data = Buffer.alloc(2 * 1024 * 1024 + 5); // small.png and padding: a valid PNG header, 2 MB
@@ -69,6 +69,30 @@ describe('conversations', () => {
     // the stored hash is right: the unchanged file is taken again on --continue
     expect((await kv(['describe', '--continue', '-p', 'again'])).code).toBe(0);
     expect(emu.chatRequests()[1]!.images.map((i) => i.sha256)).toEqual([sha]);
+  });
+
+  it('a file removed once it was sent: the answer is kept, with the sha256 of what was sent', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kv-conv-'));
+    const img = path.join(dir, 'gone.png');
+    const data = Buffer.alloc(512 * 1024); // small.png and padding: sent in pieces, not as one string
+    readFileSync(fx('small.png')).copy(data);
+    writeFileSync(img, data);
+    // The server has the whole body when it answers: the file goes before the answer comes.
+    emu.set({ reply: () => (rmSync(img), 'A picture that is gone now.') });
+    try {
+      const r = await kv(['describe', img, '--format', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as { text: string; images: { sha256: string }[] };
+      expect(out.text).toBe('A picture that is gone now.');
+      expect(out.images.map((i) => i.sha256)).toEqual(emu.chatRequests()[0]!.images.map((i) => i.sha256));
+      expect(out.images[0]!.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+      // The conversation was saved; going on with it names the file that is gone.
+      const again = await kv(['describe', '--continue', '-p', 'And now?']);
+      expect(again.code).toBe(3);
+      expect(again.stderr).toContain('gone.png is gone since it was added to this conversation.');
+    } finally {
+      emu.set({ reply: undefined });
+    }
   });
 
   it('keeps stdin images of a conversation, and refuses a file that changed since', async () => {

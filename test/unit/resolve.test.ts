@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ensureHashed } from '../../src/inputs/read.js';
 import { expandArgs } from '../../src/inputs/expand.js';
 import { resolveInputs } from '../../src/inputs/resolve.js';
-import { bodyToString, planBody } from '../../src/request/body.js';
+import { bodySource, bodyToString, planBody } from '../../src/request/body.js';
 import { InputError, UsageError } from '../../src/errors.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', '..', 'fixtures');
@@ -115,7 +115,7 @@ describe('resolveInputs with deferHash (one request sent at once)', () => {
     return { file, data };
   };
 
-  it('hashes no file before or while sending it, whatever its size: ensureHashed does, once per image', async () => {
+  it('hashes no file before sending it, and each as it is sent: the hash of the bytes sent, the file not read again', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kv-defer-'));
     const big = bigPng(dir, 3 * 1024 * 1024 + 7);
     copyFileSync(path.join(FIXTURES, 'small.png'), path.join(dir, 'small.png'));
@@ -124,16 +124,33 @@ describe('resolveInputs with deferHash (one request sent at once)', () => {
       ['big.png', 'image/png', big.data.length, { width: 32, height: 24 }],
       ['small.png', 'image/png', 309, { width: 32, height: 24 }],
     ]);
-    expect(images.map((i) => i.sha256)).toEqual(['', '']); // not hashed yet (a dry run never is)
+    expect(images.map((i) => i.sha256)).toEqual(['', '']); // not hashed yet (a text dry run never is)
     const plan = planBody({ model: 'm' }, [{ role: 'user', content: images.map((image) => ({ type: 'media' as const, image })) }]);
     const sent = JSON.parse(await bodyToString(plan)) as { messages: { content: { image_url: { url: string } }[] }[] };
     expect(Buffer.from(sent.messages[0]!.content[0]!.image_url.url.split(',')[1]!, 'base64').equals(big.data)).toBe(true);
     expect(Buffer.from(sent.messages[0]!.content[1]!.image_url.url.split(',')[1]!, 'base64').equals(readFileSync(path.join(FIXTURES, 'small.png')))).toBe(true);
-    expect(images.map((i) => i.sha256)).toEqual(['', '']); // the send does not hash (describe hashes while the model thinks)
+    // Both files gone after the send: their hashes were taken from what was sent.
+    rmSync(dir, { recursive: true, force: true });
     const first = ensureHashed(images[0]!);
     expect(ensureHashed(images[0]!)).toBe(first); // one hash per image, however many ask
     expect(await Promise.all(images.map(ensureHashed))).toEqual([sha(big.data), sha(readFileSync(path.join(FIXTURES, 'small.png')))]);
     expect(images.map((i) => i.sha256)).toEqual(['', '']); // the Image values are not changed: the hash is kept beside them
+  });
+
+  it('a small body sent as one string hashes its file too; a body stopped part way keeps no hash', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kv-defer-'));
+    copyFileSync(path.join(FIXTURES, 'small.png'), path.join(dir, 'small.png'));
+    const [small] = await resolveInputs(['small.png'], { cwd: dir, readStdin: async () => new Uint8Array(), deferHash: true });
+    const one = bodySource(planBody({ model: 'm' }, [{ role: 'user', content: [{ type: 'media' as const, image: small! }] }]));
+    expect(typeof one.whole?.()).toBe('string');
+    const big = bigPng(dir, 2 * 1024 * 1024);
+    const [partial] = await resolveInputs(['big.png'], { cwd: dir, readStdin: async () => new Uint8Array(), deferHash: true });
+    const chunks = bodySource(planBody({ model: 'm' }, [{ role: 'user', content: [{ type: 'media' as const, image: partial! }] }])).chunks();
+    for await (const c of chunks) if (typeof c === 'string' && c.length > 1000) break; // its first piece of base64: the file not read to its end
+    rmSync(path.join(dir, 'small.png'));
+    expect(await ensureHashed(small!)).toBe(sha(readFileSync(path.join(FIXTURES, 'small.png'))));
+    writeFileSync(big.file, Buffer.concat([big.data, Buffer.from('more')]));
+    await expect(ensureHashed(partial!)).rejects.toThrow(/big\.png: changed since it was read/); // read again, not taken from the part sent
     rmSync(dir, { recursive: true, force: true });
   });
 
