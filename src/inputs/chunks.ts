@@ -17,11 +17,16 @@ function notRegular(): NodeJS.ErrnoException {
   return Object.assign(new Error('not a regular file'), { code: NOT_REGULAR });
 }
 
+/** What the opened file's fstat said of it, for a reader that keeps when it was last changed. */
+export type OnOpened = (st: { mtimeMs: number }) => void;
+
 /** Yields views of `buffer` filled as full as the file allows (only the last may be shorter). */
-export async function* fileChunks(file: string, buffer: Buffer): AsyncGenerator<Buffer> {
+export async function* fileChunks(file: string, buffer: Buffer, onOpened?: OnOpened): AsyncGenerator<Buffer> {
   const fh = await fsPromises().open(fsPath(file), OPEN_FLAGS);
   try {
-    if (!(await fh.stat()).isFile()) throw notRegular();
+    const st = await fh.stat();
+    if (!st.isFile()) throw notRegular();
+    onOpened?.(st);
     for (;;) {
       let filled = 0;
       while (filled < buffer.length) {
@@ -39,10 +44,12 @@ export async function* fileChunks(file: string, buffer: Buffer): AsyncGenerator<
 }
 
 /** The same, synchronously: for files known to be small (see readFileOnce). */
-export function* fileChunksSync(file: string, buffer: Buffer): Generator<Buffer> {
+export function* fileChunksSync(file: string, buffer: Buffer, onOpened?: OnOpened): Generator<Buffer> {
   const fd = openSync(fsPath(file), OPEN_FLAGS);
   try {
-    if (!fstatSync(fd).isFile()) throw notRegular();
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw notRegular();
+    onOpened?.(st);
     for (;;) {
       let filled = 0;
       while (filled < buffer.length) {

@@ -19,6 +19,8 @@ export interface Image {
   readonly sha256: string;
   readonly dimensions: Dimensions | undefined;
   readonly source: ImageSource;
+  /** A file's modification time when it was first read: what a saved conversation checks it by. */
+  readonly mtimeMs?: number;
   /** What the input was before --max-edge / --max-bytes re-encoded it; absent when sent as read. */
   readonly original?: Original;
 }

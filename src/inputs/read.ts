@@ -14,6 +14,8 @@ export interface ReadResult {
   /** What the file's first DIMENSION_BYTES say it is, and its size when it is an image. */
   sniff: Sniff;
   dimensions: Dimensions | undefined;
+  /** A file's modification time as it was opened for this read. */
+  mtimeMs?: number;
 }
 
 /** As large as the prefix that sniffing and sizing read, so a file's first chunk IS that prefix. */
@@ -64,10 +66,14 @@ export async function readFileOnce(file: string, shownAs: string, size?: number,
     if (bytes === 0) first = facts(chunk);
     bytes += chunk.length;
   };
+  let mtimeMs: number | undefined;
+  const opened = (st: { mtimeMs: number }) => {
+    mtimeMs = st.mtimeMs;
+  };
   try {
-    if (small) for (const chunk of fileChunksSync(file, buffer)) take(chunk);
+    if (small) for (const chunk of fileChunksSync(file, buffer, opened)) take(chunk);
     else {
-      for await (const chunk of fileChunks(file, buffer)) {
+      for await (const chunk of fileChunks(file, buffer, opened)) {
         take(chunk);
         if (!hashing) break;
       }
@@ -77,7 +83,7 @@ export async function readFileOnce(file: string, shownAs: string, size?: number,
   } finally {
     if (spare.length < 8) spare.push(buffer);
   }
-  const seen = first ?? facts(new Uint8Array(0));
+  const seen = { ...(first ?? facts(new Uint8Array(0))), mtimeMs };
   if (hashing) return { bytes, sha256: hash ? hash.digest('hex') : (whole ?? nodeCrypto().hash('sha256', '', 'hex')), ...seen };
   return { bytes: small ? bytes : (size as number), sha256: '', ...seen };
 }
@@ -154,6 +160,7 @@ export function toImage(path: string, source: ImageSource, read: ReadResult, con
     // (read.dimensions are those of this mime: the sniffed one, or the one a conversion takes)
     dimensions: usable.kind === 'image' ? read.dimensions : undefined,
     source,
+    ...(source.kind === 'file' && read.mtimeMs !== undefined ? { mtimeMs: read.mtimeMs } : {}),
   };
 }
 

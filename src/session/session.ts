@@ -100,11 +100,16 @@ async function storeMessage(m: Message, paths: StorePaths): Promise<StoredMessag
       // An image resent from its blob stays a blob reference (checked by its hash when loaded).
       if (img.source.kind === 'file' && img.source.file === blobFile(paths.blobsDir, img.sha256)) return base;
       if (img.source.kind === 'file') {
-        // A file gone since it was sent is kept without its mtime: --continue then says it is gone.
-        const st = await fsPromises()
-          .stat(fsPath(img.source.file))
-          .catch(() => undefined);
-        return { ...base, file: img.source.file, ...(st ? { mtimeMs: st.mtimeMs } : {}) };
+        // Its mtime as it was read, not as it is now: a file rewritten since the send (at the same
+        // size) is then seen as changed on --continue and hashed again. Without one (an image
+        // made otherwise) it is taken now; a file gone by now is kept without: --continue says so.
+        const mtimeMs =
+          img.mtimeMs ??
+          (await fsPromises()
+            .stat(fsPath(img.source.file))
+            .then((st) => st.mtimeMs)
+            .catch(() => undefined));
+        return { ...base, file: img.source.file, ...(mtimeMs !== undefined ? { mtimeMs } : {}) };
       }
       await storeBlob(paths.blobsDir, img.sha256, img.source.data);
       return base;
@@ -152,7 +157,16 @@ async function loadMessage(m: StoredMessage, blobsDir: string): Promise<Message>
     m.content.map(async (p): Promise<Part> => {
       if (p.type !== 'media') return p;
       const file = p.file ?? blobFile(blobsDir, p.sha256);
-      const image: Image = { path: p.path, mime: p.mime, kind: p.kind, bytes: p.bytes, sha256: p.sha256, dimensions: p.dimensions, source: { kind: 'file', file } };
+      const image: Image = {
+        path: p.path,
+        mime: p.mime,
+        kind: p.kind,
+        bytes: p.bytes,
+        sha256: p.sha256,
+        dimensions: p.dimensions,
+        source: { kind: 'file', file },
+        ...(p.mtimeMs !== undefined ? { mtimeMs: p.mtimeMs } : {}),
+      };
       if (p.url) return { type: 'media', image, url: p.url };
       if (p.file) await checkUnchanged(p, p.file);
       else await checkBlob(file, p);

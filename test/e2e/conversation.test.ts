@@ -95,6 +95,25 @@ describe('conversations', () => {
     }
   });
 
+  it('a file rewritten at the same size once it was sent: --continue sees the change', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kv-conv-'));
+    const img = path.join(dir, 'shot.png');
+    const data = readFileSync(fx('small.png'));
+    writeFileSync(img, data);
+    const other = Buffer.from(data);
+    other[other.length - 1] = (data[data.length - 1] ?? 0) ^ 0xff; // the same size, another last byte
+    emu.set({ reply: () => (writeFileSync(img, other), 'Described.') });
+    try {
+      expect((await kv(['describe', img, '-q'])).code).toBe(0);
+    } finally {
+      emu.set({ reply: undefined });
+    }
+    const again = await kv(['describe', '--continue', '-p', 'And now?']);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toContain('shot.png changed since it was added to this conversation.');
+    expect(emu.chatRequests()).toHaveLength(1);
+  });
+
   it('keeps stdin images of a conversation, and refuses a file that changed since', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kv-conv-'));
     const img = path.join(dir, 'shot.png');
