@@ -28,14 +28,20 @@ export class ListedFiles {
   length = 0;
   readonly paths: string[] = [];
   private sizes = new Float64Array(64);
+  /** 1 where the path has no symbolic link below the walk's root: its real path is the root's and the path. */
+  private plain = new Uint8Array(64);
 
-  push(file: string, size: number): void {
+  push(file: string, size: number, plain = false): void {
     if (this.length === this.sizes.length) {
       const more = new Float64Array(2 * this.length);
       more.set(this.sizes);
       this.sizes = more;
+      const flags = new Uint8Array(2 * this.length);
+      flags.set(this.plain);
+      this.plain = flags;
     }
     this.paths.push(file);
+    this.plain[this.length] = plain ? 1 : 0;
     this.sizes[this.length++] = size;
   }
 
@@ -43,11 +49,16 @@ export class ListedFiles {
     return this.sizes[i] as number;
   }
 
+  /** Reached from the root through real folders only, and a regular file itself (not a symlink to one). */
+  isPlain(i: number): boolean {
+    return this.plain[i] === 1;
+  }
+
   /** The same files sorted by path (so the same tree always reads the same, whatever order the file system answered in). */
   sorted(): ListedFiles {
     const order = Uint32Array.from({ length: this.length }, (_, i) => i).sort((a, b) => byText(this.paths[a] as string, this.paths[b] as string));
     const out = new ListedFiles();
-    for (const i of order) out.push(this.paths[i] as string, this.size(i));
+    for (const i of order) out.push(this.paths[i] as string, this.size(i), this.isPlain(i));
     return out;
   }
 }
@@ -246,13 +257,13 @@ export async function walkFolder(root: string): Promise<{ files: ListedFiles; pr
   const problems = new Problems();
   const listedDirs = new Map<string, string>();
   let sinceTurn = 0;
-  /** Folders to read, each with its path relative to root ('' for root), deepest last. */
-  const folders: { dir: string; rel: string }[] = [{ dir: root, rel: '' }];
+  /** Folders to read, each with its path relative to root ('' for root) and whether a symlink led there, deepest last. */
+  const folders: { dir: string; rel: string; plain: boolean }[] = [{ dir: root, rel: '', plain: true }];
   for (let next = folders.pop(); next; next = folders.pop()) {
-    const { dir, rel } = next;
+    const { dir, rel, plain } = next;
     const opened = openFolder(dir, listedDirs, problems);
     if (!opened) continue;
-    const subfolders: string[] = [];
+    const subfolders: { name: string; plain: boolean }[] = [];
     try {
       for (;;) {
         let entry: { name: Buffer } | null;
@@ -268,8 +279,8 @@ export async function walkFolder(root: string): Promise<{ files: ListedFiles; pr
         const name = decodeName(entry.name);
         const file = path.join(dir, name);
         const kind = kindAt(file, problems);
-        if (kind.what === Kind.File) files.push(rel === '' ? name : `${rel}/${name}`, kind.size);
-        else if (kind.what === Kind.Folder) subfolders.push(name);
+        if (kind.what === Kind.File) files.push(rel === '' ? name : `${rel}/${name}`, kind.size, plain && !kind.linked);
+        else if (kind.what === Kind.Folder) subfolders.push({ name, plain: plain && !kind.linked });
         if (++sinceTurn >= SLICE) {
           sinceTurn = 0;
           await new Promise<void>((resolve) => setImmediate(resolve));
@@ -280,8 +291,8 @@ export async function walkFolder(root: string): Promise<{ files: ListedFiles; pr
     }
     // Pushed in reverse so that they are read in the order listed (the result is sorted anyway).
     for (let k = subfolders.length - 1; k >= 0; k--) {
-      const name = subfolders[k] as string;
-      folders.push({ dir: path.join(dir, name), rel: rel === '' ? name : `${rel}/${name}` });
+      const { name, plain: real } = subfolders[k] as { name: string; plain: boolean };
+      folders.push({ dir: path.join(dir, name), rel: rel === '' ? name : `${rel}/${name}`, plain: real });
     }
   }
   return { files: files.sorted(), problems: problems.sorted() };
@@ -314,7 +325,7 @@ function openFolder(dir: string, listed: Map<string, string>, problems: Problems
 }
 
 /** What a listed entry is once symlinks are followed, and its size; an entry that cannot be examined is a problem and Other. */
-function kindAt(file: string, problems: Problems): { what: Kind; size: number } {
+function kindAt(file: string, problems: Problems): { what: Kind; size: number; linked: boolean } {
   let st: Stats;
   try {
     st = fs.lstatSync(fsPath(file));
@@ -322,7 +333,8 @@ function kindAt(file: string, problems: Problems): { what: Kind; size: number } 
     problems.entry(file, err);
     return OTHER;
   }
-  if (st.isSymbolicLink()) {
+  const linked = st.isSymbolicLink();
+  if (linked) {
     try {
       st = fs.statSync(fsPath(file));
     } catch (err) {
@@ -330,11 +342,13 @@ function kindAt(file: string, problems: Problems): { what: Kind; size: number } 
       return OTHER;
     }
   }
-  return st.isFile() ? { what: Kind.File, size: st.size } : st.isDirectory() ? FOLDER : OTHER;
+  if (st.isFile()) return { what: Kind.File, size: st.size, linked };
+  return st.isDirectory() ? (linked ? LINKED_FOLDER : FOLDER) : OTHER;
 }
 
-const OTHER = Object.freeze({ what: Kind.Other, size: 0 });
-const FOLDER = Object.freeze({ what: Kind.Folder, size: 0 });
+const OTHER = Object.freeze({ what: Kind.Other, size: 0, linked: false });
+const FOLDER = Object.freeze({ what: Kind.Folder, size: 0, linked: false });
+const LINKED_FOLDER = Object.freeze({ what: Kind.Folder, size: 0, linked: true });
 
 /** Records `dir` as listed; true when one of its ancestors in this walk is the same folder (a cycle). */
 function isOwnAncestor(listed: Map<string, string>, dir: string, id: string): boolean {

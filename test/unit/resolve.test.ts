@@ -23,6 +23,26 @@ describe('expandArgs', () => {
     expect(planned.map((p) => (p.kind === 'file' ? p.shownAs : p.kind))).toEqual(['c.jpg', 'a.png', 'b.png', 'stdin']);
   });
 
+  it('a folder whose subfolder is a symlink into another folder given: each file planned once', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kv-resolve-'));
+    try {
+      mkdirSync(path.join(dir, 'shots', 'deep'), { recursive: true });
+      copyFileSync(SMALL, path.join(dir, 'shots', 'deep', 'x.png'));
+      mkdirSync(path.join(dir, 'top'));
+      copyFileSync(SMALL, path.join(dir, 'top', 'own.png'));
+      symlinkSync('../shots', path.join(dir, 'top', 'alias'));
+      const planned = (await expandArgs(['top', 'shots', 'shots/deep/x.png'], dir)).planned.toArray();
+      // Met first through the link, kept there under its shortest name.
+      expect(planned.map((p) => (p.kind === 'file' ? p.shownAs : p.kind))).toEqual(['shots/deep/x.png', 'top/own.png']);
+      // Given through a symlinked parent, the walk's root: the files below it are the real folder's.
+      symlinkSync('shots', path.join(dir, 'via'));
+      const again = (await expandArgs(['shots', 'via'], dir)).planned.toArray();
+      expect(again.map((p) => (p.kind === 'file' ? p.shownAs : p.kind))).toEqual(['via/deep/x.png']); // once, under the shorter name
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('one file reached as itself, through a symlinked folder, through a symlink to it and by name is planned once', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kv-resolve-'));
     try {

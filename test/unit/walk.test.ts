@@ -57,6 +57,10 @@ describe('walkFolder finds what the glob **/* finds', () => {
       { file: path.join(dir, 'link-to-a', 'dangling.png'), code: 'ENOENT', link: true, folder: false },
     ]);
     expect(nameBytes(walked.files.paths[4] as string).at(3)).toBe(0xe9);
+    // Which paths have no symlink below the root (their real path is the root's and the path): not
+    // what a symlinked folder leads to, nor a symlink to a file.
+    const plain = walked.files.paths.filter((_, i) => walked.files.isPlain(i));
+    expect(plain).toEqual(['a/10.png', 'a/2.png', 'a/deep/er/x.jpg', 'b.png', `caf\udce9.png`]);
   });
 
   it('a folder of more entries than one batch and one slice, read in order and sorted', async () => {
