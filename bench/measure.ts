@@ -2,7 +2,7 @@
 // preloaded hook reading process.resourceUsage().maxRSS), and when stdout's first byte arrived.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -132,23 +132,40 @@ function readRss(file: string, method: RssMethod): { peakRss?: number; cpuMs?: n
 }
 
 /** Runs a measured command and fails loudly when it did not exit 0. */
-/** A command run on CPU 1 (`taskset -c 1`). */
-export type OnCpu1 = (t: { cmd: string; args: string[] }) => { cmd: string; args: string[] };
+/** Where onOwnCpu put the emulator and the client, and a command made to run on the client's CPU. */
+export interface Pinned {
+  server: number;
+  client: number;
+  onClient: (t: { cmd: string; args: string[] }) => { cmd: string; args: string[] };
+}
+
+/** The CPUs a process may run on, from `taskset -pc` ("pid 12's current affinity list: 0,2-3"). */
+function affinityOf(pid: number): { list: string; cpus: number[] } | undefined {
+  const r = spawnSync('taskset', ['-p', '-c', String(pid)], { encoding: 'utf8' });
+  const list = r.status === 0 ? /list:\s*(\S+)/.exec(r.stdout)?.[1] : undefined;
+  if (!list) return undefined;
+  const cpus = list.split(',').flatMap((part) => {
+    const [a, b = a] = part.split('-').map(Number) as [number, number?];
+    return Array.from({ length: (b as number) - a + 1 }, (_, k) => a + k);
+  });
+  return { list, cpus };
+}
 
 /**
  * Runs `body` with process `pid` (the emulator's: the bench's own in the wire case, its child's
- * elsewhere) and all its threads on CPU 0, for commands that `body` starts on CPU 1: the server on a
- * core of its own, as a remote one would be. Undefined, without running it, where there is no
- * taskset or a single CPU.
+ * elsewhere) and all its threads on the first CPU it may use, for commands that `body` starts on the
+ * second (`taskset -c`): the server on a core of its own, as a remote one would be. Its affinity is
+ * put back afterwards. Undefined, without running it, where there is no taskset or one CPU only.
  */
-export async function onOwnCpu<T>(pid: number, body: (onCpu1: OnCpu1) => Promise<T>): Promise<T | undefined> {
-  const cpus = availableParallelism();
+export async function onOwnCpu<T>(pid: number, body: (p: Pinned) => Promise<T>): Promise<T | undefined> {
+  const was = affinityOf(pid);
+  const [server, client] = was?.cpus ?? [];
   const set = (list: string) => spawnSync('taskset', ['-a', '-p', '-c', list, String(pid)], { stdio: 'ignore' }).status === 0;
-  if (cpus < 2 || !set('0')) return undefined;
+  if (!was || server === undefined || client === undefined || !set(String(server))) return undefined;
   try {
-    return await body((t) => ({ cmd: 'taskset', args: ['-c', '1', t.cmd, ...t.args] }));
+    return await body({ server, client, onClient: (t) => ({ cmd: 'taskset', args: ['-c', String(client), t.cmd, ...t.args] }) });
   } finally {
-    set(`0-${cpus - 1}`);
+    set(was.list);
   }
 }
 

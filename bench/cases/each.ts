@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { SlimRequest } from '../emulator-process.js';
 import { apiEnv, type BenchContext } from '../context.js';
 import { imageSet } from '../fixtures.js';
-import { BIN, childEnv, NODE, onOwnCpu, run, stats, type Measured, type OnCpu1 } from '../measure.js';
+import { BIN, childEnv, NODE, onOwnCpu, run, stats, type Measured, type Pinned } from '../measure.js';
 import { mb, ms, ratio, spread, type CaseResult, type Row } from '../report.js';
 
 interface Line {
@@ -34,9 +34,9 @@ function byImage(reqs: readonly SlimRequest[]): Map<string, SlimRequest[]> {
   return out;
 }
 
-async function each(ctx: BenchContext, args: string[], rss = false, onCpu1?: OnCpu1): Promise<Measured> {
+async function each(ctx: BenchContext, args: string[], rss = false, onClient?: Pinned['onClient']): Promise<Measured> {
   const cmd = { cmd: NODE, args: [BIN, 'describe', '--each', '--format', 'jsonl', '-q', ...args] };
-  return run({ ...(onCpu1 ? onCpu1(cmd) : cmd), env: childEnv(apiEnv(ctx)), ...(rss ? { rss: ctx.rss } : {}) });
+  return run({ ...(onClient ? onClient(cmd) : cmd), env: childEnv(apiEnv(ctx)), ...(rss ? { rss: ctx.rss } : {}) });
 }
 
 /** What one concurrency's runs limit: the target ratio of the ideal rate. */
@@ -84,27 +84,27 @@ export async function throughputCase(ctx: BenchContext): Promise<CaseResult> {
         target: `${rate.toFixed(1)} images/s = ${ratio(x)} of ideal (${c} x 1 per ${ms(oneRequestMs ?? NaN)}; target ≥ ${ratio(limit)}) ${x >= limit ? 'OK' : `**MISSED** by ${ratio(limit - x)}`}${inFlight}; a request takes ${ms(stats(serverMs).median)} in the emulator's view`,
       });
     }
-    // -j 16 again with the emulator on CPU 0 and the CLI on CPU 1: on two cores the emulator, the CLI
+    // -j 16 again with the emulator and the CLI on a core each: on two cores the emulator, the CLI
     // and the bench otherwise share both, and a wave of 16 answers queues on whichever is busy.
     const own =
       ctx.quick || oneRequestMs === undefined
         ? undefined
-        : await onOwnCpu(ctx.remote.pid, async (onCpu1) => {
+        : await onOwnCpu(ctx.remote.pid, async ({ server, client, onClient }) => {
             const walls: number[] = [];
             for (let i = 0; i < runs; i++) {
               ctx.log(`throughput: ${n} images, -j 16, emulator and CLI on a core each, run ${i + 1}/${runs}`);
               await ctx.remote.reset();
-              const r = await each(ctx, ['-j', '16', set.dir], false, onCpu1);
-              if (r.code !== 0 || jsonl(r.stdout).length !== n) throw new Error(`throughput: -j 16 on CPU 1: exit ${r.code}`);
+              const r = await each(ctx, ['-j', '16', set.dir], false, onClient);
+              if (r.code !== 0 || jsonl(r.stdout).length !== n) throw new Error(`throughput: -j 16 on its own CPU: exit ${r.code}`);
               walls.push(r.wallMs);
             }
-            return stats(walls);
+            return { ...stats(walls), where: `on CPU ${client} (the emulator on CPU ${server})` };
           });
     if (own && oneRequestMs !== undefined) {
       const rate = n / (own.median / 1000);
       rows.push({
         case: `${label}: ${n} images, 100 ms latency`,
-        tool: 'kimi-vision -j 16, on CPU 1 (the emulator on CPU 0)',
+        tool: `kimi-vision -j 16, ${own.where}`,
         median: ms(own.median),
         spread: spread(own),
         rss: '',

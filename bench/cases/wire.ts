@@ -71,6 +71,7 @@ export async function wireCase(ctx: BenchContext): Promise<CaseResult> {
   const inside: Record<'cli' | 'naive', number[]> = { cli: [], naive: [] };
   const hookFile = path.join(WORK, 'firstbyte.json');
   const onOwnCores: Record<'curl' | 'cli', number[]> = { curl: [], cli: [] };
+  let pinnedOn: string | undefined;
   // The floor of this measurement: `curl -N` printing the raw event stream, timed to the arrival of
   // the first whole event that carries answer text.
   const curlStream = { ...tools.curl, args: ['-N', ...tools.curl.args.filter((a) => a !== '-o' && a !== '/dev/null')] };
@@ -114,15 +115,16 @@ export async function wireCase(ctx: BenchContext): Promise<CaseResult> {
     // The same, with the server and the client on a core each: on a machine of two cores the
     // emulator shares the CPU with whatever the client runs beside its main thread (V8's compiler
     // and collector threads, libuv's), which curl does not have (bench/README.md, "wire").
-    await onOwnCpu(process.pid, async (onCpu1) => {
+    pinnedOn = await onOwnCpu(process.pid, async ({ server, client, onClient }) => {
       for (let i = 0; i < ctx.runs; i++) {
         for (const key of ['curl', 'cli'] as const) {
           ctx.emu.reset();
-          const r = await runOk({ ...onCpu1(tools[key]), env });
-          if (ctx.emu.chatRequests()[0]?.status !== 200) throw new Error(`wire: ${key} on CPU 1 did not make a successful request`);
+          const r = await runOk({ ...onClient(tools[key]), env });
+          if (ctx.emu.chatRequests()[0]?.status !== 200) throw new Error(`wire: ${key} on its own CPU did not make a successful request`);
           onOwnCores[key].push(r.wallMs);
         }
       }
+      return `on CPU ${client} (the emulator on CPU ${server})`;
     });
   } finally {
     ctx.emu.set({ firstByteDelayMs: 0, splitWrites: true, onSseEvent: undefined });
@@ -144,14 +146,10 @@ export async function wireCase(ctx: BenchContext): Promise<CaseResult> {
       row('curl (same body)', wall.curl, 'baseline'),
       row('kimi-vision describe -q', wall.cli, verdict(stats(wall.cli).median / curl.median, 1.1, 'curl')),
       row('naive baseline (openai SDK)', wall.naive, `${(stats(wall.naive).median / curl.median).toFixed(2)}x curl`),
-      ...(onOwnCores.cli.length > 0
+      ...(pinnedOn !== undefined
         ? [
-            row('curl, on CPU 1 (the emulator on CPU 0)', onOwnCores.curl, 'diagnostic: baseline'),
-            row(
-              'kimi-vision describe -q, on CPU 1 (the emulator on CPU 0)',
-              onOwnCores.cli,
-              `diagnostic: ${(stats(onOwnCores.cli).median / stats(onOwnCores.curl).median).toFixed(2)}x curl`,
-            ),
+            row(`curl, ${pinnedOn}`, onOwnCores.curl, 'diagnostic: baseline'),
+            row(`kimi-vision describe -q, ${pinnedOn}`, onOwnCores.cli, `diagnostic: ${(stats(onOwnCores.cli).median / stats(onOwnCores.curl).median).toFixed(2)}x curl`),
           ]
         : []),
       fb(E2E, 'curl -N (raw events: the floor of this measurement)', firstByte.curl, 'baseline'),
