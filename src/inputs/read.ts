@@ -1,6 +1,6 @@
 // Reads one input once: byte count, sha256, and what its leading bytes say (type, size).
 import { nodeCrypto } from '../lazy.js';
-import { fileChunks, fileChunksSync, NOT_REGULAR } from './chunks.js';
+import { fileChunks, fileChunksSync, NOT_REGULAR, type OnOpened } from './chunks.js';
 import { DIMENSION_BYTES, imageDimensions, type Dimensions } from './dimensions.js';
 import { SNIFF_BYTES, sniffMime, type MediaKind, type Sniff } from './sniff.js';
 import type { Image, ImageSource } from './image.js';
@@ -67,7 +67,7 @@ export async function readFileOnce(file: string, shownAs: string, size?: number,
     bytes += chunk.length;
   };
   let mtimeMs: number | undefined;
-  const opened = (st: { mtimeMs: number }) => {
+  const opened: OnOpened = (st) => {
     mtimeMs = st.mtimeMs;
   };
   try {

@@ -291,8 +291,8 @@ export async function walkFolder(root: string): Promise<{ files: ListedFiles; pr
     }
     // Pushed in reverse so that they are read in the order listed (the result is sorted anyway).
     for (let k = subfolders.length - 1; k >= 0; k--) {
-      const { name, plain: real } = subfolders[k] as { name: string; plain: boolean };
-      folders.push({ dir: path.join(dir, name), rel: rel === '' ? name : `${rel}/${name}`, plain: real });
+      const sub = subfolders[k] as { name: string; plain: boolean };
+      folders.push({ dir: path.join(dir, sub.name), rel: rel === '' ? sub.name : `${rel}/${sub.name}`, plain: sub.plain });
     }
   }
   return { files: files.sorted(), problems: problems.sorted() };
