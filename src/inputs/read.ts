@@ -107,20 +107,44 @@ export function ensureHashed(img: Image): Promise<string> {
 }
 
 /**
- * A sha256 taken along as the file is read for sending (request/body.ts), when the image's hash was
- * deferred and nothing hashes it yet: each file read once, and the hash of exactly the bytes that
- * were sent, so a file removed or rewritten after the send does not fail the run that was answered.
- * `done` keeps it for ensureHashed once the whole file was read unchanged; a read that stops early
- * keeps nothing.
+ * A sha256 taken along as the file is read for sending (request/body.ts).
+ * - The image's hash was deferred and nothing hashes it yet: each file is read once, and the hash is
+ *   of exactly the bytes that were sent, so a file removed or rewritten after the send does not fail
+ *   the run that was answered. `done` keeps it for ensureHashed once the whole file was read
+ *   unchanged; a read that stops early keeps nothing.
+ * - The image was hashed when the run was planned (--each, diff and alt hash first, for their cache
+ *   keys): `done` refuses bytes that are not the ones hashed. A file rewritten at the same size in
+ *   between would otherwise go out under the old sha256, and its answer be cached, recorded and
+ *   shown as the old bytes' answer.
+ * The reader hands over every byte it sends, in order, and stops at the image's size.
  */
 export function hashAlong(img: Image): { update(chunk: Uint8Array): void; done(): void } | undefined {
-  if (img.sha256 !== '' || img.source.kind !== 'file' || hashing.has(img)) return undefined;
-  const hash = nodeCrypto().createHash('sha256');
+  if (img.source.kind !== 'file') return undefined;
+  const planned = img.sha256;
+  if (planned !== '') {
+    return sha256Along(img.bytes, (sent) => {
+      if (sent !== planned)
+        throw new InputError(`${img.path}: changed while being sent (the same size, but not the bytes read when the run was planned).`, 'Run again once the file is stable.');
+    });
+  }
+  if (hashing.has(img)) return undefined;
+  return sha256Along(img.bytes, (sent) => {
+    if (!hashing.has(img)) hashing.set(img, Promise.resolve(sent));
+  });
+}
+
+/** sha256 of chunks, `done` passing on its hex. A file that comes in one chunk (most) is hashed in one
+ *  call: a Hash object per file holds native memory until a collection finds it dead. */
+function sha256Along(bytes: number, done: (hex: string) => void): { update(chunk: Uint8Array): void; done(): void } {
+  let hash: ReturnType<typeof import('node:crypto').createHash> | undefined;
+  let whole: string | undefined;
   return {
-    update: (chunk) => hash.update(chunk),
-    done: () => {
-      if (!hashing.has(img)) hashing.set(img, Promise.resolve(hash.digest('hex')));
+    update: (chunk) => {
+      // A first chunk of the whole size is the last one: the reader stops at the image's size.
+      if (hash === undefined && whole === undefined && chunk.length === bytes) whole = nodeCrypto().hash('sha256', chunk, 'hex');
+      else (hash ??= nodeCrypto().createHash('sha256')).update(chunk);
     },
+    done: () => done(whole ?? (hash ?? nodeCrypto().createHash('sha256')).digest('hex')),
   };
 }
 

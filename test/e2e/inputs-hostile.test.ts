@@ -177,6 +177,32 @@ describe('a file removed between planning and sending', () => {
     expectNotSent(emu.chatRequests()); // a.png's request; b.png's never went out
   });
 
+  it('--each --cache: a file rewritten at the same size after the survey is refused, and its new bytes are not answered from the cache', async () => {
+    png('a.png');
+    png('b.png');
+    const home = isolatedHome();
+    const changed = Buffer.from(readFileSync(SMALL));
+    changed.writeUInt8(changed.readUInt8(changed.length - 20) ^ 0xff, changed.length - 20); // same size, other bytes
+    emu.set({ firstByteDelayMs: 200, reply: () => (writeFileSync(path.join(dir, 'b.png'), changed), undefined) });
+    const r = await kv(['describe', '--each', 'a.png', 'b.png', '-j', '1', '--format', 'jsonl', '--cache'], { env: home });
+    expect(r.code, r.stderr).toBe(3);
+    const [a, b] = jsonl(r.stdout);
+    expect(a!.error).toBeNull();
+    expect(b).toMatchObject({ path: 'b.png', sha256: smallSha, text: '', error: { code: 3, type: 'bad_input' } });
+    expect(b!.error?.message).toMatch(/changed while being sent \(the same size, but not the bytes read when the run was planned\)/);
+    expect(r.stderr).toMatch(/1 described, 1 failed/);
+    expect(emu.chatRequests().filter((q) => q.status === 200)).toHaveLength(1); // b.png's request never completed
+    // Run again: b.png's new bytes are sent and answered under their own sha256; a.png comes from the cache.
+    emu.reset();
+    emu.set({ reply: undefined, firstByteDelayMs: 0 });
+    const again = await kv(['describe', '--each', 'a.png', 'b.png', '--format', 'jsonl', '--cache'], { env: home });
+    expect(again.code, again.stderr).toBe(0);
+    const [a2, b2] = jsonl(again.stdout) as ({ cached: boolean } & ReturnType<typeof jsonl>[number])[];
+    expect(a2).toMatchObject({ path: 'a.png', cached: true, error: null });
+    expect(b2).toMatchObject({ path: 'b.png', sha256: createHash('sha256').update(changed).digest('hex'), cached: false, error: null });
+    expect(emu.chatRequests()).toHaveLength(1);
+  });
+
   it('--continue: a stored stdin image whose blob is gone, and a file that is gone, are refused by name before sending', async () => {
     const home = isolatedHome();
     expect((await kv(['describe', '-', '-q'], { env: home, stdin: readFileSync(SMALL) })).code).toBe(0);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Image } from '../../src/inputs/image.js';
-import { bodyChunks, bodyToString, planBody } from '../../src/request/body.js';
+import { bodyChunks, bodySource, bodyToString, planBody } from '../../src/request/body.js';
 import { describeMessages, type Message } from '../../src/request/messages.js';
 import { assistantTurn, messagesForModel } from '../../src/request/history.js';
 import { estimateMessages } from '../../src/estimate/estimate.js';
@@ -60,6 +60,27 @@ describe('the request body', () => {
       for await (const _ of bodyChunks(planBody({}, describeMessages([a], 'p')))) void _;
     };
     await expect(drain()).rejects.toThrow(/grow.png: changed while being sent/);
+  });
+
+  it('refuses to send a file rewritten at the same size since it was hashed, streamed or whole', async () => {
+    const data = Buffer.alloc(2_000_000, 1); // several reads
+    const big = fileImage('same-big.png', data);
+    const small = fileImage('same-small.png', Buffer.from('abcdef'));
+    data[1_500_000] = 2; // in a later read than the first
+    writeFileSync(big.source.kind === 'file' ? big.source.file : '', data);
+    writeFileSync(small.source.kind === 'file' ? small.source.file : '', Buffer.from('abcdeg'));
+    const drain = async (img: Image) => {
+      for await (const _ of bodyChunks(planBody({}, describeMessages([img], 'p')))) void _;
+    };
+    const same = /changed while being sent \(the same size, but not the bytes read when the run was planned\)/;
+    await expect(drain(big)).rejects.toThrow(same);
+    await expect(drain(small)).rejects.toThrow(same);
+    const whole = bodySource(planBody({}, describeMessages([small], 'p'))).whole;
+    expect(whole).toBeDefined();
+    expect(() => whole?.()).toThrow(same);
+    // Unchanged files go out as they were hashed.
+    const kept = fileImage('kept.png', data);
+    await expect(drain(kept)).resolves.toBeUndefined();
   });
 });
 
